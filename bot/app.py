@@ -1,0 +1,34 @@
+"""Builds the Bolt app; never at import time, so importing costs no Slack call."""
+
+from __future__ import annotations
+
+import logging
+from concurrent.futures import ThreadPoolExecutor
+
+from slack_bolt import App
+from slack_sdk import WebClient
+from sqlalchemy.orm import Session, sessionmaker
+
+from bot.directory import Directory
+from bot.settings import Settings
+from bot.slack_client import build_client
+from handlers import register_all
+from handlers.services import Services
+
+
+def create_app(
+    settings: Settings,
+    sessions: sessionmaker[Session],
+    client: WebClient | None = None,
+    listener_threads: int = 16,
+) -> App:
+    """A Bolt app with every listener registered, signature checks on, retries on 429."""
+    app = App(
+        token=settings.bot_token,
+        signing_secret=settings.signing_secret or "",
+        client=client or build_client(settings),
+        logger=logging.getLogger("everybody_sells.bolt"),
+        listener_executor=ThreadPoolExecutor(max_workers=listener_threads, thread_name_prefix="listener"),
+    )
+    register_all(app, Services(settings=settings, sessions=sessions, directory=Directory(sessions)))
+    return app

@@ -1,0 +1,81 @@
+"""Block Kit for `/sells`: help, personal stats and the leaderboard."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from bot.blocks.text import kind_emoji, kind_label, mention, stage_label
+from models.assists import Kind, Stage
+from models.stats import LeaderRow, PersonalStats, Window
+
+HELP_LINES = (
+    ("`/assist`", "open the form to credit people who helped a customer win or stay"),
+    ("`/assist @someone what they did`", "credit someone right away"),
+    ("`/win`", "celebrate a customer win and credit everyone who helped"),
+    (":handshake: reaction", "react to a helpful message to credit its author"),
+    ("`/sells stats`", "what you gave and received this month, by kind and stage"),
+    ("`/sells leaderboard [week|month|quarter] [department]`", "who was credited most"),
+)
+
+
+def help_blocks(extra: Sequence[tuple[str, str]] = ()) -> list[dict]:
+    lines = "\n".join(f"• {cmd}: {what}" for cmd, what in (*HELP_LINES, *extra))
+    return [
+        {"type": "header", "text": {"type": "plain_text", "text": "Everybody sells"}},
+        {
+            "type": "section",
+            "text": {
+                "type": "mrkdwn",
+                "text": "Selling is a loop: pre-sale, sale, post-sale, resale. "
+                "Everyone contributes at some stage. Recognise it here:",
+            },
+        },
+        {"type": "section", "text": {"type": "mrkdwn", "text": lines}},
+    ]
+
+
+def _breakdown(by_kind: dict[str, int], by_stage: dict[str, int]) -> str:
+    if not by_kind:
+        return "_none yet_"
+    kinds = ", ".join(
+        f"{kind_emoji(k)} {kind_label(k)} {n}" for k, n in sorted(by_kind.items(), key=lambda kv: -kv[1])
+    )
+    order = [s.value for s in Stage] + ["unset"]
+    stages = " · ".join(f"{stage_label(None if s == 'unset' else s)} {by_stage[s]}" for s in order if by_stage.get(s))
+    return f"{kinds}\n{stages}"
+
+
+def stats_blocks(stats: PersonalStats) -> list[dict]:
+    """`/sells stats`: given and received in the window, by kind and by stage."""
+    return [
+        {"type": "header", "text": {"type": "plain_text", "text": f"Your record, {stats.window.label}"}},
+        {
+            "type": "section",
+            "fields": [
+                {"type": "mrkdwn", "text": f"*Received*\n{stats.received} credits"},
+                {"type": "mrkdwn", "text": f"*Given*\n{stats.given} credits"},
+            ],
+        },
+        {"type": "section", "text": {"type": "mrkdwn", "text": "*Received*\n" + _breakdown(stats.received_by_kind, stats.received_by_stage)}},
+        {"type": "section", "text": {"type": "mrkdwn", "text": "*Given*\n" + _breakdown(stats.given_by_kind, stats.given_by_stage)}},
+    ]
+
+
+def leaderboard_blocks(rows: Sequence[LeaderRow], window: Window, department: str | None) -> list[dict]:
+    """`/sells leaderboard`: the people credited most, with how many people credited them."""
+    scope = f" in {department}" if department else ""
+    title = f"Leaderboard, {window.label}{scope}"
+    if not rows:
+        body = "Nobody has been credited yet in this period. Be the first: `/assist @someone what they did`."
+    else:
+        medals = {1: ":first_place_medal:", 2: ":second_place_medal:", 3: ":third_place_medal:"}
+        body = "\n".join(
+            f"{medals.get(r.rank, f'{r.rank}.')} {mention(r.user_id)}: {r.credits} credits from {r.givers} "
+            f"{'person' if r.givers == 1 else 'people'}" + (f" · {r.department}" if r.department and not department else "")
+            for r in rows
+        )
+    return [
+        {"type": "header", "text": {"type": "plain_text", "text": title[:150]}},
+        {"type": "section", "text": {"type": "mrkdwn", "text": body}},
+        {"type": "context", "elements": [{"type": "mrkdwn", "text": f"Lessons ({kind_label(Kind.LESSON)}) are celebrated, never ranked."}]},
+    ]

@@ -1,0 +1,102 @@
+"""Making user text safe to re-post, and small mrkdwn helpers."""
+
+from __future__ import annotations
+
+import re
+
+from models.assists import Kind, Stage
+
+PRIVATE_PLACEHOLDER = "_in a private conversation_"
+
+# <!channel>, <!here|here>, <!everyone>, <!subteam^S123|@team>: would ping many people.
+_BROADCAST = re.compile(r"<!(channel|here|everyone)(?:\|[^>]*)?>|<!subteam\^[A-Z0-9]+(?:\|([^>]*))?>")
+# Tokens Slack itself put in command text and that are safe to keep: users, channels, links.
+_SAFE_TOKEN = re.compile(r"<(?:@[UW][A-Z0-9]+|#C[A-Z0-9]+)(?:\|[^<>]*)?>|<https?://[^<>\s]+>")
+
+KIND_LABELS = {
+    Kind.ASSIST: "Assist",
+    Kind.WIN: "Win",
+    Kind.REFERRAL: "Referral",
+    Kind.SERVICE: "Service",
+    Kind.INSIGHT: "Insight",
+    Kind.SESSION: "Session",
+    Kind.LESSON: "Lesson",
+}
+KIND_EMOJI = {
+    Kind.ASSIST: ":handshake:",
+    Kind.WIN: ":trophy:",
+    Kind.REFERRAL: ":incoming_envelope:",
+    Kind.SERVICE: ":hammer_and_wrench:",
+    Kind.INSIGHT: ":bulb:",
+    Kind.SESSION: ":teacher:",
+    Kind.LESSON: ":books:",
+}
+STAGE_LABELS = {
+    Stage.PRE_SALE: "Pre-sale",
+    Stage.SALE: "Sale",
+    Stage.POST_SALE: "Post-sale",
+    Stage.RESALE: "Resale",
+}
+
+
+def neutralise_broadcasts(text: str) -> str:
+    """Turn @channel/@here/@everyone and group mentions into plain words that ping nobody."""
+
+    def plain(match: re.Match[str]) -> str:
+        if match.group(1):
+            return f"@\u200b{match.group(1)}"
+        return (match.group(2) or "@group").replace("@", "@\u200b")
+
+    return _BROADCAST.sub(plain, text)
+
+
+def safe_mrkdwn(text: str) -> str:
+    """User text ready to quote: no broadcast pings, no stray markup, mentions kept."""
+    text = neutralise_broadcasts(text)
+    kept: list[str] = []
+
+    def keep(match: re.Match[str]) -> str:
+        kept.append(match.group(0))
+        return f"\x00{len(kept) - 1}\x00"
+
+    text = _SAFE_TOKEN.sub(keep, text)
+    text = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    return re.sub(r"\x00(\d+)\x00", lambda m: kept[int(m.group(1))], text)
+
+
+def mention(user_id: str) -> str:
+    return f"<@{user_id}>"
+
+
+def mentions(user_ids: list[str] | tuple[str, ...]) -> str:
+    names = [mention(u) for u in user_ids]
+    if len(names) <= 1:
+        return "".join(names)
+    return ", ".join(names[:-1]) + " and " + names[-1]
+
+
+def kind_label(kind: str) -> str:
+    try:
+        return KIND_LABELS[Kind(kind)]
+    except ValueError:
+        return kind
+
+
+def stage_label(stage: str | None) -> str:
+    if not stage:
+        return "stage not set"
+    try:
+        return STAGE_LABELS[Stage(stage)]
+    except ValueError:
+        return stage
+
+
+def kind_emoji(kind: str) -> str:
+    try:
+        return KIND_EMOJI[Kind(kind)]
+    except ValueError:
+        return ":star:"
+
+
+def truncate(text: str, limit: int) -> str:
+    return text if len(text) <= limit else text[: limit - 1] + "…"

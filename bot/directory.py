@@ -1,0 +1,120 @@
+"""Who people are and which conversations are private, asked of Slack and remembered."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable
+from datetime import timedelta
+
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session, sessionmaker
+
+from models.base import utcnow
+from models.people import PersonInfo, as_info, people_by_id, save_person
+
+logger = logging.getLogger(__name__)
+
+PRIVATE_PREFIXES = ("D", "G")
+
+
+def person_from_user(user: dict) -> PersonInfo:
+    """Turn a `users.info` / `users.lookupByEmail` user object into a PersonInfo."""
+    profile = user.get("profile") or {}
+    name = (
+        profile.get("display_name")
+        or profile.get("real_name")
+        or user.get("real_name")
+        or user.get("name")
+        or user["id"]
+    )
+    return PersonInfo(
+        user_id=user["id"],
+        name=name,
+        email=profile.get("email"),
+        is_bot=bool(user.get("is_bot")) or user["id"] == "USLACKBOT",
+        is_deleted=bool(user.get("deleted")),
+    )
+
+
+class Directory:
+    """Looks people up in Slack, keeping what it learns in the `people` table for `ttl`."""
+
+    def __init__(self, sessions: sessionmaker[Session], ttl: timedelta = timedelta(hours=6)):
+        self._sessions = sessions
+        self._ttl = ttl
+        self._private: dict[str, bool] = {}
+
+    def people(
+        self, client: WebClient, team_id: str, user_ids: Iterable[str]
+    ) -> dict[str, PersonInfo | None]:
+        """PersonInfo for each id; None for ids Slack does not know."""
+        wanted = list(dict.fromkeys(user_ids))
+        fresh_after = utcnow() - self._ttl
+        with self._sessions() as session:
+            known = people_by_id(session, team_id, wanted)
+            found: dict[str, PersonInfo | None] = {
+                uid: as_info(p)
+                for uid, p in known.items()
+                if p.refreshed_at is not None and p.refreshed_at >= fresh_after
+            }
+        for user_id in wanted:
+            if user_id not in found:
+                found[user_id] = self._fetch(client, team_id, user_id)
+        return found
+
+    def person(self, client: WebClient, team_id: str, user_id: str) -> PersonInfo | None:
+        return self.people(client, team_id, [user_id])[user_id]
+
+    def lookup_email(self, client: WebClient, team_id: str, email: str) -> PersonInfo | None:
+        try:
+            user = client.users_lookupByEmail(email=email)["user"]
+        except SlackApiError as error:
+            if error.response.get("error") == "users_not_found":
+                return None
+            raise
+        info = person_from_user(user)
+        self._remember(team_id, info)
+        return info
+
+    def is_private(self, client: WebClient, channel_id: str | None) -> bool:
+        """True for DMs, group DMs and private channels; unknown conversations count as private."""
+        if not channel_id or channel_id.startswith(PRIVATE_PREFIXES):
+            return True
+        if channel_id not in self._private:
+            try:
+                channel = client.conversations_info(channel=channel_id)["channel"]
+            except SlackApiError as error:
+                logger.warning(
+                    "conversations.info %s failed (%s); treating it as private",
+                    channel_id,
+                    error.response.get("error"),
+                )
+                return True
+            self._private[channel_id] = bool(
+                channel.get("is_private") or channel.get("is_im") or channel.get("is_mpim")
+            )
+        return self._private[channel_id]
+
+    def _fetch(self, client: WebClient, team_id: str, user_id: str) -> PersonInfo | None:
+        try:
+            user = client.users_info(user=user_id)["user"]
+        except SlackApiError as error:
+            if error.response.get("error") in {"user_not_found", "users_not_found"}:
+                return None
+            raise
+        info = person_from_user(user)
+        self._remember(team_id, info)
+        return info
+
+    def _remember(self, team_id: str, info: PersonInfo) -> None:
+        # Two threads may learn of the same new person at once; the loser updates instead.
+        for attempt in (1, 2):
+            try:
+                with self._sessions.begin() as session:
+                    save_person(session, team_id, info)
+                return
+            except IntegrityError:
+                if attempt == 2:
+                    raise

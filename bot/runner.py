@@ -1,0 +1,55 @@
+"""`everybody-sells run`: migrations, then the Slack app over Socket Mode or HTTP."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Iterable
+
+from slack_bolt import App
+from slack_bolt.adapter.wsgi import SlackRequestHandler
+
+from bot.app import create_app
+from bot.settings import Settings
+from jobs.scheduler import build_scheduler
+from models.database import make_engine, make_session_factory, upgrade
+
+logger = logging.getLogger(__name__)
+
+EVENTS_PATH = "/slack/events"
+
+
+def wsgi_app(app: App) -> Callable[[dict, Callable], Iterable[bytes]]:
+    """Bolt's WSGI adapter at /slack/events, plus /healthz for load balancers."""
+    slack = SlackRequestHandler(app, path=EVENTS_PATH)
+
+    def application(environ: dict, start_response: Callable) -> Iterable[bytes]:
+        if environ.get("PATH_INFO") == "/healthz":
+            start_response("200 OK", [("Content-Type", "text/plain")])
+            return [b"ok\n"]
+        return slack(environ, start_response)
+
+    return application
+
+
+def run(settings: Settings, *, with_scheduler: bool = True) -> None:
+    settings.require_slack()
+    engine = make_engine(settings.database_url)
+    upgrade(engine)
+    app = create_app(settings, make_session_factory(engine))
+    scheduler = build_scheduler(settings, jobs=[])
+    if with_scheduler:
+        scheduler.start()
+    try:
+        if settings.socket_mode:
+            from slack_bolt.adapter.socket_mode import SocketModeHandler
+
+            logger.info("starting in Socket Mode")
+            SocketModeHandler(app, settings.app_token).start()
+        else:
+            from waitress import serve
+
+            logger.info("listening on :%s%s", settings.port, EVENTS_PATH)
+            serve(wsgi_app(app), host="0.0.0.0", port=settings.port, threads=settings.http_threads, ident="everybody-sells")
+    finally:
+        if scheduler.running:
+            scheduler.shutdown(wait=False)

@@ -1,0 +1,154 @@
+"""Every setting the bot reads, parsed and checked once at start."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from dotenv import dotenv_values
+
+from models.assists import Kind
+
+DEFAULT_DATABASE_URL = "sqlite:///everybody_sells.db"
+DEFAULT_REACTION_KINDS = {"handshake": Kind.ASSIST}
+
+
+class SettingsError(ValueError):
+    """A setting is missing or malformed; the message names it."""
+
+
+@dataclass(frozen=True)
+class Settings:
+    """The bot's configuration, from the environment and an optional `.env` file."""
+
+    bot_token: str | None = None
+    signing_secret: str | None = None
+    app_token: str | None = None
+    slack_api_url: str = "https://slack.com/api/"
+    port: int = 3000
+    database_url: str = DEFAULT_DATABASE_URL
+    recognition_channel: str | None = None
+    timezone: ZoneInfo = field(default_factory=lambda: ZoneInfo("UTC"))
+    admin_user_ids: frozenset[str] = frozenset()
+    reaction_kinds: Mapping[str, Kind] = field(default_factory=lambda: dict(DEFAULT_REACTION_KINDS))
+    daily_credit_limit: int = 10
+    http_threads: int = 8
+    log_level: str = "INFO"
+
+    @property
+    def socket_mode(self) -> bool:
+        return bool(self.app_token)
+
+    def require_slack(self) -> None:
+        """Stop early, naming the first Slack setting that `run` cannot do without."""
+        if not self.bot_token:
+            raise SettingsError("SLACK_BOT_TOKEN is not set (the bot token, xoxb-...)")
+        if not self.bot_token.startswith("xox"):
+            raise SettingsError("SLACK_BOT_TOKEN does not look like a Slack token (xoxb-...)")
+        if self.app_token and not self.app_token.startswith("xapp-"):
+            raise SettingsError("SLACK_APP_TOKEN must be an app-level token (xapp-...)")
+        if not self.socket_mode and not self.signing_secret:
+            raise SettingsError(
+                "SLACK_SIGNING_SECRET is not set (required in HTTP mode, i.e. without SLACK_APP_TOKEN)"
+            )
+
+
+def load_settings(environ: Mapping[str, str] | None = None, env_file: Path | None = None) -> Settings:
+    """Read settings from `environ` (default: the process environment) over a `.env` file."""
+    values: dict[str, str] = {}
+    dotenv_path = env_file if env_file is not None else Path.cwd() / ".env"
+    if environ is None and dotenv_path.is_file():
+        values.update({k: v for k, v in dotenv_values(dotenv_path).items() if v is not None})
+    values.update(os.environ if environ is None else environ)
+
+    def text(name: str) -> str | None:
+        value = values.get(name, "").strip()
+        return value or None
+
+    api_url = text("SLACK_API_URL") or "https://slack.com/api/"
+    if not api_url.startswith(("http://", "https://")):
+        raise SettingsError(f"SLACK_API_URL must be an http(s) URL, got {api_url!r}")
+    return Settings(
+        bot_token=text("SLACK_BOT_TOKEN"),
+        signing_secret=text("SLACK_SIGNING_SECRET"),
+        app_token=text("SLACK_APP_TOKEN"),
+        slack_api_url=api_url if api_url.endswith("/") else api_url + "/",
+        port=_integer(text("PORT"), "PORT", 3000, low=1, high=65535),
+        database_url=normalise_database_url(text("DATABASE_URL") or DEFAULT_DATABASE_URL),
+        recognition_channel=text("RECOGNITION_CHANNEL"),
+        timezone=_zone(text("TIMEZONE") or "UTC"),
+        admin_user_ids=frozenset(_split(text("ADMIN_USER_IDS"))),
+        reaction_kinds=_reaction_kinds(text("REACTION_KINDS")),
+        daily_credit_limit=_integer(
+            text("DAILY_CREDIT_LIMIT"), "DAILY_CREDIT_LIMIT", 10, low=1, high=1000
+        ),
+        http_threads=_integer(text("HTTP_THREADS"), "HTTP_THREADS", 8, low=1, high=256),
+        log_level=_log_level(text("LOG_LEVEL") or "INFO"),
+    )
+
+
+def normalise_database_url(url: str) -> str:
+    """Accept the `postgres://` URLs hosting providers hand out; we ship psycopg 3."""
+    for prefix in ("postgres://", "postgresql://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix) :]
+    if not url.startswith(("sqlite:", "postgresql+")):
+        raise SettingsError(
+            f"DATABASE_URL must be a sqlite:/// or postgresql:// URL, got {url.split(':')[0]!r}"
+        )
+    return url
+
+
+def _split(value: str | None) -> list[str]:
+    return [part.strip() for part in (value or "").split(",") if part.strip()]
+
+
+def _integer(value: str | None, name: str, default: int, *, low: int, high: int) -> int:
+    if value is None:
+        return default
+    try:
+        number = int(value)
+    except ValueError:
+        raise SettingsError(f"{name} must be a whole number, got {value!r}") from None
+    if not low <= number <= high:
+        raise SettingsError(f"{name} must be between {low} and {high}, got {number}")
+    return number
+
+
+def _zone(name: str) -> ZoneInfo:
+    try:
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise SettingsError(f"TIMEZONE {name!r} is not a known time zone (e.g. Europe/Berlin)") from None
+
+
+def _log_level(name: str) -> str:
+    level = name.upper()
+    if level not in {"DEBUG", "INFO", "WARNING", "ERROR"}:
+        raise SettingsError(f"LOG_LEVEL must be DEBUG, INFO, WARNING or ERROR, got {name!r}")
+    return level
+
+
+def _reaction_kinds(value: str | None) -> dict[str, Kind]:
+    """Parse `handshake=assist,bulb=insight` into an emoji → kind map."""
+    if value is None:
+        return dict(DEFAULT_REACTION_KINDS)
+    kinds: dict[str, Kind] = {}
+    for pair in _split(value):
+        emoji, _, kind = pair.partition("=")
+        emoji = emoji.strip().strip(":")
+        try:
+            kinds[emoji] = Kind(kind.strip() or "assist")
+        except ValueError:
+            allowed = ", ".join(k.value for k in Kind)
+            raise SettingsError(
+                f"REACTION_KINDS: {kind.strip()!r} is not a kind (one of {allowed})"
+            ) from None
+        if not emoji:
+            raise SettingsError(f"REACTION_KINDS: {pair!r} names no emoji")
+    if not kinds:
+        raise SettingsError("REACTION_KINDS is empty; use e.g. handshake=assist")
+    return kinds

@@ -1,0 +1,1 @@
+"""Tables, migrations and the domain rules that own them (no Slack imports here)."""

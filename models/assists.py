@@ -1,0 +1,357 @@
+"""Assists and credits: the tables and the rules for recording them."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, time
+from decimal import Decimal
+from enum import StrEnum
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import (
+    Boolean,
+    ForeignKey,
+    Integer,
+    Numeric,
+    String,
+    Text,
+    UniqueConstraint,
+    func,
+    select,
+)
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
+
+from models.base import Base, TeamScoped, UtcDateTime, utcnow
+from models.people import PersonInfo
+
+
+class Kind(StrEnum):
+    ASSIST = "assist"
+    WIN = "win"
+    REFERRAL = "referral"
+    SERVICE = "service"
+    INSIGHT = "insight"
+    SESSION = "session"
+    LESSON = "lesson"
+
+
+class Stage(StrEnum):
+    PRE_SALE = "pre-sale"
+    SALE = "sale"
+    POST_SALE = "post-sale"
+    RESALE = "resale"
+
+
+class Source(StrEnum):
+    COMMAND = "command"
+    MODAL = "modal"
+    REACTION = "reaction"
+    REFERRAL = "referral"
+    SESSION = "session"
+    WEBHOOK = "webhook"
+
+
+# Field limits, enforced on input (with a field error naming the limit) and in the schema.
+MAX_LENGTHS = {"customer": 150, "description": 1500, "crm_url": 500}
+
+
+class Assist(TeamScoped, Base):
+    __tablename__ = "assists"
+    __table_args__ = (UniqueConstraint("team_id", "dedupe_key"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    giver_id: Mapped[str] = mapped_column(String(32), index=True)
+    kind: Mapped[str] = mapped_column(String(16))
+    stage: Mapped[str | None] = mapped_column(String(16))
+    customer: Mapped[str | None] = mapped_column(String(MAX_LENGTHS["customer"]))
+    description: Mapped[str] = mapped_column(Text, default="")
+    crm_url: Mapped[str | None] = mapped_column(String(MAX_LENGTHS["crm_url"]))
+    deal_value: Mapped[Decimal | None] = mapped_column(Numeric(14, 2))
+    source: Mapped[str] = mapped_column(String(16))
+    channel_id: Mapped[str | None] = mapped_column(String(32))
+    message_ts: Mapped[str | None] = mapped_column(String(32))
+    permalink: Mapped[str | None] = mapped_column(String(500))
+    is_private: Mapped[bool] = mapped_column(Boolean, default=False)
+    dedupe_key: Mapped[str | None] = mapped_column(String(200))
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow)
+    revoked_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+
+    credits: Mapped[list[Credit]] = relationship(back_populates="assist", lazy="selectin")
+
+
+class Credit(TeamScoped, Base):
+    __tablename__ = "credits"
+    __table_args__ = (UniqueConstraint("assist_id", "recipient_id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    assist_id: Mapped[int] = mapped_column(ForeignKey("assists.id", ondelete="CASCADE"))
+    recipient_id: Mapped[str] = mapped_column(String(32), index=True)
+    # Copied from the assist so limits and leaderboards need no join.
+    giver_id: Mapped[str] = mapped_column(String(32), index=True)
+    kind: Mapped[str] = mapped_column(String(16))
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow, index=True)
+    revoked_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+
+    assist: Mapped[Assist] = relationship(back_populates="credits")
+
+
+class Refusal(StrEnum):
+    SELF = "self"
+    BOT = "bot"
+    DELETED = "deleted"
+    UNKNOWN = "unknown"
+
+
+@dataclass(frozen=True)
+class AssistDraft:
+    """An assist as a user described it, before the rules are applied."""
+
+    team_id: str
+    giver_id: str
+    recipient_ids: Sequence[str]
+    kind: Kind = Kind.ASSIST
+    source: Source = Source.COMMAND
+    stage: Stage | None = None
+    description: str = ""
+    customer: str | None = None
+    crm_url: str | None = None
+    deal_value: Decimal | None = None
+    channel_id: str | None = None
+    message_ts: str | None = None
+    permalink: str | None = None
+    is_private: bool = False
+    dedupe_key: str | None = None
+
+
+@dataclass(frozen=True)
+class LimitReached:
+    limit: int
+    given_today: int
+    requested: int
+
+    @property
+    def remaining(self) -> int:
+        return max(self.limit - self.given_today, 0)
+
+
+@dataclass(frozen=True)
+class RecordOutcome:
+    """What happened to a draft: who was credited, who was refused and why."""
+
+    assist: Assist | None = None
+    credited: tuple[str, ...] = ()
+    refused: tuple[tuple[str, Refusal], ...] = ()
+    duplicate: bool = False
+    limit_reached: LimitReached | None = None
+    reactivated: bool = False
+
+    @property
+    def recorded(self) -> bool:
+        return self.assist is not None and bool(self.credited) and not self.duplicate
+
+
+@dataclass(frozen=True)
+class GivingLimit:
+    """How many people one giver may credit per local day."""
+
+    per_day: int
+    timezone: ZoneInfo = field(default_factory=lambda: ZoneInfo("UTC"))
+
+    def day_start(self, now: datetime) -> datetime:
+        local = now.astimezone(self.timezone)
+        return datetime.combine(local.date(), time.min, tzinfo=self.timezone)
+
+
+def too_long(values: Mapping[str, str | None]) -> dict[str, int]:
+    """Fields whose text is over its limit, with the limit, for a field error."""
+    return {
+        name: MAX_LENGTHS[name]
+        for name, value in values.items()
+        if value is not None and len(value) > MAX_LENGTHS[name]
+    }
+
+
+def screen_recipients(
+    giver_id: str, recipient_ids: Sequence[str], people: Mapping[str, PersonInfo | None]
+) -> tuple[list[str], list[tuple[str, Refusal]]]:
+    """Split recipients into those who may be credited and those refused, with the reason."""
+    eligible: list[str] = []
+    refused: list[tuple[str, Refusal]] = []
+    for user_id in dict.fromkeys(recipient_ids):
+        info = people.get(user_id)
+        if user_id == giver_id:
+            refused.append((user_id, Refusal.SELF))
+        elif info is None:
+            refused.append((user_id, Refusal.UNKNOWN))
+        elif info.is_bot:
+            refused.append((user_id, Refusal.BOT))
+        elif info.is_deleted:
+            refused.append((user_id, Refusal.DELETED))
+        else:
+            eligible.append(user_id)
+    return eligible, refused
+
+
+def credits_given_since(session: Session, team_id: str, giver_id: str, since: datetime) -> int:
+    return session.scalar(
+        select(func.count(Credit.id)).where(
+            Credit.team_id == team_id,
+            Credit.giver_id == giver_id,
+            Credit.created_at >= since,
+            Credit.revoked_at.is_(None),
+        )
+    ) or 0
+
+
+def record_assist(
+    session: Session,
+    draft: AssistDraft,
+    people: Mapping[str, PersonInfo | None],
+    limit: GivingLimit,
+    now: datetime | None = None,
+) -> RecordOutcome:
+    """Apply the crediting rules to `draft` and store it; idempotent on `draft.dedupe_key`."""
+    now = now or utcnow()
+    existing = find_by_dedupe_key(session, draft.team_id, draft.dedupe_key)
+    if existing is not None:
+        return _duplicate(existing)
+    eligible, refused = screen_recipients(draft.giver_id, draft.recipient_ids, people)
+    if not eligible:
+        return RecordOutcome(refused=tuple(refused))
+    reached = _check_limit(session, draft.team_id, draft.giver_id, len(eligible), limit, now)
+    if reached is not None:
+        return RecordOutcome(refused=tuple(refused), limit_reached=reached)
+    assist = Assist(
+        team_id=draft.team_id,
+        giver_id=draft.giver_id,
+        kind=draft.kind.value,
+        stage=draft.stage.value if draft.stage else None,
+        customer=draft.customer or None,
+        description=draft.description,
+        crm_url=draft.crm_url or None,
+        deal_value=draft.deal_value,
+        source=draft.source.value,
+        channel_id=draft.channel_id,
+        message_ts=draft.message_ts,
+        permalink=draft.permalink,
+        is_private=draft.is_private,
+        dedupe_key=draft.dedupe_key,
+        created_at=now,
+    )
+    assist.credits = [
+        Credit(
+            team_id=draft.team_id,
+            recipient_id=user_id,
+            giver_id=draft.giver_id,
+            kind=draft.kind.value,
+            created_at=now,
+        )
+        for user_id in eligible
+    ]
+    try:
+        with session.begin_nested():
+            session.add(assist)
+    except IntegrityError:
+        # A concurrent delivery of the same thing won the race: report it as a duplicate.
+        winner = find_by_dedupe_key(session, draft.team_id, draft.dedupe_key)
+        if winner is None:
+            raise
+        return _duplicate(winner)
+    return RecordOutcome(assist=assist, credited=tuple(eligible), refused=tuple(refused))
+
+
+def find_by_dedupe_key(session: Session, team_id: str, key: str | None) -> Assist | None:
+    if key is None:
+        return None
+    return session.scalar(
+        select(Assist).where(Assist.team_id == team_id, Assist.dedupe_key == key)
+    )
+
+
+def get_assist(session: Session, team_id: str, assist_id: int) -> Assist | None:
+    return session.scalar(select(Assist).where(Assist.team_id == team_id, Assist.id == assist_id))
+
+
+def reaction_key(giver_id: str, channel_id: str, message_ts: str, emoji: str) -> str:
+    """One reaction (giver, message, emoji) is one credit, however often Slack delivers it."""
+    return f"reaction:{giver_id}:{channel_id}:{message_ts}:{emoji}"
+
+
+def credit_reaction(
+    session: Session,
+    draft: AssistDraft,
+    author: PersonInfo | None,
+    limit: GivingLimit,
+    now: datetime | None = None,
+) -> RecordOutcome:
+    """Record a reaction's credit, or bring back one revoked when the reaction was removed."""
+    now = now or utcnow()
+    existing = find_by_dedupe_key(session, draft.team_id, draft.dedupe_key)
+    if existing is None or existing.revoked_at is None:
+        people = {author.user_id: author} if author else {}
+        return record_assist(session, draft, people, limit, now)
+    reached = _check_limit(
+        session, draft.team_id, draft.giver_id, len(existing.credits), limit, now
+    )
+    if reached is not None:
+        return RecordOutcome(limit_reached=reached)
+    existing.revoked_at = None
+    for credit in existing.credits:
+        credit.revoked_at = None
+        credit.created_at = now
+    existing.created_at = now
+    return RecordOutcome(
+        assist=existing,
+        credited=tuple(c.recipient_id for c in existing.credits),
+        reactivated=True,
+    )
+
+
+def revoke_assist(session: Session, assist: Assist, now: datetime | None = None) -> bool:
+    """Revoke an assist and its credits; False if it was already revoked."""
+    if assist.revoked_at is not None:
+        return False
+    now = now or utcnow()
+    assist.revoked_at = now
+    for credit in assist.credits:
+        credit.revoked_at = now
+    return True
+
+
+def update_details(
+    assist: Assist,
+    *,
+    kind: Kind,
+    stage: Stage | None,
+    customer: str | None,
+    description: str,
+    crm_url: str | None,
+) -> None:
+    """Let the giver complete an assist recorded with defaults."""
+    assist.kind = kind.value
+    assist.stage = stage.value if stage else None
+    assist.customer = customer or None
+    assist.description = description
+    assist.crm_url = crm_url or None
+    for credit in assist.credits:
+        credit.kind = kind.value
+
+
+def _duplicate(existing: Assist) -> RecordOutcome:
+    return RecordOutcome(
+        assist=existing,
+        credited=tuple(c.recipient_id for c in existing.credits if c.revoked_at is None),
+        duplicate=True,
+    )
+
+
+def _check_limit(
+    session: Session, team_id: str, giver_id: str, requested: int, limit: GivingLimit, now: datetime
+) -> LimitReached | None:
+    given = credits_given_since(session, team_id, giver_id, limit.day_start(now))
+    if given + requested > limit.per_day:
+        return LimitReached(limit=limit.per_day, given_today=given, requested=requested)
+    return None
+

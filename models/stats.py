@@ -1,0 +1,143 @@
+"""Figures people ask for: their own record and the leaderboard."""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import and_, func, select
+from sqlalchemy.orm import Session
+
+from models.assists import Assist, Credit, Kind
+from models.people import Person
+
+PERIODS = ("week", "month", "quarter")
+# "Make loud mistakes": lessons are celebrated, never ranked.
+UNRANKED_KINDS = (Kind.LESSON.value,)
+
+
+@dataclass(frozen=True)
+class Window:
+    start: datetime
+    end: datetime
+    label: str
+
+
+def period_window(period: str, now: datetime, tz: ZoneInfo) -> Window:
+    """The calendar week, month or quarter to date, in the workspace's time zone."""
+    local = now.astimezone(tz).replace(hour=0, minute=0, second=0, microsecond=0)
+    if period == "week":
+        start = local - timedelta(days=local.weekday())
+        label = f"week of {start:%-d %b %Y}"
+    elif period == "month":
+        start = local.replace(day=1)
+        label = f"{start:%B %Y}"
+    elif period == "quarter":
+        start = local.replace(day=1, month=3 * ((local.month - 1) // 3) + 1)
+        label = f"Q{(start.month - 1) // 3 + 1} {start:%Y}"
+    else:
+        raise ValueError(f"unknown period {period!r}; use one of {', '.join(PERIODS)}")
+    return Window(start=start, end=now, label=label)
+
+
+@dataclass(frozen=True)
+class PersonalStats:
+    user_id: str
+    window: Window
+    given_by_kind: Counter[str] = field(default_factory=Counter)
+    given_by_stage: Counter[str] = field(default_factory=Counter)
+    received_by_kind: Counter[str] = field(default_factory=Counter)
+    received_by_stage: Counter[str] = field(default_factory=Counter)
+
+    @property
+    def given(self) -> int:
+        return sum(self.given_by_kind.values())
+
+    @property
+    def received(self) -> int:
+        return sum(self.received_by_kind.values())
+
+
+def personal_stats(session: Session, team_id: str, user_id: str, window: Window) -> PersonalStats:
+    """Credits one person gave and received in `window`, by kind and by stage."""
+    stats = PersonalStats(user_id=user_id, window=window)
+    for column, by_kind, by_stage in (
+        (Credit.giver_id, stats.given_by_kind, stats.given_by_stage),
+        (Credit.recipient_id, stats.received_by_kind, stats.received_by_stage),
+    ):
+        rows = session.execute(
+            select(Credit.kind, Assist.stage, func.count(Credit.id))
+            .join(Assist, Assist.id == Credit.assist_id)
+            .where(
+                Credit.team_id == team_id,
+                column == user_id,
+                Credit.revoked_at.is_(None),
+                Credit.created_at >= window.start,
+                Credit.created_at < window.end,
+            )
+            .group_by(Credit.kind, Assist.stage)
+        )
+        for kind, stage, count in rows:
+            by_kind[kind] += count
+            by_stage[stage or "unset"] += count
+    return stats
+
+
+@dataclass(frozen=True)
+class LeaderRow:
+    rank: int
+    user_id: str
+    name: str
+    department: str | None
+    credits: int
+    givers: int
+
+
+def leaderboard(
+    session: Session,
+    team_id: str,
+    window: Window,
+    department: str | None = None,
+    size: int = 10,
+) -> list[LeaderRow]:
+    """People credited most in `window` (lessons excluded), optionally within a department."""
+    person = and_(Person.team_id == Credit.team_id, Person.user_id == Credit.recipient_id)
+    credits = func.count(Credit.id).label("credits")
+    query = (
+        select(
+            Credit.recipient_id,
+            Person.name,
+            Person.department,
+            credits,
+            func.count(func.distinct(Credit.giver_id)),
+        )
+        .outerjoin(Person, person)
+        .where(
+            Credit.team_id == team_id,
+            Credit.revoked_at.is_(None),
+            Credit.created_at >= window.start,
+            Credit.created_at < window.end,
+            Credit.kind.not_in(UNRANKED_KINDS),
+        )
+        .group_by(Credit.recipient_id, Person.name, Person.department)
+        .order_by(credits.desc(), Credit.recipient_id)
+        .limit(size)
+    )
+    if department:
+        query = query.where(func.lower(Person.department) == department.lower())
+    return [
+        LeaderRow(rank, user_id, name or user_id, dept, count, givers)
+        for rank, (user_id, name, dept, count, givers) in enumerate(session.execute(query), 1)
+    ]
+
+
+def departments(session: Session, team_id: str) -> list[str]:
+    rows = session.scalars(
+        select(Person.department)
+        .where(Person.team_id == team_id, Person.department.is_not(None))
+        .distinct()
+        .order_by(Person.department)
+    )
+    return [row for row in rows if row]

@@ -1,0 +1,105 @@
+"""Fixtures: a fresh database per test (SQLite, or PostgreSQL with TEST_DATABASE_URL),
+a Slack stand-in on localhost, and the real Bolt app wired to both."""
+
+from __future__ import annotations
+
+import os
+import time
+import uuid
+from collections.abc import Callable, Iterator
+from dataclasses import replace
+from urllib.parse import quote
+
+import pytest
+from slack_bolt import App
+from sqlalchemy import Engine, create_engine, text
+from sqlalchemy.orm import Session, sessionmaker
+
+from bot.app import create_app
+from bot.settings import Settings
+from models.database import make_engine, make_session_factory, upgrade
+from tests.slack_requests import SlackRequests
+from tests.slack_standin import SlackStandIn
+from tests.workspace import RECOGNITION, populate
+
+SIGNING_SECRET = "test-signing-secret"
+POSTGRES_URL = os.environ.get("TEST_DATABASE_URL")
+
+
+@pytest.fixture
+def database_url(tmp_path) -> Iterator[str]:
+    """A database nobody else uses: a new SQLite file, or a new PostgreSQL schema."""
+    if not POSTGRES_URL:
+        yield f"sqlite:///{tmp_path / 'test.db'}"
+        return
+    schema = f"t_{uuid.uuid4().hex[:12]}"
+    admin = create_engine(POSTGRES_URL, isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.execute(text(f'CREATE SCHEMA "{schema}"'))
+    separator = "&" if "?" in POSTGRES_URL else "?"
+    yield f"{POSTGRES_URL}{separator}options={quote(f'-csearch_path={schema}')}"
+    with admin.connect() as connection:
+        connection.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+    admin.dispose()
+
+
+@pytest.fixture
+def engine(database_url: str) -> Iterator[Engine]:
+    engine = make_engine(database_url)
+    upgrade(engine)
+    yield engine
+    engine.dispose()
+
+
+@pytest.fixture
+def sessions(engine: Engine) -> sessionmaker[Session]:
+    return make_session_factory(engine)
+
+
+@pytest.fixture
+def standin() -> Iterator[SlackStandIn]:
+    server = SlackStandIn().start()
+    populate(server)
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def settings(standin: SlackStandIn, database_url: str) -> Settings:
+    return Settings(
+        bot_token="xoxb-test-token",
+        signing_secret=SIGNING_SECRET,
+        slack_api_url=standin.api_url,
+        database_url=database_url,
+        recognition_channel=RECOGNITION,
+    )
+
+
+@pytest.fixture
+def make_app(sessions: sessionmaker[Session], settings: Settings) -> Callable[..., App]:
+    """Build the app, optionally with some settings changed."""
+
+    def build(**changes: object) -> App:
+        return create_app(replace(settings, **changes), sessions)
+
+    return build
+
+
+@pytest.fixture
+def app(make_app: Callable[..., App]) -> App:
+    return make_app()
+
+
+@pytest.fixture
+def slack(app: App, standin: SlackStandIn) -> SlackRequests:
+    return SlackRequests(app, standin, SIGNING_SECRET)
+
+
+def eventually(check: Callable[[], object], timeout: float = 5.0) -> object:
+    """Poll until `check()` is truthy: listeners keep working after the ack."""
+    deadline = time.monotonic() + timeout
+    while True:
+        result = check()
+        if result or time.monotonic() > deadline:
+            return result
+        time.sleep(0.02)

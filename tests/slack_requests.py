@@ -1,0 +1,136 @@
+"""Signed requests into the real Bolt app, as Slack would send them."""
+
+from __future__ import annotations
+
+import json
+import time
+import uuid
+from typing import Any
+from urllib.parse import urlencode
+
+from slack_bolt import App, BoltRequest, BoltResponse
+from slack_sdk.signature import SignatureVerifier
+
+from tests.slack_standin import TEAM_ID, SlackStandIn
+from tests.workspace import GENERAL, GINA
+
+
+def signed_headers(secret: str, body: str, timestamp: int | None = None) -> dict[str, str]:
+    ts = str(int(time.time()) if timestamp is None else timestamp)
+    signature = SignatureVerifier(secret).generate_signature(timestamp=ts, body=body)
+    return {"x-slack-request-timestamp": ts, "x-slack-signature": signature}
+
+
+class SlackRequests:
+    """Builds command, interaction and event payloads, signs them and dispatches them."""
+
+    def __init__(self, app: App, standin: SlackStandIn, secret: str) -> None:
+        self.app, self.standin, self.secret = app, standin, secret
+
+    def send(self, body: str, content_type: str, extra: dict[str, str] | None = None) -> BoltResponse:
+        headers = {"content-type": content_type, **signed_headers(self.secret, body), **(extra or {})}
+        return self.app.dispatch(BoltRequest(body=body, headers=headers))
+
+    def command(
+        self, command: str, text: str = "", user: str = GINA, channel: str = GENERAL
+    ) -> BoltResponse:
+        body = urlencode(
+            {
+                "token": "legacy",
+                "team_id": TEAM_ID,
+                "team_domain": "test",
+                "channel_id": channel,
+                "channel_name": "general",
+                "user_id": user,
+                "user_name": user.lower(),
+                "command": command,
+                "text": text,
+                "api_app_id": "A0TEST",
+                "response_url": self.standin.response_url(command.strip("/")),
+                "trigger_id": f"trigger.{uuid.uuid4().hex}",
+            }
+        )
+        return self.send(body, "application/x-www-form-urlencoded")
+
+    def interaction(self, payload: dict[str, Any]) -> BoltResponse:
+        payload = {"team": {"id": TEAM_ID}, "api_app_id": "A0TEST", **payload}
+        body = urlencode({"payload": json.dumps(payload)})
+        return self.send(body, "application/x-www-form-urlencoded")
+
+    def view_submission(
+        self,
+        callback_id: str,
+        values: dict[str, dict[str, Any]],
+        user: str = GINA,
+        private_metadata: str = "",
+        view_id: str | None = None,
+    ) -> BoltResponse:
+        """`values` maps block id to the action's state, e.g. {"description": {"value": "x"}}."""
+        view = {
+            "id": view_id or f"V{uuid.uuid4().hex[:10].upper()}",
+            "type": "modal",
+            "callback_id": callback_id,
+            "private_metadata": private_metadata,
+            "state": {"values": {block: {"value": state} for block, state in values.items()}},
+        }
+        return self.interaction(
+            {"type": "view_submission", "user": {"id": user, "team_id": TEAM_ID}, "view": view, "trigger_id": "t.1"}
+        )
+
+    def block_action(
+        self, action_id: str, value: str = "", user: str = GINA, channel: str = GENERAL
+    ) -> BoltResponse:
+        return self.interaction(
+            {
+                "type": "block_actions",
+                "user": {"id": user, "team_id": TEAM_ID},
+                "channel": {"id": channel},
+                "trigger_id": f"trigger.{uuid.uuid4().hex}",
+                "response_url": self.standin.response_url("action"),
+                "container": {"type": "message", "is_ephemeral": True},
+                "actions": [{"type": "button", "action_id": action_id, "block_id": "b", "value": value}],
+            }
+        )
+
+    def event(
+        self, event: dict[str, Any], event_id: str | None = None, retry_num: int | None = None
+    ) -> BoltResponse:
+        body = json.dumps(
+            {
+                "token": "legacy",
+                "team_id": TEAM_ID,
+                "api_app_id": "A0TEST",
+                "type": "event_callback",
+                "event_id": event_id or f"Ev{uuid.uuid4().hex[:10].upper()}",
+                "event_time": int(time.time()),
+                "event": event,
+            }
+        )
+        extra = {}
+        if retry_num is not None:
+            extra = {"x-slack-retry-num": str(retry_num), "x-slack-retry-reason": "http_timeout"}
+        return self.send(body, "application/json", extra)
+
+    def reaction(
+        self,
+        added: bool,
+        user: str,
+        author: str | None,
+        channel: str = GENERAL,
+        ts: str = "1700000000.000100",
+        emoji: str = "handshake",
+        event_id: str | None = None,
+        retry_num: int | None = None,
+    ) -> BoltResponse:
+        event = {
+            "type": "reaction_added" if added else "reaction_removed",
+            "user": user,
+            "reaction": emoji,
+            "item": {"type": "message", "channel": channel, "ts": ts},
+            "event_ts": f"{time.time():.6f}",
+        }
+        if author is not None:
+            event["item_user"] = author
+        return self.send_event(event, event_id, retry_num)
+
+    send_event = event

@@ -1,0 +1,305 @@
+"""A Slack Web API stand-in served on localhost, in the spirit of bolt-python's mock server.
+
+slack_sdk talks to it over real HTTP (its `base_url` points here), so tests see exactly
+what our code sent to Slack. It also serves `response_url`s, and can answer 429.
+"""
+
+from __future__ import annotations
+
+import itertools
+import json
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+from urllib.parse import parse_qsl, urlparse
+
+TEAM_ID = "T0TEST"
+BOT_USER_ID = "UBOT"
+
+
+@dataclass
+class Call:
+    method: str
+    args: dict[str, Any]
+    token: str | None
+
+
+@dataclass
+class StandInState:
+    users: dict[str, dict] = field(default_factory=dict)
+    channels: dict[str, dict] = field(default_factory=dict)
+    calls: list[Call] = field(default_factory=list)
+    # method -> how many of its next calls answer 429, and with which Retry-After
+    throttle: dict[str, list[int]] = field(default_factory=dict)
+    # method -> Slack error to answer with (e.g. "not_in_channel")
+    errors: dict[str, str] = field(default_factory=dict)
+    rate_limit_every: int = 0
+    served: int = 0
+
+
+class SlackStandIn:
+    """Start with `start()`; point `WebClient(base_url=standin.api_url)` at it."""
+
+    def __init__(self) -> None:
+        self.state = StandInState()
+        self._lock = threading.Condition()
+        self._ts = itertools.count(1)
+        self._server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler_class())
+        self._server.daemon_threads = True
+        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+
+    # -- lifecycle -----------------------------------------------------------------
+    def start(self) -> SlackStandIn:
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        self._server.shutdown()
+        self._server.server_close()
+
+    @property
+    def base_url(self) -> str:
+        host, port = self._server.server_address[:2]
+        return f"http://{host}:{port}"
+
+    @property
+    def api_url(self) -> str:
+        return f"{self.base_url}/api/"
+
+    def response_url(self, name: str = "hook") -> str:
+        return f"{self.base_url}/respond/{name}"
+
+    # -- the workspace ---------------------------------------------------------------
+    def add_user(
+        self,
+        user_id: str,
+        name: str,
+        email: str | None = None,
+        *,
+        is_bot: bool = False,
+        deleted: bool = False,
+    ) -> None:
+        self.state.users[user_id] = {
+            "id": user_id,
+            "team_id": TEAM_ID,
+            "name": name.lower(),
+            "real_name": name,
+            "deleted": deleted,
+            "is_bot": is_bot,
+            "profile": {"real_name": name, "display_name": name, "email": email},
+        }
+
+    def add_channel(
+        self, channel_id: str, name: str, *, private: bool = False, member: bool = True
+    ) -> None:
+        self.state.channels[channel_id] = {
+            "id": channel_id,
+            "name": name,
+            "is_private": private,
+            "is_im": False,
+            "is_mpim": False,
+            "is_member": member,
+        }
+
+    def fail(self, method: str, error: str) -> None:
+        self.state.errors[method] = error
+
+    def throttle(self, method: str, times: int, retry_after: int = 1) -> None:
+        """The next `times` calls of `method` answer 429 with Retry-After."""
+        self.state.throttle[method] = [retry_after] * times
+
+    # -- what was received -----------------------------------------------------------
+    def calls(self, method: str) -> list[Call]:
+        with self._lock:
+            return [c for c in self.state.calls if c.method == method]
+
+    def count(self, method: str) -> int:
+        return len(self.calls(method))
+
+    def wait_for(self, method: str, count: int = 1, timeout: float = 5.0) -> list[Call]:
+        """Wait until at least `count` calls of `method` arrived; fail the test otherwise."""
+        deadline = time.monotonic() + timeout
+        with self._lock:
+            while True:
+                found = [c for c in self.state.calls if c.method == method]
+                if len(found) >= count:
+                    return found
+                remaining = deadline - time.monotonic()
+                if remaining <= 0:
+                    seen = sorted({c.method for c in self.state.calls})
+                    raise AssertionError(
+                        f"expected {count} call(s) of {method}, got {len(found)}; saw {seen}"
+                    )
+                self._lock.wait(remaining)
+
+    def quiet(self, seconds: float = 0.3) -> None:
+        """Wait until nothing has arrived for `seconds`: background work has settled."""
+        last = -1
+        while True:
+            with self._lock:
+                now = len(self.state.calls)
+            if now == last:
+                return
+            last = now
+            time.sleep(seconds)
+
+    # -- answering -------------------------------------------------------------------
+    def _answer(self, method: str, args: dict[str, Any]) -> tuple[int, dict, dict[str, str]]:
+        with self._lock:
+            pending = self.state.throttle.get(method)
+            if pending:
+                retry_after = pending.pop(0)
+                return 429, {"ok": False, "error": "ratelimited"}, {"Retry-After": str(retry_after)}
+            self.state.served += 1
+            every = self.state.rate_limit_every
+            if every and self.state.served % every == 0 and not method.startswith("respond"):
+                return 429, {"ok": False, "error": "ratelimited"}, {"Retry-After": "1"}
+        if method in self.state.errors:
+            return 200, {"ok": False, "error": self.state.errors[method]}, {}
+        handler = ANSWERS.get(method)
+        body = handler(self, args) if handler else {"ok": True}
+        return 200, body, {}
+
+    def _record(self, call: Call) -> None:
+        with self._lock:
+            self.state.calls.append(call)
+            self._lock.notify_all()
+
+    def next_ts(self) -> str:
+        return f"{int(time.time())}.{next(self._ts):06d}"
+
+    def _handler_class(self) -> type[BaseHTTPRequestHandler]:
+        standin = self
+
+        class Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def log_message(self, format: str, *args: Any) -> None:
+                return
+
+            def _serve(self) -> None:
+                url = urlparse(self.path)
+                args: dict[str, Any] = dict(parse_qsl(url.query))
+                length = int(self.headers.get("Content-Length") or 0)
+                raw = self.rfile.read(length).decode() if length else ""
+                if raw:
+                    if "json" in (self.headers.get("Content-Type") or ""):
+                        args.update(json.loads(raw))
+                    else:
+                        args.update(dict(parse_qsl(raw)))
+                for key in ("blocks", "view", "attachments"):
+                    if isinstance(args.get(key), str):
+                        args[key] = json.loads(args[key])
+                auth = self.headers.get("Authorization") or ""
+                token = auth.removeprefix("Bearer ") or args.get("token")
+                if url.path.startswith("/respond/"):
+                    method = "respond"
+                else:
+                    method = url.path.removeprefix("/api/")
+                status, body, headers = standin._answer(method, args)
+                if status == 200:
+                    standin._record(Call(method=method, args=args, token=token))
+                payload = json.dumps(body).encode()
+                self.send_response(status)
+                self.send_header("Content-Type", "application/json; charset=utf-8")
+                self.send_header("Content-Length", str(len(payload)))
+                for name, value in headers.items():
+                    self.send_header(name, value)
+                self.end_headers()
+                self.wfile.write(payload)
+
+            do_GET = _serve
+            do_POST = _serve
+
+        return Handler
+
+
+def _auth_test(standin: SlackStandIn, args: dict) -> dict:
+    return {
+        "ok": True,
+        "url": "https://test.slack.com/",
+        "team": "Test Co",
+        "team_id": TEAM_ID,
+        "user": "everybody-sells",
+        "user_id": BOT_USER_ID,
+        "bot_id": "BBOT",
+    }
+
+
+def _users_info(standin: SlackStandIn, args: dict) -> dict:
+    user = standin.state.users.get(args.get("user", ""))
+    return {"ok": True, "user": user} if user else {"ok": False, "error": "user_not_found"}
+
+
+def _lookup_by_email(standin: SlackStandIn, args: dict) -> dict:
+    email = (args.get("email") or "").lower()
+    for user in standin.state.users.values():
+        if (user["profile"].get("email") or "").lower() == email and not user["deleted"]:
+            return {"ok": True, "user": user}
+    return {"ok": False, "error": "users_not_found"}
+
+
+def _conversations_info(standin: SlackStandIn, args: dict) -> dict:
+    channel = standin.state.channels.get(args.get("channel", ""))
+    return {"ok": True, "channel": channel} if channel else {"ok": False, "error": "channel_not_found"}
+
+
+def _post_message(standin: SlackStandIn, args: dict) -> dict:
+    channel = args.get("channel", "")
+    known = standin.state.channels.get(channel)
+    if known is not None and not known["is_member"]:
+        return {"ok": False, "error": "not_in_channel"}
+    return {"ok": True, "channel": channel, "ts": standin.next_ts(), "message": {"text": args.get("text")}}
+
+
+def _post_ephemeral(standin: SlackStandIn, args: dict) -> dict:
+    known = standin.state.channels.get(args.get("channel", ""))
+    if known is None or not known["is_member"]:
+        return {"ok": False, "error": "channel_not_found"}
+    return {"ok": True, "message_ts": standin.next_ts()}
+
+
+def _permalink(standin: SlackStandIn, args: dict) -> dict:
+    ts = (args.get("message_ts") or "").replace(".", "")
+    return {"ok": True, "permalink": f"https://test.slack.com/archives/{args.get('channel')}/p{ts}"}
+
+
+def _view(standin: SlackStandIn, args: dict) -> dict:
+    return {"ok": True, "view": {"id": f"V{next(standin._ts):08d}", **(args.get("view") or {})}}
+
+
+def _open_conversation(standin: SlackStandIn, args: dict) -> dict:
+    return {"ok": True, "channel": {"id": "D" + str(args.get("users", "")).split(",")[0]}}
+
+
+ANSWERS: dict[str, Callable[[SlackStandIn, dict], dict]] = {
+    "auth.test": _auth_test,
+    "users.info": _users_info,
+    "users.lookupByEmail": _lookup_by_email,
+    "conversations.info": _conversations_info,
+    "conversations.open": _open_conversation,
+    "chat.postMessage": _post_message,
+    "chat.postEphemeral": _post_ephemeral,
+    "chat.getPermalink": _permalink,
+    "chat.update": lambda s, a: {"ok": True, "channel": a.get("channel"), "ts": a.get("ts")},
+    "views.open": _view,
+    "views.update": _view,
+    "views.publish": _view,
+}
+
+
+if __name__ == "__main__":
+    # Manual trials: `python -m tests.slack_standin` serves a small workspace until Ctrl-C.
+    standin = SlackStandIn().start()
+    from tests.workspace import populate
+
+    populate(standin)
+    print(f"Slack stand-in on {standin.api_url} (SLACK_API_URL); response URLs under /respond/")
+    try:
+        while True:
+            time.sleep(3600)
+    except KeyboardInterrupt:
+        standin.stop()
