@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Executor, ThreadPoolExecutor
 
 from slack_bolt import App
 from slack_sdk import WebClient
@@ -21,6 +21,7 @@ def create_app(
     sessions: sessionmaker[Session],
     client: WebClient | None = None,
     listener_threads: int = 16,
+    listener_executor: Executor | None = None,
 ) -> App:
     """A Bolt app with every listener registered, signature checks on, retries on 429."""
     app = App(
@@ -28,7 +29,9 @@ def create_app(
         signing_secret=settings.signing_secret or "",
         client=client or build_client(settings),
         logger=logging.getLogger("everybody_sells.bolt"),
-        listener_executor=ThreadPoolExecutor(max_workers=listener_threads, thread_name_prefix="listener"),
+        # Listeners ack first, then make their Slack calls on this pool.
+        listener_executor=listener_executor
+        or ThreadPoolExecutor(max_workers=listener_threads, thread_name_prefix="listener"),
     )
     register_all(app, Services(settings=settings, sessions=sessions, directory=Directory(sessions)))
     return app

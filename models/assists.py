@@ -4,21 +4,22 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime, time
+from datetime import date, datetime, time
 from decimal import Decimal
 from enum import StrEnum
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import (
     Boolean,
+    Date,
     ForeignKey,
     Integer,
     Numeric,
     String,
     Text,
     UniqueConstraint,
-    func,
     select,
+    update,
 )
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
@@ -97,6 +98,18 @@ class Credit(TeamScoped, Base):
     assist: Mapped[Assist] = relationship(back_populates="credits")
 
 
+class GivingDay(TeamScoped, Base):
+    """Credits a giver has given on one local day: the daily limit, enforced atomically."""
+
+    __tablename__ = "giving_days"
+    __table_args__ = (UniqueConstraint("team_id", "giver_id", "day"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    giver_id: Mapped[str] = mapped_column(String(32))
+    day: Mapped[date] = mapped_column(Date)
+    given: Mapped[int] = mapped_column(Integer, default=0)
+
+
 class Refusal(StrEnum):
     SELF = "self"
     BOT = "bot"
@@ -159,9 +172,11 @@ class GivingLimit:
     per_day: int
     timezone: ZoneInfo = field(default_factory=lambda: ZoneInfo("UTC"))
 
+    def day(self, now: datetime) -> date:
+        return now.astimezone(self.timezone).date()
+
     def day_start(self, now: datetime) -> datetime:
-        local = now.astimezone(self.timezone)
-        return datetime.combine(local.date(), time.min, tzinfo=self.timezone)
+        return datetime.combine(self.day(now), time.min, tzinfo=self.timezone)
 
 
 def too_long(values: Mapping[str, str | None]) -> dict[str, int]:
@@ -194,17 +209,6 @@ def screen_recipients(
     return eligible, refused
 
 
-def credits_given_since(session: Session, team_id: str, giver_id: str, since: datetime) -> int:
-    return session.scalar(
-        select(func.count(Credit.id)).where(
-            Credit.team_id == team_id,
-            Credit.giver_id == giver_id,
-            Credit.created_at >= since,
-            Credit.revoked_at.is_(None),
-        )
-    ) or 0
-
-
 def record_assist(
     session: Session,
     draft: AssistDraft,
@@ -220,9 +224,6 @@ def record_assist(
     eligible, refused = screen_recipients(draft.giver_id, draft.recipient_ids, people)
     if not eligible:
         return RecordOutcome(refused=tuple(refused))
-    reached = _check_limit(session, draft.team_id, draft.giver_id, len(eligible), limit, now)
-    if reached is not None:
-        return RecordOutcome(refused=tuple(refused), limit_reached=reached)
     assist = Assist(
         team_id=draft.team_id,
         giver_id=draft.giver_id,
@@ -251,7 +252,12 @@ def record_assist(
         for user_id in eligible
     ]
     try:
-        with session.begin_nested():
+        # The limit and the insert share a savepoint: a lost dedupe race gives the credits back.
+        with session.begin_nested() as savepoint:
+            reached = reserve_credits(session, draft.team_id, draft.giver_id, len(eligible), limit, now)
+            if reached is not None:
+                savepoint.rollback()
+                return RecordOutcome(refused=tuple(refused), limit_reached=reached)
             session.add(assist)
     except IntegrityError:
         # A concurrent delivery of the same thing won the race: report it as a duplicate.
@@ -292,7 +298,7 @@ def credit_reaction(
     if existing is None or existing.revoked_at is None:
         people = {author.user_id: author} if author else {}
         return record_assist(session, draft, people, limit, now)
-    reached = _check_limit(
+    reached = reserve_credits(
         session, draft.team_id, draft.giver_id, len(existing.credits), limit, now
     )
     if reached is not None:
@@ -347,11 +353,30 @@ def _duplicate(existing: Assist) -> RecordOutcome:
     )
 
 
-def _check_limit(
-    session: Session, team_id: str, giver_id: str, requested: int, limit: GivingLimit, now: datetime
+def reserve_credits(
+    session: Session, team_id: str, giver_id: str, count: int, limit: GivingLimit, now: datetime
 ) -> LimitReached | None:
-    given = credits_given_since(session, team_id, giver_id, limit.day_start(now))
-    if given + requested > limit.per_day:
-        return LimitReached(limit=limit.per_day, given_today=given, requested=requested)
-    return None
+    """Count `count` credits against today's limit, or say why not.
 
+    One conditional UPDATE does the check and the increment, so concurrent requests from
+    the same giver cannot both slip under the limit. Revoking later does not give credits
+    back, so adding and removing a reaction cannot be used to get around the limit.
+    """
+    day = limit.day(now)
+    where = (GivingDay.team_id == team_id, GivingDay.giver_id == giver_id, GivingDay.day == day)
+    if session.scalar(select(GivingDay.id).where(*where)) is None:
+        try:
+            with session.begin_nested():
+                session.add(GivingDay(team_id=team_id, giver_id=giver_id, day=day, given=0))
+        except IntegrityError:
+            pass  # created by a concurrent request: the UPDATE below serialises on it
+    claimed = session.execute(
+        update(GivingDay)
+        .where(*where, GivingDay.given + count <= limit.per_day)
+        .values(given=GivingDay.given + count)
+        .execution_options(synchronize_session=False)
+    )
+    if claimed.rowcount == 1:
+        return None
+    given = session.scalar(select(GivingDay.given).where(*where)) or 0
+    return LimitReached(limit=limit.per_day, given_today=given, requested=count)

@@ -6,6 +6,7 @@ from __future__ import annotations
 import os
 import time
 import uuid
+from concurrent.futures import Future, ThreadPoolExecutor, wait
 from collections.abc import Callable, Iterator
 from dataclasses import replace
 from urllib.parse import quote
@@ -75,12 +76,39 @@ def settings(standin: SlackStandIn, database_url: str) -> Settings:
     )
 
 
+class TrackingExecutor(ThreadPoolExecutor):
+    """The listener pool, with a way to wait until every listener has finished."""
+
+    def __init__(self) -> None:
+        super().__init__(max_workers=8, thread_name_prefix="test-listener")
+        self._pending: set[Future] = set()
+
+    def submit(self, fn, /, *args, **kwargs) -> Future:  # type: ignore[no-untyped-def]
+        future = super().submit(fn, *args, **kwargs)
+        self._pending.add(future)
+        future.add_done_callback(self._pending.discard)
+        return future
+
+    def settle(self, timeout: float = 10) -> None:
+        while self._pending:
+            wait(list(self._pending), timeout=timeout)
+
+
 @pytest.fixture
-def make_app(sessions: sessionmaker[Session], settings: Settings) -> Callable[..., App]:
+def listeners() -> Iterator[TrackingExecutor]:
+    executor = TrackingExecutor()
+    yield executor
+    executor.shutdown(wait=True)
+
+
+@pytest.fixture
+def make_app(
+    sessions: sessionmaker[Session], settings: Settings, listeners: TrackingExecutor
+) -> Callable[..., App]:
     """Build the app, optionally with some settings changed."""
 
     def build(**changes: object) -> App:
-        return create_app(replace(settings, **changes), sessions)
+        return create_app(replace(settings, **changes), sessions, listener_executor=listeners)
 
     return build
 
@@ -91,8 +119,9 @@ def app(make_app: Callable[..., App]) -> App:
 
 
 @pytest.fixture
-def slack(app: App, standin: SlackStandIn) -> SlackRequests:
-    return SlackRequests(app, standin, SIGNING_SECRET)
+def slack(app: App, standin: SlackStandIn, listeners: TrackingExecutor) -> SlackRequests:
+    """Signed requests into the app; `slack.settle()` waits for listeners to finish."""
+    return SlackRequests(app, standin, SIGNING_SECRET, settle=listeners.settle)
 
 
 def eventually(check: Callable[[], object], timeout: float = 5.0) -> object:

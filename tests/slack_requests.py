@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import time
 import uuid
+from collections.abc import Callable
 from typing import Any
 from urllib.parse import urlencode
 
@@ -24,8 +25,15 @@ def signed_headers(secret: str, body: str, timestamp: int | None = None) -> dict
 class SlackRequests:
     """Builds command, interaction and event payloads, signs them and dispatches them."""
 
-    def __init__(self, app: App, standin: SlackStandIn, secret: str) -> None:
+    def __init__(
+        self,
+        app: App,
+        standin: SlackStandIn,
+        secret: str,
+        settle: Callable[[], None] = lambda: None,
+    ) -> None:
         self.app, self.standin, self.secret = app, standin, secret
+        self.settle = settle
 
     def send(self, body: str, content_type: str, extra: dict[str, str] | None = None) -> BoltResponse:
         headers = {"content-type": content_type, **signed_headers(self.secret, body), **(extra or {})}

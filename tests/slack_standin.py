@@ -38,6 +38,8 @@ class StandInState:
     errors: dict[str, str] = field(default_factory=dict)
     rate_limit_every: int = 0
     served: int = 0
+    # method -> event that must be set before the stand-in answers (a "slow" Slack)
+    holds: dict[str, threading.Event] = field(default_factory=dict)
 
 
 class SlackStandIn:
@@ -107,6 +109,12 @@ class SlackStandIn:
     def fail(self, method: str, error: str) -> None:
         self.state.errors[method] = error
 
+    def hold(self, method: str) -> threading.Event:
+        """Calls of `method` wait until the returned event is set, like a very slow Slack."""
+        gate = threading.Event()
+        self.state.holds[method] = gate
+        return gate
+
     def throttle(self, method: str, times: int, retry_after: int = 1) -> None:
         """The next `times` calls of `method` answer 429 with Retry-After."""
         self.state.throttle[method] = [retry_after] * times
@@ -148,6 +156,9 @@ class SlackStandIn:
 
     # -- answering -------------------------------------------------------------------
     def _answer(self, method: str, args: dict[str, Any]) -> tuple[int, dict, dict[str, str]]:
+        gate = self.state.holds.get(method)
+        if gate is not None:
+            gate.wait(timeout=10)
         with self._lock:
             pending = self.state.throttle.get(method)
             if pending:

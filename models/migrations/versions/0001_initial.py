@@ -1,4 +1,4 @@
-"""assists, credits, people and processed events
+"""assists, credits, people, giving days and processed events
 
 Revision ID: 0001
 Revises: 
@@ -44,6 +44,18 @@ def upgrade() -> None:
     with op.batch_alter_table('assists', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_assists_giver_id'), ['giver_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_assists_team_id'), ['team_id'], unique=False)
+
+    op.create_table('giving_days',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('giver_id', sa.String(length=32), nullable=False),
+    sa.Column('day', sa.Date(), nullable=False),
+    sa.Column('given', sa.Integer(), nullable=False),
+    sa.Column('team_id', sa.String(length=32), nullable=False),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_giving_days')),
+    sa.UniqueConstraint('team_id', 'giver_id', 'day', name=op.f('uq_giving_days_team_id_giver_id_day'))
+    )
+    with op.batch_alter_table('giving_days', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_giving_days_team_id'), ['team_id'], unique=False)
 
     op.create_table('people',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -112,6 +124,10 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_people_email'))
 
     op.drop_table('people')
+    with op.batch_alter_table('giving_days', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_giving_days_team_id'))
+
+    op.drop_table('giving_days')
     with op.batch_alter_table('assists', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_assists_team_id'))
         batch_op.drop_index(batch_op.f('ix_assists_giver_id'))
