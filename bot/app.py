@@ -25,9 +25,9 @@ def create_app(
 ) -> App:
     """A Bolt app with every listener registered, signature checks on, retries on 429."""
     app = App(
-        token=settings.bot_token,
-        signing_secret=settings.signing_secret or "",
+        # The token travels in the client, which carries our base URL and 429 retries.
         client=client or build_client(settings),
+        signing_secret=settings.signing_secret or "",
         logger=logging.getLogger("everybody_sells.bolt"),
         # Listeners ack first, then make their Slack calls on this pool.
         listener_executor=listener_executor

@@ -14,14 +14,20 @@ SUBCOMMANDS = {"export": export, "org": org, "demo": demo}
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="everybody-sells", description="Everybody Sells: a Slack bot.")
+    parser = argparse.ArgumentParser(
+        prog="everybody-sells", description="Everybody Sells: a Slack bot."
+    )
     commands = parser.add_subparsers(dest="command", required=True)
 
-    run = commands.add_parser("run", help="start the bot (Socket Mode with SLACK_APP_TOKEN, else HTTP on $PORT)")
+    run = commands.add_parser(
+        "run", help="start the bot (Socket Mode with SLACK_APP_TOKEN, else HTTP on $PORT)"
+    )
     run.add_argument("--no-scheduler", action="store_true", help="serve Slack requests only")
 
     db = commands.add_parser("db", help="database maintenance")
-    db.add_subparsers(dest="db_command", required=True).add_parser("upgrade", help="apply migrations")
+    db.add_subparsers(dest="db_command", required=True).add_parser(
+        "upgrade", help="apply migrations"
+    )
 
     for module in SUBCOMMANDS.values():
         module.add_parser(commands)

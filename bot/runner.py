@@ -49,7 +49,13 @@ def run(settings: Settings, *, with_scheduler: bool = True) -> None:
             from waitress import serve
 
             logger.info("listening on :%s%s", settings.port, EVENTS_PATH)
-            serve(wsgi_app(app), host="0.0.0.0", port=settings.port, threads=settings.http_threads, ident="everybody-sells")
+            serve(
+                wsgi_app(app),
+                host="0.0.0.0",
+                port=settings.port,
+                threads=settings.http_threads,
+                ident="everybody-sells",
+            )
     finally:
         if scheduler.running:
             scheduler.shutdown(wait=False)

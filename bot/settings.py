@@ -52,11 +52,14 @@ class Settings:
             raise SettingsError("SLACK_APP_TOKEN must be an app-level token (xapp-...)")
         if not self.socket_mode and not self.signing_secret:
             raise SettingsError(
-                "SLACK_SIGNING_SECRET is not set (required in HTTP mode, i.e. without SLACK_APP_TOKEN)"
+                "SLACK_SIGNING_SECRET is not set "
+                "(required in HTTP mode, i.e. without SLACK_APP_TOKEN)"
             )
 
 
-def load_settings(environ: Mapping[str, str] | None = None, env_file: Path | None = None) -> Settings:
+def load_settings(
+    environ: Mapping[str, str] | None = None, env_file: Path | None = None
+) -> Settings:
     """Read settings from `environ` (default: the process environment) over a `.env` file."""
     values: dict[str, str] = {}
     dotenv_path = env_file if env_file is not None else Path.cwd() / ".env"
@@ -122,7 +125,9 @@ def _zone(name: str) -> ZoneInfo:
     try:
         return ZoneInfo(name)
     except (ZoneInfoNotFoundError, ValueError):
-        raise SettingsError(f"TIMEZONE {name!r} is not a known time zone (e.g. Europe/Berlin)") from None
+        raise SettingsError(
+            f"TIMEZONE {name!r} is not a known time zone (e.g. Europe/Berlin)"
+        ) from None
 
 
 def _log_level(name: str) -> str:

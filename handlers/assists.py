@@ -55,9 +55,7 @@ def url_error(url: str | None) -> str | None:
     return None
 
 
-def record_and_report(
-    services: Services, client: WebClient, draft: AssistDraft
-) -> RecordOutcome:
+def record_and_report(services: Services, client: WebClient, draft: AssistDraft) -> RecordOutcome:
     """Apply the rules to a draft inside one transaction, then tell the credited people."""
     people = services.directory.people(client, draft.team_id, draft.recipient_ids)
     with services.sessions.begin() as session:
@@ -79,7 +77,9 @@ def record_and_report(
 def outcome_message(outcome: RecordOutcome, offer_details: bool) -> tuple[str, list[dict] | None]:
     """The giver's answer: a confirmation, or why nothing was recorded."""
     if outcome.assist is not None and outcome.credited:
-        blocks = assist_confirmation(outcome.assist, outcome.credited, outcome.refused, offer_details)
+        blocks = assist_confirmation(
+            outcome.assist, outcome.credited, outcome.refused, offer_details
+        )
         return blocks[0]["text"]["text"], blocks
     lines = refusal_lines(outcome.refused, outcome.limit_reached) or ["Nobody was credited."]
     return ":warning: " + " ".join(lines), None
@@ -90,7 +90,9 @@ def assist_command(services: Services) -> Callable[..., None]:
         ack()
         text = (command.get("text") or "").strip()
         if not text:
-            client.views_open(trigger_id=command["trigger_id"], view=assist_modal(command.get("channel_id")))
+            client.views_open(
+                trigger_id=command["trigger_id"], view=assist_modal(command.get("channel_id"))
+            )
             return
         recipients, description = split_mentions(text)
         if not recipients:
@@ -120,7 +122,9 @@ def assist_command(services: Services) -> Callable[..., None]:
             is_private=services.directory.is_private(client, channel_id),
             dedupe_key=f"command:{command['trigger_id']}",
         )
-        text, blocks = outcome_message(record_and_report(services, client, draft), offer_details=True)
+        text, blocks = outcome_message(
+            record_and_report(services, client, draft), offer_details=True
+        )
         respond(response_type="ephemeral", text=text, blocks=blocks)
 
     return handle
@@ -179,23 +183,33 @@ def assist_submission(services: Services) -> Callable[..., None]:
             is_private="private" in (values.get("privacy") or []),
             dedupe_key=f"view:{view['id']}",
         )
-        text, blocks = outcome_message(record_and_report(services, client, draft), offer_details=False)
+        text, blocks = outcome_message(
+            record_and_report(services, client, draft), offer_details=False
+        )
         tell(client, giver, channel_id, text, blocks)
 
     return handle
 
 
 def add_details_action(services: Services) -> Callable[..., None]:
-    def handle(ack: Ack, body: dict, action: dict, client: WebClient, respond: Respond, context: dict) -> None:
+    def handle(
+        ack: Ack, body: dict, action: dict, client: WebClient, respond: Respond, context: dict
+    ) -> None:
         ack()
         user_id = body["user"]["id"]
         with services.sessions() as session:
             assist = get_assist(session, context["team_id"], int(action["value"]))
         if assist is None or assist.giver_id != user_id:
-            respond(response_type="ephemeral", replace_original=False, text="Only the person who logged an assist can change it.")
+            respond(
+                response_type="ephemeral",
+                replace_original=False,
+                text="Only the person who logged an assist can change it.",
+            )
             return
         channel_id = (body.get("channel") or {}).get("id")
-        client.views_open(trigger_id=body["trigger_id"], view=assist_details_modal(assist, channel_id))
+        client.views_open(
+            trigger_id=body["trigger_id"], view=assist_details_modal(assist, channel_id)
+        )
 
     return handle
 
@@ -227,11 +241,20 @@ def details_submission(services: Services) -> Callable[..., None]:
                 )
                 assist.is_private = assist.is_private or "private" in (values.get("privacy") or [])
                 updated = True
-                blocks = assist_confirmation(assist, [c.recipient_id for c in assist.credits], (), False)
+                blocks = assist_confirmation(
+                    assist, [c.recipient_id for c in assist.credits], (), False
+                )
         if updated:
-            tell(client, user_id, meta.get("channel_id"), "Saved the details of your assist.", blocks)
+            tell(
+                client, user_id, meta.get("channel_id"), "Saved the details of your assist.", blocks
+            )
         else:
-            tell(client, user_id, meta.get("channel_id"), "Only the person who logged an assist can change it.")
+            tell(
+                client,
+                user_id,
+                meta.get("channel_id"),
+                "Only the person who logged an assist can change it.",
+            )
 
     return handle
 

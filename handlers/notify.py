@@ -25,7 +25,11 @@ def notify_credited(client: WebClient, assist: Assist, credited: Sequence[str]) 
 
 
 def tell(
-    client: WebClient, user_id: str, channel_id: str | None, text: str, blocks: list[dict] | None = None
+    client: WebClient,
+    user_id: str,
+    channel_id: str | None,
+    text: str,
+    blocks: list[dict] | None = None,
 ) -> None:
     """An ephemeral note in the conversation the user is in, or a DM when that is not possible."""
     if channel_id:
@@ -33,5 +37,10 @@ def tell(
             client.chat_postEphemeral(channel=channel_id, user=user_id, text=text, blocks=blocks)
             return
         except SlackApiError as error:
-            logger.info("ephemeral to %s in %s failed (%s); sending a DM", user_id, channel_id, error.response.get("error"))
+            logger.info(
+                "ephemeral to %s in %s failed (%s); sending a DM",
+                user_id,
+                channel_id,
+                error.response.get("error"),
+            )
     client.chat_postMessage(channel=user_id, text=text, blocks=blocks)

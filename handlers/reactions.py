@@ -83,7 +83,12 @@ def reaction_added(services: Services) -> Callable[..., None]:
             outcome = credit_reaction(session, draft, author_info, services.giving_limit)
         logger.info(
             "reaction %s by %s on %s/%s: credited=%s duplicate=%s",
-            emoji, giver, channel, ts, outcome.credited, outcome.duplicate,
+            emoji,
+            giver,
+            channel,
+            ts,
+            outcome.credited,
+            outcome.duplicate,
         )
         if outcome.recorded:
             notify_credited(client, outcome.assist, outcome.credited)
@@ -124,7 +129,9 @@ def warn(client: WebClient, channel: str, user_id: str, lines: list[str]) -> Non
     if not lines:
         return
     try:
-        client.chat_postEphemeral(channel=channel, user=user_id, text=":warning: " + " ".join(lines))
+        client.chat_postEphemeral(
+            channel=channel, user=user_id, text=":warning: " + " ".join(lines)
+        )
     except SlackApiError as error:
         logger.info("could not warn %s in %s: %s", user_id, channel, error.response.get("error"))
 

@@ -24,9 +24,15 @@ def sells_command(services: Services) -> Callable[..., None]:
         tz = services.settings.timezone
         if sub == "stats":
             with services.sessions() as session:
-                stats = personal_stats(session, team_id, user_id, period_window("month", utcnow(), tz))
+                stats = personal_stats(
+                    session, team_id, user_id, period_window("month", utcnow(), tz)
+                )
             blocks = stats_blocks(stats)
-            respond(response_type="ephemeral", text=f"You received {stats.received} and gave {stats.given} credits", blocks=blocks)
+            respond(
+                response_type="ephemeral",
+                text=f"You received {stats.received} and gave {stats.given} credits",
+                blocks=blocks,
+            )
         elif sub == "leaderboard":
             rest = words[1:]
             period = rest.pop(0).lower() if rest and rest[0].lower() in PERIODS else "month"
@@ -34,12 +40,34 @@ def sells_command(services: Services) -> Callable[..., None]:
             window = period_window(period, utcnow(), tz)
             with services.sessions() as session:
                 rows = leaderboard(session, team_id, window, department)
-            respond(response_type="ephemeral", text=f"Leaderboard, {window.label}", blocks=leaderboard_blocks(rows, window, department))
+            respond(
+                response_type="ephemeral",
+                text=f"Leaderboard, {window.label}",
+                blocks=leaderboard_blocks(rows, window, department),
+            )
         else:
             if sub != "help":
                 logger.info("unknown /sells subcommand %r from %s", sub, user_id)
-            prefix = [] if sub == "help" else [{"type": "context", "elements": [{"type": "mrkdwn", "text": f"I don't know `/sells {sub}`. Here is what I can do:"}]}]
-            respond(response_type="ephemeral", text="Everybody sells: help", blocks=prefix + help_blocks())
+            prefix = (
+                []
+                if sub == "help"
+                else [
+                    {
+                        "type": "context",
+                        "elements": [
+                            {
+                                "type": "mrkdwn",
+                                "text": f"I don't know `/sells {sub}`. Here is what I can do:",
+                            }
+                        ],
+                    }
+                ]
+            )
+            respond(
+                response_type="ephemeral",
+                text="Everybody sells: help",
+                blocks=prefix + help_blocks(),
+            )
 
     return handle
 

@@ -19,7 +19,9 @@ class Services:
 
     @property
     def giving_limit(self) -> GivingLimit:
-        return GivingLimit(per_day=self.settings.daily_credit_limit, timezone=self.settings.timezone)
+        return GivingLimit(
+            per_day=self.settings.daily_credit_limit, timezone=self.settings.timezone
+        )
 
     def is_admin(self, user_id: str) -> bool:
         return user_id in self.settings.admin_user_ids

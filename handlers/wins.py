@@ -30,7 +30,9 @@ def win_submission(services: Services) -> Callable[..., None]:
         giver = body["user"]["id"]
         errors = length_errors(values)
         if (values.get("recipients") or []) == [giver]:
-            errors["recipients"] = "Credit the people who helped you win; you can't credit yourself."
+            errors["recipients"] = (
+                "Credit the people who helped you win; you can't credit yourself."
+            )
         try:
             deal_value = parse_money(values.get("deal_value"))
         except ValueError as problem:
@@ -58,7 +60,9 @@ def win_submission(services: Services) -> Callable[..., None]:
         outcome = record_and_report(services, client, draft)
         text, blocks = outcome_message(outcome, offer_details=False)
         if outcome.recorded:
-            text, blocks = celebrate(services, client, outcome.assist, outcome.credited, text, blocks)
+            text, blocks = celebrate(
+                services, client, outcome.assist, outcome.credited, text, blocks
+            )
         tell(client, giver, channel_id, text, blocks)
 
     return handle
@@ -79,11 +83,17 @@ def celebrate(
     else:
         post_text, post_blocks = win_celebration(assist, credited)
         try:
-            client.chat_postMessage(channel=channel, text=post_text, blocks=post_blocks, unfurl_links=False)
+            client.chat_postMessage(
+                channel=channel, text=post_text, blocks=post_blocks, unfurl_links=False
+            )
             note = f"Celebrated in <#{channel}>."
         except SlackApiError as error:
-            logger.warning("win %s not posted to %s: %s", assist.id, channel, error.response.get("error"))
-            note = f"I couldn't post in <#{channel}> ({error.response.get('error')}); invite me there."
+            logger.warning(
+                "win %s not posted to %s: %s", assist.id, channel, error.response.get("error")
+            )
+            note = (
+                f"I couldn't post in <#{channel}> ({error.response.get('error')}); invite me there."
+            )
     blocks = [*(blocks or []), {"type": "context", "elements": [{"type": "mrkdwn", "text": note}]}]
     return f"{text} {note}", blocks
 

@@ -13,7 +13,10 @@ from bot.settings import Settings
 
 @dataclass(frozen=True)
 class ScheduledJob:
-    """A job kept in memory and rebuilt from settings at every start (see README: several instances)."""
+    """A job kept in memory and rebuilt from settings at every start.
+
+    Never a shared job store: several instances would each run it (see README).
+    """
 
     id: str
     trigger: CronTrigger

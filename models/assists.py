@@ -254,7 +254,9 @@ def record_assist(
     try:
         # The limit and the insert share a savepoint: a lost dedupe race gives the credits back.
         with session.begin_nested() as savepoint:
-            reached = reserve_credits(session, draft.team_id, draft.giver_id, len(eligible), limit, now)
+            reached = reserve_credits(
+                session, draft.team_id, draft.giver_id, len(eligible), limit, now
+            )
             if reached is not None:
                 savepoint.rollback()
                 return RecordOutcome(refused=tuple(refused), limit_reached=reached)
@@ -271,9 +273,7 @@ def record_assist(
 def find_by_dedupe_key(session: Session, team_id: str, key: str | None) -> Assist | None:
     if key is None:
         return None
-    return session.scalar(
-        select(Assist).where(Assist.team_id == team_id, Assist.dedupe_key == key)
-    )
+    return session.scalar(select(Assist).where(Assist.team_id == team_id, Assist.dedupe_key == key))
 
 
 def get_assist(session: Session, team_id: str, assist_id: int) -> Assist | None:

@@ -67,9 +67,7 @@ def people_by_id(session: Session, team_id: str, user_ids: Iterable[str]) -> dic
     ids = set(user_ids)
     if not ids:
         return {}
-    rows = session.scalars(
-        select(Person).where(Person.team_id == team_id, Person.user_id.in_(ids))
-    )
+    rows = session.scalars(select(Person).where(Person.team_id == team_id, Person.user_id.in_(ids)))
     return {person.user_id: person for person in rows}
 
 

@@ -6,8 +6,8 @@ from __future__ import annotations
 import os
 import time
 import uuid
-from concurrent.futures import Future, ThreadPoolExecutor, wait
 from collections.abc import Callable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor, wait
 from dataclasses import replace
 from urllib.parse import quote
 

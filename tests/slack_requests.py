@@ -35,8 +35,14 @@ class SlackRequests:
         self.app, self.standin, self.secret = app, standin, secret
         self.settle = settle
 
-    def send(self, body: str, content_type: str, extra: dict[str, str] | None = None) -> BoltResponse:
-        headers = {"content-type": content_type, **signed_headers(self.secret, body), **(extra or {})}
+    def send(
+        self, body: str, content_type: str, extra: dict[str, str] | None = None
+    ) -> BoltResponse:
+        headers = {
+            "content-type": content_type,
+            **signed_headers(self.secret, body),
+            **(extra or {}),
+        }
         return self.app.dispatch(BoltRequest(body=body, headers=headers))
 
     def command(
@@ -82,7 +88,12 @@ class SlackRequests:
             "state": {"values": {block: {"value": state} for block, state in values.items()}},
         }
         return self.interaction(
-            {"type": "view_submission", "user": {"id": user, "team_id": TEAM_ID}, "view": view, "trigger_id": "t.1"}
+            {
+                "type": "view_submission",
+                "user": {"id": user, "team_id": TEAM_ID},
+                "view": view,
+                "trigger_id": "t.1",
+            }
         )
 
     def block_action(
@@ -96,7 +107,9 @@ class SlackRequests:
                 "trigger_id": f"trigger.{uuid.uuid4().hex}",
                 "response_url": self.standin.response_url("action"),
                 "container": {"type": "message", "is_ephemeral": True},
-                "actions": [{"type": "button", "action_id": action_id, "block_id": "b", "value": value}],
+                "actions": [
+                    {"type": "button", "action_id": action_id, "block_id": "b", "value": value}
+                ],
             }
         )
 

@@ -255,7 +255,9 @@ def _lookup_by_email(standin: SlackStandIn, args: dict) -> dict:
 
 def _conversations_info(standin: SlackStandIn, args: dict) -> dict:
     channel = standin.state.channels.get(args.get("channel", ""))
-    return {"ok": True, "channel": channel} if channel else {"ok": False, "error": "channel_not_found"}
+    return (
+        {"ok": True, "channel": channel} if channel else {"ok": False, "error": "channel_not_found"}
+    )
 
 
 def _post_message(standin: SlackStandIn, args: dict) -> dict:
@@ -263,7 +265,12 @@ def _post_message(standin: SlackStandIn, args: dict) -> dict:
     known = standin.state.channels.get(channel)
     if known is not None and not known["is_member"]:
         return {"ok": False, "error": "not_in_channel"}
-    return {"ok": True, "channel": channel, "ts": standin.next_ts(), "message": {"text": args.get("text")}}
+    return {
+        "ok": True,
+        "channel": channel,
+        "ts": standin.next_ts(),
+        "message": {"text": args.get("text")},
+    }
 
 
 def _post_ephemeral(standin: SlackStandIn, args: dict) -> dict:

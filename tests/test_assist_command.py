@@ -73,3 +73,63 @@ def test_modal_submission_credits_everyone_chosen(slack, standin, sessions):
             "modal",
         )
         assert sorted(c.recipient_id for c in assist.credits) == sorted([ANA, BEN])
+
+
+def test_add_details_completes_a_quick_assist(slack, standin, sessions):
+    slack.command("/assist", f"<@{ANA}> joined the Acme call")
+    slack.settle()
+    button = next(
+        e
+        for b in standin.calls("respond")[0].args["blocks"]
+        if b["type"] == "actions"
+        for e in b["elements"]
+    )
+    slack.block_action(button["action_id"], button["value"])
+    slack.settle()
+    view = standin.calls("views.open")[0].args["view"]
+    assert view["callback_id"] == "assist_details"
+    description = next(b for b in view["blocks"] if b.get("block_id") == "description")
+    assert description["element"]["initial_value"] == "joined the Acme call"
+
+    slack.view_submission(
+        "assist_details",
+        {
+            "kind": {"type": "static_select", "selected_option": {"value": "service"}},
+            "stage": {"type": "static_select", "selected_option": {"value": "resale"}},
+            "customer": {"type": "plain_text_input", "value": "Acme"},
+            "description": {"type": "plain_text_input", "value": "joined the Acme renewal call"},
+        },
+        private_metadata=view["private_metadata"],
+    )
+    slack.settle()
+    with sessions() as session:
+        assist = session.scalars(select(Assist)).one()
+        assert (assist.kind, assist.stage, assist.customer) == ("service", "resale", "Acme")
+        assert assist.credits[0].kind == "service"
+    assert "Saved the details" in standin.calls("chat.postEphemeral")[-1].args["text"]
+
+
+def test_only_the_giver_can_add_details(slack, standin, sessions):
+    slack.command("/assist", f"<@{ANA}> joined the Acme call")
+    slack.settle()
+    with sessions() as session:
+        assist_id = session.scalars(select(Assist)).one().id
+    slack.block_action("assist_add_details", str(assist_id), user=BEN)
+    slack.settle()
+    assert standin.calls("views.open") == []
+    assert "Only the person who logged" in standin.calls("respond")[-1].args["text"]
+
+
+def test_a_mention_without_a_description_asks_for_one(slack, standin, sessions):
+    slack.command("/assist", f"<@{ANA}>")
+    assert "Say what they did" in standin.wait_for("respond")[0].args["text"]
+    with sessions() as session:
+        assert session.scalars(select(Assist)).all() == []
+
+
+def test_text_without_a_mention_explains_both_ways(slack, standin):
+    slack.command("/assist", "helped a lot")
+    answer = standin.wait_for("respond")[0].args
+    assert "/assist @someone what they did" in answer["text"]
+    slack.block_action("assist_open_modal")
+    assert standin.wait_for("views.open")[0].args["view"]["callback_id"] == "assist_modal"

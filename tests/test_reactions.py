@@ -101,7 +101,9 @@ def test_configured_emoji_map_to_their_kind(make_app, standin, listeners, sessio
     from tests.conftest import SIGNING_SECRET
     from tests.slack_requests import SlackRequests
 
-    kinds = load_settings(environ={"REACTION_KINDS": "bulb=insight,handshake=assist"}).reaction_kinds
+    kinds = load_settings(
+        environ={"REACTION_KINDS": "bulb=insight,handshake=assist"}
+    ).reaction_kinds
     slack = SlackRequests(make_app(reaction_kinds=kinds), standin, SIGNING_SECRET, listeners.settle)
     slack.reaction(True, user=GINA, author=ANA, emoji="bulb", ts="1.1")
     slack.reaction(True, user=GINA, author=BEN, emoji="handshake", ts="1.2")

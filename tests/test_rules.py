@@ -124,7 +124,9 @@ def test_every_row_carries_the_team_and_other_workspaces_stay_invisible(slack, s
         for _ in range(3):
             record_assist(
                 session,
-                AssistDraft(team_id="TOTHER0001", giver_id=GINA, recipient_ids=[BEN], description="x"),
+                AssistDraft(
+                    team_id="TOTHER0001", giver_id=GINA, recipient_ids=[BEN], description="x"
+                ),
                 {BEN: PersonInfo(BEN, "Ben elsewhere")},
                 GivingLimit(per_day=10),
             )

@@ -49,33 +49,59 @@ def _option(value: str, label: str) -> dict:
     return {"text": _plain(label), "value": value}
 
 
-def _select(block_id: str, label: str, options: list[dict], initial: str | None, optional: bool) -> dict:
+def _select(
+    block_id: str, label: str, options: list[dict], initial: str | None, optional: bool
+) -> dict:
     element: dict = {"type": "static_select", "action_id": "value", "options": options}
     chosen = [o for o in options if o["value"] == initial]
     if chosen:
         element["initial_option"] = chosen[0]
-    return {"type": "input", "block_id": block_id, "optional": optional, "label": _plain(label), "element": element}
+    return {
+        "type": "input",
+        "block_id": block_id,
+        "optional": optional,
+        "label": _plain(label),
+        "element": element,
+    }
 
 
 def _text_input(
-    block_id: str, label: str, initial: str | None, *, optional: bool, multiline: bool = False, hint: str | None = None
+    block_id: str,
+    label: str,
+    initial: str | None,
+    *,
+    optional: bool,
+    multiline: bool = False,
+    hint: str | None = None,
 ) -> dict:
     element: dict = {
         "type": "plain_text_input",
         "action_id": "value",
         "multiline": multiline,
-        "max_length": MAX_LENGTHS["description" if block_id in {"description", "story"} else block_id],
+        "max_length": MAX_LENGTHS[
+            "description" if block_id in {"description", "story"} else block_id
+        ],
     }
     if initial:
         element["initial_value"] = initial
-    block = {"type": "input", "block_id": block_id, "optional": optional, "label": _plain(label), "element": element}
+    block = {
+        "type": "input",
+        "block_id": block_id,
+        "optional": optional,
+        "label": _plain(label),
+        "element": element,
+    }
     if hint:
         block["hint"] = _plain(hint)
     return block
 
 
 def _people_input(block_id: str, label: str, initial: Sequence[str]) -> dict:
-    element: dict = {"type": "multi_users_select", "action_id": "value", "placeholder": _plain("Choose people")}
+    element: dict = {
+        "type": "multi_users_select",
+        "action_id": "value",
+        "placeholder": _plain("Choose people"),
+    }
     if initial:
         element["initial_users"] = list(initial)
     return {"type": "input", "block_id": block_id, "label": _plain(label), "element": element}
@@ -95,15 +121,27 @@ def _detail_inputs(fields: AssistFields, kinds: Sequence[Kind]) -> list[dict]:
         _select("kind", "What kind of help", kind_options, fields.kind, optional=False),
         _select("stage", "Stage of the sales loop", stage_options, fields.stage, optional=True),
         _text_input("customer", "Customer or account", fields.customer, optional=True),
-        _text_input("description", "What happened", fields.description, optional=False, multiline=True),
+        _text_input(
+            "description", "What happened", fields.description, optional=False, multiline=True
+        ),
         {
             "type": "input",
             "block_id": "crm_url",
             "optional": True,
             "label": _plain("CRM link"),
-            "element": {"type": "url_text_input", "action_id": "value", **({"initial_value": fields.crm_url} if fields.crm_url else {})},
+            "element": {
+                "type": "url_text_input",
+                "action_id": "value",
+                **({"initial_value": fields.crm_url} if fields.crm_url else {}),
+            },
         },
-        {"type": "input", "block_id": "privacy", "optional": True, "label": _plain("Privacy"), "element": privacy},
+        {
+            "type": "input",
+            "block_id": "privacy",
+            "optional": True,
+            "label": _plain("Privacy"),
+            "element": privacy,
+        },
     ]
 
 
@@ -141,7 +179,15 @@ def assist_details_modal(assist: Assist, channel_id: str | None) -> dict:
         "submit": _plain("Save"),
         "close": _plain("Cancel"),
         "blocks": [
-            {"type": "context", "elements": [{"type": "mrkdwn", "text": f"Credited: {mentions([c.recipient_id for c in assist.credits])}"}]},
+            {
+                "type": "context",
+                "elements": [
+                    {
+                        "type": "mrkdwn",
+                        "text": f"Credited: {mentions([c.recipient_id for c in assist.credits])}",
+                    }
+                ],
+            },
             *_detail_inputs(fields, LOGGABLE_KINDS[:-1]),
         ],
     }
@@ -164,11 +210,25 @@ def win_modal(channel_id: str | None) -> dict:
                 "block_id": "deal_value",
                 "optional": True,
                 "label": _plain("Deal value"),
-                "element": {"type": "number_input", "action_id": "value", "is_decimal_allowed": True, "min_value": "0"},
+                "element": {
+                    "type": "number_input",
+                    "action_id": "value",
+                    "is_decimal_allowed": True,
+                    "min_value": "0",
+                },
             },
-            _select("stage", "Stage of the sales loop", stage_options, Stage.SALE.value, optional=False),
+            _select(
+                "stage", "Stage of the sales loop", stage_options, Stage.SALE.value, optional=False
+            ),
             _people_input("recipients", "Who helped win it?", ()),
-            _text_input("description", "The story", None, optional=False, multiline=True, hint="What made the difference?"),
+            _text_input(
+                "description",
+                "The story",
+                None,
+                optional=False,
+                multiline=True,
+                hint="What made the difference?",
+            ),
             {
                 "type": "input",
                 "block_id": "privacy",
@@ -196,7 +256,8 @@ def refusal_lines(refused: Sequence[tuple[str, Refusal]], limit: LimitReached | 
     if limit is not None:
         lines.append(
             f"You've reached today's limit of {limit.limit} credits "
-            f"({limit.given_today} given, {limit.remaining} left; this would add {limit.requested}). "
+            f"({limit.given_today} given, {limit.remaining} left; "
+            f"this would add {limit.requested}). "
             "Nothing was recorded: try again tomorrow, or credit fewer people."
         )
     return lines
@@ -210,7 +271,10 @@ def _summary(assist: Assist) -> str:
 
 
 def assist_confirmation(
-    assist: Assist, credited: Sequence[str], refused: Sequence[tuple[str, Refusal]], offer_details: bool
+    assist: Assist,
+    credited: Sequence[str],
+    refused: Sequence[tuple[str, Refusal]],
+    offer_details: bool,
 ) -> list[dict]:
     """Ephemeral answer to the giver: what was recorded, what was not, and a way to add details."""
     text = f":white_check_mark: You credited {mentions(list(credited))}"
@@ -222,7 +286,9 @@ def assist_confirmation(
     ]
     notes = refusal_lines(refused, None)
     if notes:
-        blocks.append({"type": "context", "elements": [{"type": "mrkdwn", "text": "\n".join(notes)}]})
+        blocks.append(
+            {"type": "context", "elements": [{"type": "mrkdwn", "text": "\n".join(notes)}]}
+        )
     if offer_details:
         blocks.append(
             {
@@ -250,7 +316,10 @@ def credit_notice(assist: Assist) -> tuple[str, list[dict]]:
     if assist.permalink:
         text += f" (<{assist.permalink}|the message>)"
     blocks = [
-        {"type": "section", "text": {"type": "mrkdwn", "text": f"{kind_emoji(assist.kind)} {text}"}},
+        {
+            "type": "section",
+            "text": {"type": "mrkdwn", "text": f"{kind_emoji(assist.kind)} {text}"},
+        },
         {"type": "context", "elements": [{"type": "mrkdwn", "text": _summary(assist)}]},
     ]
     return f"{kind_emoji(assist.kind)} {text}", blocks
@@ -262,16 +331,29 @@ def win_celebration(assist: Assist, credited: Sequence[str]) -> tuple[str, list[
     headline = f":trophy: We won {customer}!"
     fields = [{"type": "mrkdwn", "text": f"*Stage*\n{stage_label(assist.stage)}"}]
     if assist.deal_value is not None:
-        fields.append({"type": "mrkdwn", "text": f"*Deal value*\n{format_money(assist.deal_value)}"})
-    story = PRIVATE_PLACEHOLDER if assist.is_private else truncate(safe_mrkdwn(assist.description), 2500)
+        fields.append(
+            {"type": "mrkdwn", "text": f"*Deal value*\n{format_money(assist.deal_value)}"}
+        )
+    story = (
+        PRIVATE_PLACEHOLDER
+        if assist.is_private
+        else truncate(safe_mrkdwn(assist.description), 2500)
+    )
     blocks = [
-        {"type": "header", "text": _plain(truncate(f"🏆 We won {assist.customer or 'a customer'}!", 150))},
+        {
+            "type": "header",
+            "text": _plain(truncate(f"🏆 We won {assist.customer or 'a customer'}!", 150)),
+        },
         {"type": "section", "text": {"type": "mrkdwn", "text": story}},
         {"type": "section", "fields": fields},
         {
             "type": "context",
             "elements": [
-                {"type": "mrkdwn", "text": f"Thanks to {mentions(list(credited))} · logged by {mention(assist.giver_id)}"}
+                {
+                    "type": "mrkdwn",
+                    "text": f"Thanks to {mentions(list(credited))} "
+                    f"· logged by {mention(assist.giver_id)}",
+                }
             ],
         },
     ]

@@ -38,17 +38,25 @@ def _breakdown(by_kind: dict[str, int], by_stage: dict[str, int]) -> str:
     if not by_kind:
         return "_none yet_"
     kinds = ", ".join(
-        f"{kind_emoji(k)} {kind_label(k)} {n}" for k, n in sorted(by_kind.items(), key=lambda kv: -kv[1])
+        f"{kind_emoji(k)} {kind_label(k)} {n}"
+        for k, n in sorted(by_kind.items(), key=lambda kv: -kv[1])
     )
     order = [s.value for s in Stage] + ["unset"]
-    stages = " · ".join(f"{stage_label(None if s == 'unset' else s)} {by_stage[s]}" for s in order if by_stage.get(s))
+    stages = " · ".join(
+        f"{stage_label(None if s == 'unset' else s)} {by_stage[s]}"
+        for s in order
+        if by_stage.get(s)
+    )
     return f"{kinds}\n{stages}"
 
 
 def stats_blocks(stats: PersonalStats) -> list[dict]:
     """`/sells stats`: given and received in the window, by kind and by stage."""
     return [
-        {"type": "header", "text": {"type": "plain_text", "text": f"Your record, {stats.window.label}"}},
+        {
+            "type": "header",
+            "text": {"type": "plain_text", "text": f"Your record, {stats.window.label}"},
+        },
         {
             "type": "section",
             "fields": [
@@ -56,26 +64,59 @@ def stats_blocks(stats: PersonalStats) -> list[dict]:
                 {"type": "mrkdwn", "text": f"*Given*\n{stats.given} credits"},
             ],
         },
-        {"type": "section", "text": {"type": "mrkdwn", "text": "*Received*\n" + _breakdown(stats.received_by_kind, stats.received_by_stage)}},
-        {"type": "section", "text": {"type": "mrkdwn", "text": "*Given*\n" + _breakdown(stats.given_by_kind, stats.given_by_stage)}},
+        {
+            "type": "section",
+            "text": {
+                "type": "mrkdwn",
+                "text": "*Received*\n"
+                + _breakdown(stats.received_by_kind, stats.received_by_stage),
+            },
+        },
+        {
+            "type": "section",
+            "text": {
+                "type": "mrkdwn",
+                "text": "*Given*\n" + _breakdown(stats.given_by_kind, stats.given_by_stage),
+            },
+        },
     ]
 
 
-def leaderboard_blocks(rows: Sequence[LeaderRow], window: Window, department: str | None) -> list[dict]:
+def leaderboard_blocks(
+    rows: Sequence[LeaderRow], window: Window, department: str | None
+) -> list[dict]:
     """`/sells leaderboard`: the people credited most, with how many people credited them."""
     scope = f" in {department}" if department else ""
     title = f"Leaderboard, {window.label}{scope}"
     if not rows:
-        body = "Nobody has been credited yet in this period. Be the first: `/assist @someone what they did`."
-    else:
-        medals = {1: ":first_place_medal:", 2: ":second_place_medal:", 3: ":third_place_medal:"}
-        body = "\n".join(
-            f"{medals.get(r.rank, f'{r.rank}.')} {mention(r.user_id)}: {r.credits} credits from {r.givers} "
-            f"{'person' if r.givers == 1 else 'people'}" + (f" · {r.department}" if r.department and not department else "")
-            for r in rows
+        body = (
+            "Nobody has been credited yet in this period. "
+            "Be the first: `/assist @someone what they did`."
         )
+    else:
+        body = "\n".join(_leader_line(r, show_department=not department) for r in rows)
     return [
         {"type": "header", "text": {"type": "plain_text", "text": title[:150]}},
         {"type": "section", "text": {"type": "mrkdwn", "text": body}},
-        {"type": "context", "elements": [{"type": "mrkdwn", "text": f"Lessons ({kind_label(Kind.LESSON)}) are celebrated, never ranked."}]},
+        {
+            "type": "context",
+            "elements": [
+                {
+                    "type": "mrkdwn",
+                    "text": f"Lessons ({kind_label(Kind.LESSON)}) are celebrated, never ranked.",
+                }
+            ],
+        },
     ]
+
+
+MEDALS = {1: ":first_place_medal:", 2: ":second_place_medal:", 3: ":third_place_medal:"}
+
+
+def _leader_line(row: LeaderRow, show_department: bool) -> str:
+    people = "person" if row.givers == 1 else "people"
+    line = f"{MEDALS.get(row.rank, f'{row.rank}.')} {mention(row.user_id)}: {row.credits} credits"
+    line += f" from {row.givers} {people}"
+    if show_department and row.department:
+        line += f" · {row.department}"
+    return line

@@ -9,7 +9,9 @@ from models.assists import Kind, Stage
 PRIVATE_PLACEHOLDER = "_in a private conversation_"
 
 # <!channel>, <!here|here>, <!everyone>, <!subteam^S123|@team>: would ping many people.
-_BROADCAST = re.compile(r"<!(channel|here|everyone)(?:\|[^>]*)?>|<!subteam\^[A-Z0-9]+(?:\|([^>]*))?>")
+_BROADCAST = re.compile(
+    r"<!(channel|here|everyone)(?:\|[^>]*)?>|<!subteam\^[A-Z0-9]+(?:\|([^>]*))?>"
+)
 # Tokens Slack itself put in command text and that are safe to keep: users, channels, links.
 _SAFE_TOKEN = re.compile(r"<(?:@[UW][A-Z0-9]+|#C[A-Z0-9]+)(?:\|[^<>]*)?>|<https?://[^<>\s]+>")
 

@@ -1,1 +1,1 @@
-"""One module per `everybody-sells` subcommand: `add_parser(subparsers)` and `run(args, settings)`."""
+"""One module per subcommand, each with `add_parser(commands)` and `run(args, settings)`."""

@@ -1,0 +1,74 @@
+"""`/sells`: help, my stats and the leaderboard."""
+
+from __future__ import annotations
+
+from models.assists import AssistDraft, GivingLimit, Kind, Stage, record_assist
+from models.people import PersonInfo, save_person
+from tests.slack_standin import TEAM_ID
+from tests.workspace import ANA, BEN, GINA
+
+
+def give(sessions, giver, recipient, kind=Kind.ASSIST, stage=None, times=1):
+    with sessions.begin() as session:
+        for _ in range(times):
+            record_assist(
+                session,
+                AssistDraft(
+                    TEAM_ID, giver, [recipient], kind=kind, stage=stage, description="helped"
+                ),
+                {recipient: PersonInfo(recipient, recipient)},
+                GivingLimit(per_day=100),
+            )
+
+
+def reply(slack, standin, text):
+    slack.command("/sells", text)
+    slack.settle()
+    return standin.calls("respond")[-1].args
+
+
+def test_help_lists_the_commands(slack, standin):
+    text = str(reply(slack, standin, "help")["blocks"])
+    for command in ("/assist", "/win", "/sells stats", "/sells leaderboard"):
+        assert command in text
+
+
+def test_an_unknown_subcommand_says_so_and_shows_help(slack, standin):
+    text = str(reply(slack, standin, "frobnicate")["blocks"])
+    assert "I don't know `/sells frobnicate`" in text
+    assert "/sells leaderboard" in text
+
+
+def test_stats_show_given_and_received_by_kind_and_stage(slack, standin, sessions):
+    give(sessions, ANA, GINA, Kind.INSIGHT, Stage.PRE_SALE, times=2)
+    give(sessions, GINA, BEN, Kind.SERVICE, Stage.POST_SALE)
+    answer = reply(slack, standin, "stats")
+    assert answer["text"] == "You received 2 and gave 1 credits"
+    blocks = str(answer["blocks"])
+    assert "Insight 2" in blocks and "Pre-sale 2" in blocks
+    assert "Service 1" in blocks and "Post-sale 1" in blocks
+
+
+def test_leaderboard_ranks_by_credits_and_filters_by_department(slack, standin, sessions):
+    with sessions.begin() as session:
+        save_person(session, TEAM_ID, PersonInfo(ANA, "Ana"))
+        save_person(session, TEAM_ID, PersonInfo(BEN, "Ben"))
+    with sessions.begin() as session:
+        from models.people import find_person
+
+        find_person(session, TEAM_ID, ANA).department = "Sales"
+        find_person(session, TEAM_ID, BEN).department = "Engineering"
+    give(sessions, GINA, BEN, times=3)
+    give(sessions, GINA, ANA, times=1)
+    give(sessions, GINA, ANA, Kind.LESSON, times=5)
+
+    board = reply(slack, standin, "leaderboard week")["blocks"][1]["text"]["text"]
+    assert board.index(f"<@{BEN}>: 3 credits") < board.index(f"<@{ANA}>: 1 credits")
+
+    sales = reply(slack, standin, "leaderboard quarter sales")
+    text = str(sales["blocks"])
+    assert "in sales" in text and f"<@{ANA}>" in text and f"<@{BEN}>" not in text
+
+
+def test_an_empty_leaderboard_invites_the_first_assist(slack, standin):
+    assert "Be the first" in str(reply(slack, standin, "leaderboard")["blocks"])
