@@ -1,15 +1,92 @@
-"""`everybody-sells export` (to be written)."""
+"""`everybody-sells export --format csv [--since DATE] [--team T…]`: credits as CSV on stdout.
+
+Needs no Slack token: it only reads the database. Rows are streamed, not collected.
+"""
 
 from __future__ import annotations
 
 import argparse
+import csv
+import os
+import sys
+from collections.abc import Iterable, Sequence
+from datetime import datetime
+from typing import TextIO
 
 from bot.settings import Settings
+from models.database import make_engine, make_session_factory, upgrade
+from models.export import EXPORT_COLUMNS, day_start, export_rows, exported_teams
 
 
 def add_parser(commands: argparse._SubParsersAction) -> None:
-    commands.add_parser("export", help="not written yet")
+    export = commands.add_parser(
+        "export",
+        help="write one row per active credit to stdout",
+        description=(
+            "Write one row per active (not revoked) credit to stdout, oldest first, with the"
+            f" columns {', '.join(EXPORT_COLUMNS)}. Descriptions of assists logged in private"
+            " conversations are left empty."
+        ),
+    )
+    export.add_argument("--format", choices=["csv"], default="csv", help="output format (csv)")
+    export.add_argument(
+        "--since",
+        metavar="DATE",
+        help="only credits from the start of this day (YYYY-MM-DD, in TIMEZONE) onwards",
+    )
+    export.add_argument(
+        "--team",
+        metavar="T…",
+        help="the Slack workspace (team) ID; needed only when the database holds several",
+    )
 
 
 def run(args: argparse.Namespace, settings: Settings) -> int:
-    raise NotImplementedError
+    since: datetime | None = None
+    if args.since is not None:
+        try:
+            since = day_start(args.since, settings.timezone)
+        except ValueError as problem:
+            print(f"everybody-sells: --since: {problem}", file=sys.stderr)
+            return 2
+    engine = make_engine(settings.database_url)
+    try:
+        upgrade(engine)
+        with make_session_factory(engine)() as session:
+            try:
+                team_id = pick_team(exported_teams(session), args.team)
+            except ValueError as problem:
+                print(f"everybody-sells: {problem}", file=sys.stderr)
+                return 2
+            rows = export_rows(session, team_id, since) if team_id else ()
+            write_csv(sys.stdout, EXPORT_COLUMNS, rows)
+    except BrokenPipeError:
+        # `export | head`: the reader has gone; stop quietly, as Unix tools do.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+    finally:
+        engine.dispose()
+    return 0
+
+
+def pick_team(teams: list[str], requested: str | None) -> str | None:
+    """The workspace to export: the one asked for, else the only one there is."""
+    if requested:
+        if requested not in teams:
+            print(f"everybody-sells: no credits for workspace {requested}", file=sys.stderr)
+        return requested
+    if len(teams) > 1:
+        raise ValueError(
+            f"the database holds several workspaces ({', '.join(teams)}); pass --team with one"
+        )
+    if not teams:
+        print("everybody-sells: no credits recorded yet; writing the header only", file=sys.stderr)
+        return None
+    return teams[0]
+
+
+def write_csv(out: TextIO, header: Sequence[str], rows: Iterable[Sequence[str]]) -> None:
+    """Write row by row, so memory stays flat however many rows the database streams."""
+    writer = csv.writer(out)
+    writer.writerow(header)
+    writer.writerows(rows)
+    out.flush()

@@ -1,15 +1,126 @@
-"""`everybody-sells org` (to be written)."""
+"""`everybody-sells org import FILE.csv`: departments and managers from an HR export.
+
+People are found in Slack by email (`users.lookupByEmail`, scope `users:read.email`). Rows
+that cannot be resolved are listed and skipped; the rest are imported in one transaction.
+"""
 
 from __future__ import annotations
 
 import argparse
+import sys
+from pathlib import Path
+from urllib.error import URLError
 
-from bot.settings import Settings
+from slack_sdk.errors import SlackApiError
+
+from bot.directory import Directory
+from bot.settings import Settings, SettingsError
+from bot.slack_client import build_client
+from models.database import make_engine, make_session_factory, upgrade
+from models.org_chart import (
+    REQUIRED_COLUMNS,
+    ImportReport,
+    OrgChartError,
+    OrgRow,
+    import_org_chart,
+    parse_org_chart,
+)
+from models.people import PersonInfo
+
+HINTS = {
+    "missing_scope": " (the Slack app needs the users:read.email scope; reinstall it)",
+    "invalid_auth": " (check SLACK_BOT_TOKEN)",
+    "not_authed": " (check SLACK_BOT_TOKEN)",
+}
 
 
 def add_parser(commands: argparse._SubParsersAction) -> None:
-    commands.add_parser("org", help="not written yet")
+    org = commands.add_parser("org", help="manage the org chart (departments and managers)")
+    actions = org.add_subparsers(dest="org_command", required=True)
+    importer = actions.add_parser(
+        "import",
+        help="import departments and managers from a CSV file",
+        description=(
+            f"Import the org chart from a CSV file with the header {','.join(REQUIRED_COLUMNS)}"
+            " (more columns are ignored). People are found in Slack by email; rows that"
+            " cannot be resolved are reported and skipped. Importing again updates people."
+        ),
+    )
+    importer.add_argument("file", type=Path, metavar="FILE.csv", help="the org chart")
 
 
 def run(args: argparse.Namespace, settings: Settings) -> int:
-    raise NotImplementedError
+    if not settings.bot_token:
+        raise SettingsError(
+            "SLACK_BOT_TOKEN is not set (org import looks people up in Slack; xoxb-...)"
+        )
+    try:
+        rows = read_org_chart(args.file)
+    except OrgChartError as problem:
+        print(f"everybody-sells: {args.file}: {problem}", file=sys.stderr)
+        return 2
+    try:
+        team_id, report = import_file(rows, settings)
+    except SlackApiError as error:
+        code = error.response.get("error", "error")
+        print(
+            f"everybody-sells: Slack refused the import: {code}{HINTS.get(code, '')}",
+            file=sys.stderr,
+        )
+        return 1
+    except URLError as error:
+        print(
+            f"everybody-sells: cannot reach Slack at {settings.slack_api_url}: {error.reason}",
+            file=sys.stderr,
+        )
+        return 1
+    print(summary(args.file, team_id, len(rows), report))
+    return 0
+
+
+def read_org_chart(path: Path) -> list[OrgRow]:
+    """Parse the file, turning every way it can be unreadable into an OrgChartError."""
+    try:
+        with path.open(encoding="utf-8-sig", newline="") as lines:
+            return parse_org_chart(lines)
+    except FileNotFoundError:
+        raise OrgChartError("no such file") from None
+    except UnicodeDecodeError:
+        raise OrgChartError("is not UTF-8 text (save it as 'CSV UTF-8')") from None
+    except OSError as error:
+        raise OrgChartError(f"cannot be read ({error.strerror or error})") from None
+
+
+def import_file(rows: list[OrgRow], settings: Settings) -> tuple[str, ImportReport]:
+    """Resolve everyone through Slack and write the org chart, all in one transaction."""
+    engine = make_engine(settings.database_url)
+    try:
+        upgrade(engine)
+        sessions = make_session_factory(engine)
+        client = build_client(settings)
+        team_id = client.auth_test()["team_id"]
+        directory = Directory(sessions)
+
+        def resolve(email: str) -> PersonInfo | None:
+            return directory.lookup_email(client, team_id, email)
+
+        with sessions.begin() as session:
+            return team_id, import_org_chart(session, team_id, rows, resolve)
+    finally:
+        engine.dispose()
+
+
+def summary(path: Path, team_id: str, rows: int, report: ImportReport) -> str:
+    """A short, readable account of the import, listing every row that needs attention."""
+    lines = [
+        f"Imported the org chart from {path} into workspace {team_id}: {rows} rows read,"
+        f" {report.created} added, {report.updated} updated, {report.unchanged} unchanged,"
+        f" {len(report.skipped)} skipped."
+    ]
+    if report.skipped:
+        lines.append(f"Not imported ({len(report.skipped)}):")
+        lines.extend(f"  {problem}" for problem in report.skipped)
+    if report.without_manager:
+        lines.append(f"Imported without a manager ({len(report.without_manager)}):")
+        lines.extend(f"  {problem}" for problem in report.without_manager)
+    return "\n".join(lines)

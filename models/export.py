@@ -1,0 +1,128 @@
+"""The data export: one row per active credit, for spreadsheets and the company's own tools.
+
+Rows are streamed from the database in batches, so exporting years of credits needs little
+memory. Descriptions of assists logged in private conversations are left empty: their text
+is kept for the giver's own record and must not leak through an export either.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import UTC, date, datetime, time
+from decimal import Decimal
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import Row, Select, and_, select
+from sqlalchemy.orm import Session, aliased
+
+from models.assists import Assist, Credit
+from models.people import Person
+
+# The first nine are the public contract (PRODUCT.md); never reorder or rename them.
+EXPORT_COLUMNS = (
+    "id",
+    "created_at",
+    "kind",
+    "stage",
+    "giver_id",
+    "recipient_id",
+    "customer",
+    "source",
+    "channel_id",
+    "assist_id",
+    "giver_name",
+    "recipient_name",
+    "recipient_department",
+    "deal_value",
+    "permalink",
+    "is_private",
+    "description",
+)
+BATCH_SIZE = 1000
+
+
+def day_start(day: str, timezone: ZoneInfo) -> datetime:
+    """The start of `day` (YYYY-MM-DD) in the workspace's time zone; ValueError if malformed."""
+    try:
+        parsed = datetime.strptime(day.strip(), "%Y-%m-%d").date()
+    except ValueError:
+        raise ValueError(f"{day!r} is not a date like 2026-01-31 (YYYY-MM-DD)") from None
+    return start_of(parsed, timezone)
+
+
+def start_of(day: date, timezone: ZoneInfo) -> datetime:
+    return datetime.combine(day, time.min, tzinfo=timezone)
+
+
+def exported_teams(session: Session) -> list[str]:
+    """The workspaces that have credits, so an export can default to the only one."""
+    return list(session.scalars(select(Credit.team_id).distinct().order_by(Credit.team_id)))
+
+
+def export_rows(
+    session: Session, team_id: str, since: datetime | None = None, batch_size: int = BATCH_SIZE
+) -> Iterator[tuple[str, ...]]:
+    """Active credits of `team_id` (oldest first) as text cells in EXPORT_COLUMNS order."""
+    query = _credits_query(team_id, since).execution_options(yield_per=batch_size)
+    for row in session.execute(query):
+        yield _cells(row)
+
+
+def _credits_query(team_id: str, since: datetime | None) -> Select:
+    giver = aliased(Person)
+    recipient = aliased(Person)
+    query = (
+        select(
+            Credit.id,
+            Credit.created_at,
+            Credit.kind,
+            Assist.stage,
+            Credit.giver_id,
+            Credit.recipient_id,
+            Assist.customer,
+            Assist.source,
+            Assist.channel_id,
+            Assist.id.label("assist_id"),
+            giver.name.label("giver_name"),
+            recipient.name.label("recipient_name"),
+            recipient.department.label("recipient_department"),
+            Assist.deal_value,
+            Assist.permalink,
+            Assist.is_private,
+            Assist.description,
+        )
+        .join(Assist, and_(Assist.id == Credit.assist_id, Assist.team_id == Credit.team_id))
+        .outerjoin(giver, and_(giver.team_id == team_id, giver.user_id == Credit.giver_id))
+        .outerjoin(
+            recipient, and_(recipient.team_id == team_id, recipient.user_id == Credit.recipient_id)
+        )
+        .where(
+            Credit.team_id == team_id,
+            Credit.revoked_at.is_(None),
+            Assist.revoked_at.is_(None),
+        )
+        .order_by(Credit.created_at, Credit.id)
+    )
+    if since is not None:
+        query = query.where(Credit.created_at >= since)
+    return query
+
+
+def _cells(row: Row) -> tuple[str, ...]:
+    values = row._mapping
+    cells = {name: _text(values[name]) for name in EXPORT_COLUMNS}
+    if values["is_private"]:
+        cells["description"] = ""
+    return tuple(cells[name] for name in EXPORT_COLUMNS)
+
+
+def _text(value: object) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, datetime):
+        return value.astimezone(UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
+    if isinstance(value, Decimal):
+        return f"{value:.2f}"
+    return str(value)

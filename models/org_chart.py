@@ -1,0 +1,216 @@
+"""The org chart: who sits in which department and reports to whom, imported from a CSV file.
+
+Departments drive participation figures and leaderboards; managers receive the nudges about
+their reports. The file names people by email; the caller supplies the resolver that turns an
+email into a Slack user, so this module stays free of Slack.
+"""
+
+from __future__ import annotations
+
+import csv
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+
+from sqlalchemy.orm import Session
+
+from models.people import Person, PersonInfo, find_person, save_person
+
+REQUIRED_COLUMNS = ("email", "department", "manager_email")
+MAX_DEPARTMENT = Person.__table__.c.department.type.length or 100
+NOT_IN_SLACK = "no Slack user with this email"
+
+Resolver = Callable[[str], PersonInfo | None]
+
+
+class OrgChartError(ValueError):
+    """The file cannot be read as an org chart at all (empty, bad header, broken CSV)."""
+
+
+@dataclass(frozen=True)
+class OrgRow:
+    """One person's line in the file; `row` is the line number a spreadsheet would show."""
+
+    row: int
+    email: str
+    department: str | None
+    manager_email: str | None
+
+
+@dataclass(frozen=True)
+class RowProblem:
+    """Why (part of) a row was not imported."""
+
+    row: int
+    email: str
+    reason: str
+
+    def __str__(self) -> str:
+        return f"row {self.row}: {self.email or '(no email)'}: {self.reason}"
+
+
+@dataclass
+class ImportReport:
+    """What an import did. `created` counts people newly placed in the org chart."""
+
+    created: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    skipped: list[RowProblem] = field(default_factory=list)
+    without_manager: list[RowProblem] = field(default_factory=list)
+
+    @property
+    def imported(self) -> int:
+        return self.created + self.updated + self.unchanged
+
+    @property
+    def unresolved_emails(self) -> list[str]:
+        """Emails of skipped rows whose person Slack does not know."""
+        return [p.email for p in self.skipped if p.reason == NOT_IN_SLACK]
+
+
+def parse_org_chart(lines: Iterable[str]) -> list[OrgRow]:
+    """Read CSV text (header `email,department,manager_email`, more columns allowed).
+
+    The header is case-insensitive; a UTF-8 byte order mark and blank lines are ignored.
+    """
+    reader = csv.reader(lines)
+    try:
+        columns = _header(reader)
+        rows = []
+        for cells in reader:
+            if any(cell.strip() for cell in cells):
+                rows.append(_org_row(reader.line_num, cells, columns))
+    except csv.Error as error:
+        raise OrgChartError(f"line {reader.line_num} is not valid CSV ({error})") from None
+    return rows
+
+
+def _header(reader: Iterable[list[str]]) -> dict[str, int]:
+    for cells in reader:
+        if not any(cell.strip() for cell in cells):
+            continue
+        names = [cell.strip().lstrip("\ufeff").strip().lower() for cell in cells]
+        missing = [name for name in REQUIRED_COLUMNS if name not in names]
+        if missing:
+            raise OrgChartError(
+                f"the header must have the columns {','.join(REQUIRED_COLUMNS)}; "
+                f"missing {', '.join(missing)} (found {','.join(cells)})"
+            )
+        return {name: names.index(name) for name in REQUIRED_COLUMNS}
+    raise OrgChartError(f"the file is empty; expected the header {','.join(REQUIRED_COLUMNS)}")
+
+
+def _org_row(line: int, cells: Sequence[str], columns: Mapping[str, int]) -> OrgRow:
+    def cell(name: str) -> str | None:
+        index = columns[name]
+        value = cells[index].strip() if index < len(cells) else ""
+        return value or None
+
+    return OrgRow(
+        row=line,
+        email=cell("email") or "",
+        department=cell("department"),
+        manager_email=cell("manager_email"),
+    )
+
+
+def import_org_chart(
+    session: Session, team_id: str, rows: Sequence[OrgRow], resolve: Resolver
+) -> ImportReport:
+    """Upsert each row's department and manager in `team_id`; report rows that failed.
+
+    Every distinct email is resolved once, before the first database access, so a resolver
+    that writes through its own connection never waits on this session. Importing the same
+    file again updates people in place and never duplicates them.
+    """
+    people = resolve_emails(rows, resolve)
+    report = ImportReport()
+    first_row: dict[str, int] = {}
+    for row in rows:
+        problem = _row_problem(row, first_row)
+        if problem is None:
+            problem = _import_row(session, team_id, row, people, report)
+        if problem is not None:
+            report.skipped.append(problem)
+    return report
+
+
+def resolve_emails(rows: Iterable[OrgRow], resolve: Resolver) -> dict[str, PersonInfo | None]:
+    """Ask the resolver about every distinct email (people and managers) exactly once."""
+    emails = dict.fromkeys(
+        _key(email) for row in rows for email in (row.email, row.manager_email) if email
+    )
+    return {email: resolve(email) for email in emails}
+
+
+def _key(email: str) -> str:
+    return email.strip().lower()
+
+
+def _row_problem(row: OrgRow, first_row: dict[str, int]) -> RowProblem | None:
+    """Problems visible in the row itself, before asking who the person is."""
+    if not row.email:
+        return RowProblem(row.row, "", "the email is empty")
+    key = _key(row.email)
+    if key in first_row:
+        return RowProblem(
+            row.row, row.email, f"also on row {first_row[key]}; only the first is imported"
+        )
+    first_row[key] = row.row
+    if row.department and len(row.department) > MAX_DEPARTMENT:
+        return RowProblem(
+            row.row, row.email, f"the department is longer than {MAX_DEPARTMENT} characters"
+        )
+    return None
+
+
+def _import_row(
+    session: Session,
+    team_id: str,
+    row: OrgRow,
+    people: Mapping[str, PersonInfo | None],
+    report: ImportReport,
+) -> RowProblem | None:
+    info = people.get(_key(row.email))
+    if info is None:
+        return RowProblem(row.row, row.email, NOT_IN_SLACK)
+    if info.is_bot:
+        return RowProblem(row.row, row.email, "this Slack user is a bot, not a person")
+    manager_id = _manager_id(row, info, people, report)
+    existing = find_person(session, team_id, info.user_id)
+    before = (existing.department, existing.manager_id) if existing is not None else None
+    person = save_person(session, team_id, info)
+    person.department = row.department
+    person.manager_id = manager_id
+    after = (row.department, manager_id)
+    if before == after:
+        report.unchanged += 1
+    elif before is None or before == (None, None):
+        report.created += 1
+    else:
+        report.updated += 1
+    return None
+
+
+def _manager_id(
+    row: OrgRow,
+    person: PersonInfo,
+    people: Mapping[str, PersonInfo | None],
+    report: ImportReport,
+) -> str | None:
+    """The manager's Slack user id, or None (reported) when it cannot be used."""
+    if not row.manager_email:
+        return None
+    manager = people.get(_key(row.manager_email))
+    if manager is None:
+        reason = NOT_IN_SLACK
+    elif manager.user_id == person.user_id:
+        reason = "is the person themselves"
+    elif not manager.creditable:
+        reason = "is a bot or a deactivated Slack user"
+    else:
+        return manager.user_id
+    report.without_manager.append(
+        RowProblem(row.row, row.email, f"manager {row.manager_email}: {reason}")
+    )
+    return None
