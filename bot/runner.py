@@ -5,12 +5,16 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Iterable
 
+from apscheduler.triggers.cron import CronTrigger
 from slack_bolt import App
 from slack_bolt.adapter.wsgi import SlackRequestHandler
+from slack_sdk import WebClient
+from sqlalchemy.orm import Session, sessionmaker
 
 from bot.app import create_app
 from bot.settings import Settings
-from jobs.scheduler import build_scheduler
+from jobs.referral_sla import sla_job
+from jobs.scheduler import ScheduledJob, build_scheduler
 from models.database import make_engine, make_session_factory, upgrade
 
 logger = logging.getLogger(__name__)
@@ -31,12 +35,26 @@ def wsgi_app(app: App) -> Callable[[dict, Callable], Iterable[bytes]]:
     return application
 
 
+def scheduled_jobs(
+    settings: Settings, sessions: sessionmaker[Session], client: WebClient
+) -> list[ScheduledJob]:
+    """Every job, rebuilt from settings at each start; each one claims its work in the database."""
+    return [
+        ScheduledJob(
+            id="referral_sla",
+            trigger=CronTrigger(minute="*/10", timezone=settings.timezone),
+            run=sla_job(sessions, client, settings.referral_sla_hours),
+        )
+    ]
+
+
 def run(settings: Settings, *, with_scheduler: bool = True) -> None:
     settings.require_slack()
     engine = make_engine(settings.database_url)
     upgrade(engine)
-    app = create_app(settings, make_session_factory(engine))
-    scheduler = build_scheduler(settings, jobs=[])
+    sessions = make_session_factory(engine)
+    app = create_app(settings, sessions)
+    scheduler = build_scheduler(settings, scheduled_jobs(settings, sessions, app.client))
     if with_scheduler:
         scheduler.start()
     try:

@@ -31,12 +31,19 @@ class Settings:
     port: int = 3000
     database_url: str = DEFAULT_DATABASE_URL
     recognition_channel: str | None = None
+    referrals_channel: str | None = None
+    referral_sla_hours: int = 48
     timezone: ZoneInfo = field(default_factory=lambda: ZoneInfo("UTC"))
     admin_user_ids: frozenset[str] = frozenset()
     reaction_kinds: Mapping[str, Kind] = field(default_factory=lambda: dict(DEFAULT_REACTION_KINDS))
     daily_credit_limit: int = 10
     http_threads: int = 8
     log_level: str = "INFO"
+
+    @property
+    def referral_queue(self) -> str | None:
+        """Where unassigned referrals wait to be claimed."""
+        return self.referrals_channel or self.recognition_channel
 
     @property
     def socket_mode(self) -> bool:
@@ -82,6 +89,10 @@ def load_settings(
         port=_integer(text("PORT"), "PORT", 3000, low=1, high=65535),
         database_url=normalise_database_url(text("DATABASE_URL") or DEFAULT_DATABASE_URL),
         recognition_channel=text("RECOGNITION_CHANNEL"),
+        referrals_channel=text("REFERRALS_CHANNEL"),
+        referral_sla_hours=_integer(
+            text("REFERRAL_SLA_HOURS"), "REFERRAL_SLA_HOURS", 48, low=1, high=24 * 90
+        ),
         timezone=_zone(text("TIMEZONE") or "UTC"),
         admin_user_ids=frozenset(_split(text("ADMIN_USER_IDS"))),
         reaction_kinds=_reaction_kinds(text("REACTION_KINDS")),

@@ -6,7 +6,7 @@ import logging
 
 from slack_bolt import App, BoltResponse
 
-from handlers import assists, not_yet, reactions, sells, wins
+from handlers import assists, not_yet, reactions, referrals, sells, wins
 from handlers.services import Services
 
 logger = logging.getLogger(__name__)
@@ -18,6 +18,7 @@ def register_all(app: App, services: Services) -> None:
     assists.register(app, services)
     wins.register(app, services)
     reactions.register(app, services)
+    referrals.register(app, services)
     sells.register(app, services)
     not_yet.register(app)
 

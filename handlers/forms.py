@@ -19,6 +19,8 @@ def view_values(view: dict) -> dict[str, Any]:
         action = actions.get("value") or next(iter(actions.values()), {})
         if "selected_users" in action:
             values[block_id] = action["selected_users"] or []
+        elif "selected_user" in action:
+            values[block_id] = action["selected_user"]
         elif "selected_options" in action:
             values[block_id] = [o["value"] for o in action["selected_options"] or []]
         elif "selected_option" in action:

@@ -1,12 +1,10 @@
-"""`/referral` and `/session` are in the manifest but not built yet: say so plainly."""
+"""`/session` is in the manifest but not built yet: say so plainly."""
 
 from __future__ import annotations
 
 from slack_bolt import Ack, App, Respond
 
 NOT_YET = {
-    "/referral": "Passing referrals to sales is not available in this version yet. "
-    "Meanwhile, credit the people involved with `/assist`.",
     "/session": "Scheduling knowledge-sharing sessions is not available in this version yet.",
 }
 

@@ -1,4 +1,4 @@
-"""`/sells`: help, my stats and the leaderboard."""
+"""`/sells`: help, my stats, the leaderboard and my referrals."""
 
 from __future__ import annotations
 
@@ -6,68 +6,89 @@ import logging
 from collections.abc import Callable
 
 from slack_bolt import Ack, App, Respond
+from slack_sdk import WebClient
 
-from bot.blocks.sells import help_blocks, leaderboard_blocks, stats_blocks
+from bot.blocks.referrals import referral_list
+from bot.blocks.sells import help_blocks, leaderboard_blocks, referral_figures_blocks, stats_blocks
+from handlers.forms import split_mentions
+from handlers.referrals import do_reassign
 from handlers.services import Services
 from models.base import utcnow
+from models.referrals import referral_figures, referrals_of
 from models.stats import PERIODS, leaderboard, period_window, personal_stats
 
 logger = logging.getLogger(__name__)
 
+Subcommand = Callable[[Services, list[str], dict, WebClient, str], tuple[str, list[dict]]]
+
+
+def stats(
+    services: Services, words: list[str], command: dict, client: WebClient, team_id: str
+) -> tuple[str, list[dict]]:
+    window = period_window("month", utcnow(), services.settings.timezone)
+    with services.sessions() as session:
+        mine = personal_stats(session, team_id, command["user_id"], window)
+        referrals = referral_figures(session, team_id)
+    blocks = stats_blocks(mine) + referral_figures_blocks(referrals)
+    return f"You received {mine.received} and gave {mine.given} credits", blocks
+
+
+def board(
+    services: Services, words: list[str], command: dict, client: WebClient, team_id: str
+) -> tuple[str, list[dict]]:
+    rest = words[1:]
+    period = rest.pop(0).lower() if rest and rest[0].lower() in PERIODS else "month"
+    department = " ".join(rest) or None
+    window = period_window(period, utcnow(), services.settings.timezone)
+    with services.sessions() as session:
+        rows = leaderboard(session, team_id, window, department)
+    return f"Leaderboard, {window.label}", leaderboard_blocks(rows, window, department)
+
+
+def referrals(
+    services: Services, words: list[str], command: dict, client: WebClient, team_id: str
+) -> tuple[str, list[dict]]:
+    user_id = command["user_id"]
+    if len(words) > 1 and words[1].lower() == "reassign":
+        mentioned, rest = split_mentions(" ".join(words[2:]))
+        number = rest.lstrip("#").split()[0] if rest.split() else ""
+        if not (number.isdigit() and len(mentioned) == 1):
+            text = (
+                "Usage: `/sells referrals reassign <number> @rep` "
+                "(the number is shown in `/sells referrals`)."
+            )
+        elif not services.is_admin(user_id):
+            text = "Only admins can reassign referrals."
+        else:
+            text = do_reassign(services, client, team_id, user_id, int(number), mentioned[0])
+        return text, [{"type": "section", "text": {"type": "mrkdwn", "text": text}}]
+    with services.sessions() as session:
+        rows = referrals_of(session, team_id, user_id)
+    passed = [r for r in rows if r.referrer_id == user_id]
+    owned = [r for r in rows if r.owner_id == user_id]
+    return "Your referrals", referral_list(passed, owned, utcnow())
+
+
+SUBCOMMANDS: dict[str, Subcommand] = {"stats": stats, "leaderboard": board, "referrals": referrals}
+
 
 def sells_command(services: Services) -> Callable[..., None]:
-    def handle(ack: Ack, command: dict, respond: Respond, context: dict) -> None:
+    def handle(ack: Ack, command: dict, client: WebClient, respond: Respond, context: dict) -> None:
         ack()
         words = (command.get("text") or "").split()
         sub = words[0].lower() if words else "help"
-        team_id, user_id = context["team_id"], command["user_id"]
-        tz = services.settings.timezone
-        if sub == "stats":
-            with services.sessions() as session:
-                stats = personal_stats(
-                    session, team_id, user_id, period_window("month", utcnow(), tz)
-                )
-            blocks = stats_blocks(stats)
-            respond(
-                response_type="ephemeral",
-                text=f"You received {stats.received} and gave {stats.given} credits",
-                blocks=blocks,
-            )
-        elif sub == "leaderboard":
-            rest = words[1:]
-            period = rest.pop(0).lower() if rest and rest[0].lower() in PERIODS else "month"
-            department = " ".join(rest) or None
-            window = period_window(period, utcnow(), tz)
-            with services.sessions() as session:
-                rows = leaderboard(session, team_id, window, department)
-            respond(
-                response_type="ephemeral",
-                text=f"Leaderboard, {window.label}",
-                blocks=leaderboard_blocks(rows, window, department),
-            )
-        else:
-            if sub != "help":
-                logger.info("unknown /sells subcommand %r from %s", sub, user_id)
-            prefix = (
-                []
-                if sub == "help"
-                else [
-                    {
-                        "type": "context",
-                        "elements": [
-                            {
-                                "type": "mrkdwn",
-                                "text": f"I don't know `/sells {sub}`. Here is what I can do:",
-                            }
-                        ],
-                    }
-                ]
-            )
-            respond(
-                response_type="ephemeral",
-                text="Everybody sells: help",
-                blocks=prefix + help_blocks(),
-            )
+        if sub in SUBCOMMANDS:
+            text, blocks = SUBCOMMANDS[sub](services, words, command, client, context["team_id"])
+            respond(response_type="ephemeral", text=text, blocks=blocks)
+            return
+        prefix = []
+        if sub != "help":
+            logger.info("unknown /sells subcommand %r from %s", sub, command["user_id"])
+            note = f"I don't know `/sells {sub}`. Here is what I can do:"
+            prefix = [{"type": "context", "elements": [{"type": "mrkdwn", "text": note}]}]
+        respond(
+            response_type="ephemeral", text="Everybody sells: help", blocks=prefix + help_blocks()
+        )
 
     return handle
 

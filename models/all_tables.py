@@ -1,3 +1,3 @@
 """Imports every table module so the metadata is complete (for Alembic and tests)."""
 
-from models import assists, events, people  # noqa: F401
+from models import assists, deliveries, events, people, referrals  # noqa: F401

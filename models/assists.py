@@ -213,10 +213,13 @@ def record_assist(
     session: Session,
     draft: AssistDraft,
     people: Mapping[str, PersonInfo | None],
-    limit: GivingLimit,
+    limit: GivingLimit | None,
     now: datetime | None = None,
 ) -> RecordOutcome:
-    """Apply the crediting rules to `draft` and store it; idempotent on `draft.dedupe_key`."""
+    """Apply the crediting rules to `draft` and store it; idempotent on `draft.dedupe_key`.
+
+    `limit` is None for credits the bot gives on someone's behalf (a won referral).
+    """
     now = now or utcnow()
     existing = find_by_dedupe_key(session, draft.team_id, draft.dedupe_key)
     if existing is not None:
@@ -254,10 +257,10 @@ def record_assist(
     try:
         # The limit and the insert share a savepoint: a lost dedupe race gives the credits back.
         with session.begin_nested() as savepoint:
-            reached = reserve_credits(
+            reached = limit and reserve_credits(
                 session, draft.team_id, draft.giver_id, len(eligible), limit, now
             )
-            if reached is not None:
+            if reached:
                 savepoint.rollback()
                 return RecordOutcome(refused=tuple(refused), limit_reached=reached)
             session.add(assist)

@@ -133,3 +133,13 @@ def test_text_without_a_mention_explains_both_ways(slack, standin):
     assert "/assist @someone what they did" in answer["text"]
     slack.block_action("assist_open_modal")
     assert standin.wait_for("views.open")[0].args["view"]["callback_id"] == "assist_modal"
+
+
+def test_forms_opened_from_a_dm_start_private(slack, standin):
+    slack.command("/assist", "", channel="DGINA00001")
+    slack.command("/win", "", channel="DGINA00001")
+    slack.command("/assist", "", channel="CGENERAL01")
+    slack.settle()
+    views = [c.args["view"] for c in standin.calls("views.open")]
+    privacy = [next(b for b in v["blocks"] if b.get("block_id") == "privacy") for v in views]
+    assert ["initial_options" in p["element"] for p in privacy] == [True, True, False]

@@ -156,9 +156,16 @@ def assist_modal(channel_id: str | None, recipients: Sequence[str] = ()) -> dict
         "close": _plain("Cancel"),
         "blocks": [
             _people_input("recipients", "Who helped?", recipients),
-            *_detail_inputs(AssistFields(), LOGGABLE_KINDS[:-1]),
+            *_detail_inputs(
+                AssistFields(is_private=opened_privately(channel_id)), LOGGABLE_KINDS[:-1]
+            ),
         ],
     }
+
+
+def opened_privately(channel_id: str | None) -> bool:
+    """Forms opened from a DM or group DM start with "keep it private" ticked."""
+    return bool(channel_id) and channel_id[0] in "DG"
 
 
 def assist_details_modal(assist: Assist, channel_id: str | None) -> dict:
@@ -238,6 +245,15 @@ def win_modal(channel_id: str | None) -> dict:
                     "type": "checkboxes",
                     "action_id": "value",
                     "options": [_option("private", "Celebrate without quoting the story")],
+                    **(
+                        {
+                            "initial_options": [
+                                _option("private", "Celebrate without quoting the story")
+                            ]
+                        }
+                        if opened_privately(channel_id)
+                        else {}
+                    ),
                 },
             },
         ],

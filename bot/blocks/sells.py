@@ -6,15 +6,18 @@ from collections.abc import Sequence
 
 from bot.blocks.text import kind_emoji, kind_label, mention, stage_label
 from models.assists import Kind, Stage
+from models.referrals import Conversion, ReferralFigures
 from models.stats import LeaderRow, PersonalStats, Window
 
 HELP_LINES = (
     ("`/assist`", "open the form to credit people who helped a customer win or stay"),
     ("`/assist @someone what they did`", "credit someone right away"),
     ("`/win`", "celebrate a customer win and credit everyone who helped"),
+    ("`/referral`", "pass a lead or an expansion need to sales and see what came of it"),
     (":handshake: reaction", "react to a helpful message to credit its author"),
     ("`/sells stats`", "what you gave and received this month, by kind and stage"),
     ("`/sells leaderboard [week|month|quarter] [department]`", "who was credited most"),
+    ("`/sells referrals`", "the referrals you passed and the ones you hold"),
 )
 
 
@@ -120,3 +123,40 @@ def _leader_line(row: LeaderRow, show_department: bool) -> str:
     if show_department and row.department:
         line += f" · {row.department}"
     return line
+
+
+def _conversion_line(name: str, figures: Conversion) -> str:
+    if figures.rate is None:
+        line = f"{name}: none closed yet"
+    else:
+        line = f"{name}: {figures.won} won of {figures.closed} closed ({figures.rate:.0%})"
+    if figures.median_to_contact is not None:
+        line += f", first contact after {_duration(figures.median_to_contact.total_seconds())}"
+    return line
+
+
+def _duration(seconds: float) -> str:
+    hours = seconds / 3600
+    return f"{hours:.1f} h" if hours < 48 else f"{hours / 24:.1f} days"
+
+
+def referral_figures_blocks(figures: ReferralFigures, departments: int = 8) -> list[dict]:
+    """Referral conversion (won ÷ closed) and median time to first contact, by department."""
+    lines = [_conversion_line("*All referrals*", figures.overall)]
+    lines += [
+        _conversion_line(name, conversion)
+        for name, conversion in list(figures.by_department.items())[:departments]
+    ]
+    return [
+        {"type": "divider"},
+        {"type": "section", "text": {"type": "mrkdwn", "text": "\n".join(lines)}},
+        {
+            "type": "context",
+            "elements": [
+                {
+                    "type": "mrkdwn",
+                    "text": "Median time to first contact, by the referrer's department.",
+                }
+            ],
+        },
+    ]

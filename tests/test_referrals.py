@@ -1,0 +1,388 @@
+"""Referrals, walked through every state with signed payloads, as reps and referrers see them."""
+
+from __future__ import annotations
+
+import json
+import threading
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import select
+
+from jobs.referral_sla import check_referral_sla
+from models.assists import Assist, Credit
+from models.base import utcnow
+from models.deliveries import claim
+from models.people import PersonInfo, find_person, save_person
+from models.referrals import Referral, ReferralMove
+from tests.conftest import SIGNING_SECRET
+from tests.slack_requests import SlackRequests
+from tests.slack_standin import TEAM_ID
+from tests.workspace import ANA, BEN, GINA, RECOGNITION
+
+QUEUE = "CQUEUE0001"
+ADMIN = BEN
+
+
+@pytest.fixture
+def slack(make_app, standin, listeners) -> SlackRequests:
+    standin.add_channel(QUEUE, "referrals")
+    app = make_app(referrals_channel=QUEUE, admin_user_ids=frozenset({ADMIN}))
+    return SlackRequests(app, standin, SIGNING_SECRET, listeners.settle)
+
+
+def form(
+    owner: str | None = ANA,
+    context: str = "They asked about SSO for 400 seats",
+    private: bool = False,
+):
+    return {
+        "customer": {"type": "plain_text_input", "value": "Globex"},
+        "need": {"type": "static_select", "selected_option": {"value": "expansion"}},
+        "urgency": {"type": "radio_buttons", "selected_option": {"value": "high"}},
+        "context": {"type": "plain_text_input", "value": context},
+        "contact": {"type": "plain_text_input", "value": "Hank, IT lead"},
+        "owner": {"type": "users_select", "selected_user": owner},
+        "privacy": {
+            "type": "checkboxes",
+            "selected_options": [{"value": "private"}] if private else [],
+        },
+    }
+
+
+def pass_referral(slack, sessions, **kwargs) -> Referral:
+    """Submit the /referral form as Gina and return the stored referral."""
+    values = form(**kwargs)
+    response = slack.view_submission(
+        "referral_modal", values, private_metadata='{"channel_id": "CGENERAL01"}'
+    )
+    assert response.status == 200 and response.body == ""
+    slack.settle()
+    with sessions() as session:
+        return session.scalars(select(Referral).order_by(Referral.id.desc())).first()
+
+
+def click(slack, referral_id: int, state: str, user: str = ANA):
+    return slack.block_action(f"referral_move_{state}", f"{referral_id}:{state}", user=user)
+
+
+def buttons(blocks) -> list[str]:
+    return [e["text"]["text"] for b in blocks if b["type"] == "actions" for e in b["elements"]]
+
+
+def dms_to(standin, user: str) -> list[str]:
+    return [c.args["text"] for c in standin.calls("chat.postMessage") if c.args["channel"] == user]
+
+
+def last_ephemeral(standin) -> str:
+    return standin.calls("respond")[-1].args["text"]
+
+
+def test_referral_opens_a_form(slack, standin):
+    slack.command("/referral")
+    view = standin.wait_for("views.open")[0].args["view"]
+    assert view["callback_id"] == "referral_modal"
+    assert {b["block_id"] for b in view["blocks"] if b["type"] == "input"} >= {
+        "customer",
+        "need",
+        "urgency",
+        "context",
+        "contact",
+        "crm_url",
+        "owner",
+    }
+
+
+def test_a_referral_to_a_rep_reaches_their_dm_with_buttons(slack, standin, sessions):
+    referral = pass_referral(slack, sessions)
+    [card] = [c.args for c in standin.calls("chat.postMessage") if c.args["channel"] == ANA]
+    assert buttons(card["blocks"]) == ["Accepted", "Contacted", "Won", "Lost", "Not a fit"]
+    assert "They asked about SSO" in str(card["blocks"])
+    assert (referral.state, referral.owner_id, referral.referrer_id) == ("new", ANA, GINA)
+    note = standin.calls("chat.postEphemeral")[-1].args["text"]
+    assert "Your referral for *Globex* is with <@UANA000001>" in note
+
+
+def test_a_referral_walks_from_new_to_won_and_the_referrer_is_celebrated(slack, standin, sessions):
+    referral = pass_referral(slack, sessions)
+    click(slack, referral.id, "accepted")
+    slack.settle()
+    update = standin.calls("chat.update")[-1].args
+    assert "*Accepted*" in str(update["blocks"]) and "held by <@UANA000001>" in str(
+        update["blocks"]
+    )
+    assert buttons(update["blocks"]) == ["Contacted", "Won", "Lost", "Not a fit"]
+    assert "<@UANA000001> accepted your referral for *Globex*" in dms_to(standin, GINA)[-1]
+
+    click(slack, referral.id, "contacted")
+    slack.settle()
+    assert "has contacted *Globex*" in dms_to(standin, GINA)[-1]
+
+    click(slack, referral.id, "won")
+    slack.settle()
+    view = standin.calls("views.open")[-1].args["view"]
+    assert view["callback_id"] == "referral_won"
+    slack.view_submission(
+        "referral_won",
+        {"deal_value": {"type": "number_input", "value": "25000"}},
+        user=ANA,
+        private_metadata=view["private_metadata"],
+    )
+    slack.settle()
+
+    assert "Your referral for *Globex* was won" in dms_to(standin, GINA)[-1]
+    [post] = [c.args for c in standin.calls("chat.postMessage") if c.args["channel"] == RECOGNITION]
+    assert "<@UGINA00001> spotted it, <@UANA000001> closed it" in post["text"]
+    assert "25,000" in str(post["blocks"])
+    assert buttons(standin.calls("chat.update")[-1].args["blocks"]) == []
+    with sessions() as session:
+        credit = session.scalars(select(Credit)).one()
+        assert (credit.recipient_id, credit.giver_id, credit.kind) == (GINA, ANA, "referral")
+        assert session.scalars(select(Assist)).one().source == "referral"
+        states = [
+            m.to_state for m in session.scalars(select(ReferralMove).order_by(ReferralMove.id))
+        ]
+        assert states == ["accepted", "contacted", "won"]
+
+
+def test_lost_asks_for_a_reason_that_the_referrer_hears(slack, standin, sessions):
+    referral = pass_referral(slack, sessions)
+    click(slack, referral.id, "lost")
+    slack.settle()
+    view = standin.calls("views.open")[-1].args["view"]
+    assert view["callback_id"] == "referral_reason"
+    empty = slack.view_submission(
+        "referral_reason", {}, user=ANA, private_metadata=view["private_metadata"]
+    )
+    slack.settle()
+    with sessions() as session:
+        assert session.get(Referral, referral.id).state == "new"
+    assert empty.status == 200
+    slack.view_submission(
+        "referral_reason",
+        {"reason": {"type": "plain_text_input", "value": "They renewed with a competitor"}},
+        user=ANA,
+        private_metadata=view["private_metadata"],
+    )
+    slack.settle()
+    with sessions() as session:
+        saved = session.get(Referral, referral.id)
+        assert (saved.state, saved.close_reason) == ("lost", "They renewed with a competitor")
+    assert "They renewed with a competitor" in dms_to(standin, GINA)[-1]
+
+
+def test_not_a_fit_straight_from_new_is_allowed(slack, standin, sessions):
+    referral = pass_referral(slack, sessions)
+    click(slack, referral.id, "not_a_fit")
+    slack.settle()
+    view = standin.calls("views.open")[-1].args["view"]
+    slack.view_submission(
+        "referral_reason",
+        {"reason": {"type": "plain_text_input", "value": "Too small for us"}},
+        user=ANA,
+        private_metadata=view["private_metadata"],
+    )
+    slack.settle()
+    with sessions() as session:
+        assert session.get(Referral, referral.id).state == "not_a_fit"
+
+
+def test_refused_moves_are_explained_and_change_nothing(slack, standin, sessions):
+    referral = pass_referral(slack, sessions)
+    click(slack, referral.id, "contacted", user=BEN)
+    slack.settle()
+    assert last_ephemeral(standin) == "Only <@UANA000001>, who holds this referral, can move it."
+
+    click(slack, referral.id, "contacted")
+    slack.settle()
+    click(slack, referral.id, "accepted")
+    slack.settle()
+    assert last_ephemeral(standin) == "This referral is contacted; it can't go back to accepted."
+
+    click(slack, referral.id, "contacted")
+    slack.settle()
+    assert "already contacted" in last_ephemeral(standin)
+    with sessions() as session:
+        assert session.get(Referral, referral.id).state == "contacted"
+        assert len(session.scalars(select(ReferralMove)).all()) == 1
+    assert len([t for t in dms_to(standin, GINA) if "contacted" in t]) == 1
+
+
+def test_a_double_click_moves_once_and_tells_the_referrer_once(slack, standin, sessions):
+    referral = pass_referral(slack, sessions)
+    barrier = threading.Barrier(2)
+
+    def accept():
+        barrier.wait()
+        click(slack, referral.id, "accepted")
+
+    threads = [threading.Thread(target=accept) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    slack.settle()
+    with sessions() as session:
+        moves = session.scalars(select(ReferralMove)).all()
+        assert [m.to_state for m in moves] == ["accepted"]
+    assert len([t for t in dms_to(standin, GINA) if "accepted" in t]) == 1
+
+
+def test_two_reps_race_to_claim_a_queue_referral_and_exactly_one_wins(slack, standin, sessions):
+    referral = pass_referral(slack, sessions, owner=None)
+    [card] = [c.args for c in standin.calls("chat.postMessage") if c.args["channel"] == QUEUE]
+    assert buttons(card["blocks"]) == ["Claim", "Reassign"]
+    barrier = threading.Barrier(2)
+
+    def claim_as(user):
+        barrier.wait()
+        slack.block_action("referral_claim", str(referral.id), user=user, channel=QUEUE)
+
+    threads = [threading.Thread(target=claim_as, args=(u,)) for u in (ANA, BEN)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    slack.settle()
+    with sessions() as session:
+        saved = session.get(Referral, referral.id)
+        assert saved.owner_id in {ANA, BEN} and saved.state == "accepted"
+    loser = BEN if saved.owner_id == ANA else ANA
+    assert last_ephemeral(standin) == f"<@{saved.owner_id}> claimed this referral first."
+    assert loser not in str(standin.calls("chat.update")[-1].args["blocks"])
+    assert len([t for t in dms_to(standin, GINA) if "accepted" in t]) == 1
+
+
+def test_an_admin_can_reassign_and_others_cannot(slack, standin, sessions):
+    referral = pass_referral(slack, sessions)
+    slack.command("/sells", f"referrals reassign {referral.id} <@{BEN}>", user=ANA)
+    slack.settle()
+    assert last_ephemeral(standin) == "Only admins can reassign referrals."
+
+    slack.command("/sells", f"referrals reassign {referral.id} <@{BEN}>", user=ADMIN)
+    slack.settle()
+    assert "is now with <@UBEN000001>" in last_ephemeral(standin)
+    with sessions() as session:
+        assert session.get(Referral, referral.id).owner_id == BEN
+    assert any("Referral for Globex" in t for t in dms_to(standin, BEN))
+
+
+def test_my_referrals_lists_what_i_passed_and_what_i_hold(slack, standin, sessions):
+    pass_referral(slack, sessions)
+    slack.command("/sells", "referrals", user=GINA)
+    slack.settle()
+    mine = str(standin.calls("respond")[-1].args["blocks"])
+    assert "*Passed by you*" in mine and "*Globex*: New · <@UANA000001>" in mine
+    slack.command("/sells", "referrals", user=ANA)
+    slack.settle()
+    held = standin.calls("respond")[-1].args["blocks"][2]["text"]["text"]
+    assert "*Globex*: New · <@UGINA00001>" in held
+
+
+def test_private_context_stays_out_of_the_queue_and_the_celebration(slack, standin, sessions):
+    referral = pass_referral(
+        slack, sessions, owner=None, context="the CFO said budget doubles", private=True
+    )
+    queue_card = str(
+        [c.args for c in standin.calls("chat.postMessage") if c.args["channel"] == QUEUE]
+    )
+    assert "budget doubles" not in queue_card and "in a private conversation" in queue_card
+    slack.block_action("referral_claim", str(referral.id), user=ANA, channel=QUEUE)
+    slack.settle()
+    click(slack, referral.id, "won")
+    slack.settle()
+    view = standin.calls("views.open")[-1].args["view"]
+    slack.view_submission("referral_won", {}, user=ANA, private_metadata=view["private_metadata"])
+    slack.settle()
+    post = str(
+        [c.args for c in standin.calls("chat.postMessage") if c.args["channel"] == RECOGNITION]
+    )
+    assert "budget doubles" not in post and "in a private conversation" in post
+    assert "budget doubles" not in str(standin.calls("chat.update"))
+
+
+def test_the_form_refuses_self_referral_and_a_missing_destination(make_app, standin, listeners):
+    slack = SlackRequests(
+        make_app(recognition_channel=None), standin, SIGNING_SECRET, listeners.settle
+    )
+    mine = slack.view_submission("referral_modal", form(owner=GINA))
+    assert json.loads(mine.body)["errors"]["owner"].startswith("Pass it to someone else")
+    nowhere = slack.view_submission("referral_modal", form(owner=None))
+    assert "no referrals channel is set up" in json.loads(nowhere.body)["errors"]["owner"]
+
+
+def test_stats_show_conversion_and_time_to_first_contact(slack, standin, sessions):
+    with sessions.begin() as session:
+        save_person(session, TEAM_ID, PersonInfo(GINA, "Gina"))
+        find_person(session, TEAM_ID, GINA).department = "Support"
+    won = pass_referral(slack, sessions)
+    click(slack, won.id, "contacted")
+    slack.settle()
+    lost = pass_referral(slack, sessions)
+    click(slack, lost.id, "lost")
+    slack.settle()
+    view = standin.calls("views.open")[-1].args["view"]
+    slack.view_submission(
+        "referral_reason",
+        {"reason": {"type": "plain_text_input", "value": "no budget"}},
+        user=ANA,
+        private_metadata=view["private_metadata"],
+    )
+    slack.settle()
+    slack.command("/sells", "stats", user=GINA)
+    slack.settle()
+    text = str(standin.calls("respond")[-1].args["blocks"])
+    assert "*All referrals*: 0 won of 1 closed (0%), first contact after 0.0 h" in text
+    assert "Support: 0 won of 1 closed" in text
+
+
+def test_sla_reminds_the_owner_once_then_nudges_the_manager_once(slack, standin, sessions):
+    with sessions.begin() as session:
+        save_person(session, TEAM_ID, PersonInfo(ANA, "Ana"))
+        find_person(session, TEAM_ID, ANA).manager_id = BEN
+    referral = pass_referral(slack, sessions)
+    created = referral.created_at
+    sla = timedelta(hours=48)
+    client = slack.app.client
+
+    early = check_referral_sla(sessions, client, sla, now=created + timedelta(hours=47))
+    assert (early.owners_reminded, early.managers_nudged) == (0, 0)
+
+    first = check_referral_sla(sessions, client, sla, now=created + timedelta(hours=49))
+    again = check_referral_sla(sessions, client, sla, now=created + timedelta(hours=60))
+    assert (first.owners_reminded, again.owners_reminded) == (1, 0)
+    reminders = [t for t in dms_to(standin, ANA) if "waited" in t]
+    assert len(reminders) == 1 and "Globex" in reminders[0]
+
+    late = check_referral_sla(sessions, client, sla, now=created + timedelta(hours=97))
+    later = check_referral_sla(sessions, client, sla, now=created + timedelta(hours=120))
+    assert (late.managers_nudged, later.managers_nudged) == (1, 0)
+    nudges = [t for t in dms_to(standin, BEN) if "without accepting it" in t]
+    assert len(nudges) == 1 and "<@UANA000001>" in nudges[0]
+
+
+def test_an_accepted_referral_is_not_chased(slack, standin, sessions):
+    referral = pass_referral(slack, sessions)
+    click(slack, referral.id, "accepted")
+    slack.settle()
+    report = check_referral_sla(
+        sessions, slack.app.client, timedelta(hours=1), now=utcnow() + timedelta(days=5)
+    )
+    assert report.owners_reminded == 0
+    assert not [t for t in dms_to(standin, ANA) if "waited" in t]
+
+
+def test_a_reminder_claimed_by_a_crashed_instance_is_sent_after_its_lease(slack, standin, sessions):
+    referral = pass_referral(slack, sessions)
+    crash_time = referral.created_at + timedelta(hours=49)
+    with sessions.begin() as session:
+        assert claim(session, TEAM_ID, f"referral:{referral.id}:owner-reminder", crash_time)
+    sla = timedelta(hours=48)
+    during = check_referral_sla(
+        sessions, slack.app.client, sla, now=crash_time + timedelta(minutes=5)
+    )
+    after = check_referral_sla(
+        sessions, slack.app.client, sla, now=crash_time + timedelta(minutes=11)
+    )
+    assert (during.owners_reminded, after.owners_reminded) == (0, 1)
+    assert len([t for t in dms_to(standin, ANA) if "waited" in t]) == 1

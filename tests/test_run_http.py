@@ -1,0 +1,274 @@
+"""`everybody-sells run` end to end: the real process in HTTP mode, signed requests over real
+HTTP, the Slack stand-in for the Web API, and the database it migrated itself."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+from slack_bolt import BoltResponse
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from models.assists import Credit
+from models.database import make_engine
+from tests.conftest import SIGNING_SECRET
+from tests.slack_requests import SlackRequests, signed_headers
+from tests.slack_standin import SlackStandIn
+from tests.test_settings import SETTING_NAMES
+from tests.workspace import ANA, BEN, GINA, RECOGNITION
+
+BOT_TOKEN = "xoxb-end-to-end"
+START_TIMEOUT = 60.0  # imports and migrations, on a slow CI machine
+ACK_LIMIT = 3.0  # Slack gives up on an answer after 3 seconds
+
+
+def run_command() -> list[str]:
+    """The installed console script when there is one, else the same entry point via -m."""
+    script = Path(sys.executable).parent / "everybody-sells"
+    if script.exists():
+        return [str(script), "run"]
+    found = shutil.which("everybody-sells")
+    return [found, "run"] if found else [sys.executable, "-m", "bot.cli", "run"]
+
+
+def bot_environment(**settings: str) -> dict[str, str]:
+    """The real environment without any bot setting or proxy, plus `settings`."""
+    env = {
+        name: value
+        for name, value in os.environ.items()
+        if name not in SETTING_NAMES and not name.lower().endswith("_proxy")
+    }
+    env.update(settings, PYTHONUNBUFFERED="1")
+    return env
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+DIRECT = urllib.request.build_opener(urllib.request.ProxyHandler({}))
+
+
+@dataclass
+class HttpAnswer:
+    status: int
+    body: str
+    seconds: float
+
+
+def http(
+    method: str, url: str, body: str | None = None, headers: dict[str, str] | None = None
+) -> HttpAnswer:
+    """One request with urllib, never through a proxy; HTTP errors are answers too."""
+    request = urllib.request.Request(
+        url, data=body.encode() if body is not None else None, headers=headers or {}, method=method
+    )
+    started = time.monotonic()
+    try:
+        with DIRECT.open(request, timeout=10) as response:
+            return HttpAnswer(response.status, response.read().decode(), time.monotonic() - started)
+    except urllib.error.HTTPError as error:
+        return HttpAnswer(error.code, error.read().decode(), time.monotonic() - started)
+
+
+class HttpSlackRequests(SlackRequests):
+    """The payloads of the in-process tests, signed the same way, POSTed to a running bot."""
+
+    def __init__(self, url: str, standin: SlackStandIn, secret: str) -> None:
+        super().__init__(None, standin, secret)  # type: ignore[arg-type]  # no app in this process
+        self.url = url
+        self.answers: list[HttpAnswer] = []
+
+    def send(
+        self, body: str, content_type: str, extra: dict[str, str] | None = None
+    ) -> BoltResponse:
+        headers = {
+            "content-type": content_type,
+            **signed_headers(self.secret, body),
+            **(extra or {}),
+        }
+        answer = http("POST", self.url, body, headers)
+        self.answers.append(answer)
+        return BoltResponse(status=answer.status, body=answer.body)
+
+    @property
+    def last_seconds(self) -> float:
+        return self.answers[-1].seconds
+
+
+@dataclass
+class RunningBot:
+    process: subprocess.Popen[bytes]
+    base_url: str
+    log: Path
+
+    @property
+    def events_url(self) -> str:
+        return f"{self.base_url}/slack/events"
+
+    def output(self) -> str:
+        return self.log.read_text(errors="replace")
+
+    def stop(self) -> None:
+        if self.process.poll() is None:
+            self.process.send_signal(signal.SIGTERM)
+            try:
+                self.process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait(timeout=10)
+
+
+def start_bot(tmp_path: Path, env: dict[str, str], request: pytest.FixtureRequest) -> RunningBot:
+    """Start `everybody-sells run` and wait for /healthz; retry if the port was taken meanwhile."""
+    for attempt in range(3):
+        port = free_port()
+        log = tmp_path / f"bot-{attempt}.log"
+        with log.open("wb") as sink:
+            process = subprocess.Popen(
+                run_command(),
+                cwd=tmp_path,
+                env={**env, "PORT": str(port)},
+                stdin=subprocess.DEVNULL,
+                stdout=sink,
+                stderr=subprocess.STDOUT,
+            )
+        bot = RunningBot(process, f"http://127.0.0.1:{port}", log)
+        request.addfinalizer(bot.stop)
+        if wait_until_healthy(bot):
+            return bot
+        if "address already in use" not in bot.output().lower():
+            break
+    bot.stop()
+    pytest.fail(
+        f"`everybody-sells run` did not answer /healthz within {START_TIMEOUT:.0f}s "
+        f"(exit code {bot.process.returncode}); its output:\n{bot.output()}"
+    )
+
+
+def wait_until_healthy(bot: RunningBot) -> bool:
+    deadline = time.monotonic() + START_TIMEOUT
+    while time.monotonic() < deadline and bot.process.poll() is None:
+        try:
+            if http("GET", f"{bot.base_url}/healthz").status == 200:
+                return True
+        except OSError:
+            pass  # not listening yet
+        time.sleep(0.1)
+    return False
+
+
+@pytest.fixture
+def bot(
+    standin: SlackStandIn, database_url: str, tmp_path: Path, request: pytest.FixtureRequest
+) -> RunningBot:
+    """The bot as a separate process, in HTTP mode, on a free port, in an empty directory."""
+    env = bot_environment(
+        SLACK_BOT_TOKEN=BOT_TOKEN,
+        SLACK_SIGNING_SECRET=SIGNING_SECRET,
+        SLACK_API_URL=standin.api_url,
+        DATABASE_URL=database_url,
+        RECOGNITION_CHANNEL=RECOGNITION,
+    )
+    return start_bot(tmp_path, env, request)
+
+
+def test_run_serves_commands_events_and_health_over_http(
+    bot: RunningBot, standin: SlackStandIn, database_url: str
+) -> None:
+    slack = HttpSlackRequests(bot.events_url, standin, SIGNING_SECRET)
+
+    # /assist with a mention, while Slack is slow to answer: acknowledged in time all the same,
+    # then confirmed ephemerally, and the helper is told.
+    slow_slack = standin.hold("users.info")
+    try:
+        response = slack.command("/assist", f"<@{ANA}|ana> tuned the demo", user=GINA)
+    finally:
+        slow_slack.set()
+    assert response.status == 200, bot.output()
+    assert slack.last_seconds < ACK_LIMIT
+    standin.wait_for("users.info", timeout=10)  # the slow call was made, after the ack
+    confirmation = standin.wait_for("respond", timeout=10)[0]
+    assert confirmation.args["response_type"] == "ephemeral"
+    assert f"You credited <@{ANA}>" in confirmation.args["text"]
+    dm = standin.wait_for("chat.postMessage", timeout=10)[0]
+    assert dm.args["channel"] == ANA
+    assert f"<@{GINA}> credited you" in dm.args["text"]
+    assert "tuned the demo" in dm.args["text"]
+    assert dm.token == BOT_TOKEN
+
+    # A reaction with the assist emoji: the message's author is credited and told.
+    response = slack.reaction(True, user=BEN, author=ANA)
+    assert response.status == 200, bot.output()
+    assert slack.last_seconds < ACK_LIMIT
+    second_dm = standin.wait_for("chat.postMessage", 2, timeout=10)[1]
+    assert second_dm.args["channel"] == ANA
+    assert f"<@{BEN}> credited you" in second_dm.args["text"]
+
+    # A request signed with another secret is refused and reaches no listener.
+    forged = HttpSlackRequests(bot.events_url, standin, "not-the-signing-secret")
+    assert forged.command("/assist", f"<@{BEN}> forged it", user=GINA).status == 401
+    assert forged.reaction(True, user=GINA, author=BEN, ts="1700000000.000200").status == 401
+
+    # Anything but POST /slack/events and GET /healthz is not found.
+    assert http("GET", f"{bot.base_url}/healthz").body == "ok\n"
+    assert http("GET", f"{bot.base_url}/no/such/page").status == 404
+    assert http("GET", bot.events_url).status == 404
+
+    standin.quiet()
+    assert standin.count("respond") == 1
+    assert standin.count("chat.postMessage") == 2
+    assert bot.process.poll() is None, bot.output()
+    assert "Traceback" not in bot.output()
+
+    engine = make_engine(database_url)
+    try:
+        with Session(engine) as session:
+            credits = session.scalars(select(Credit).order_by(Credit.id)).all()
+            found = [(c.giver_id, c.recipient_id, c.kind, c.assist.source) for c in credits]
+    finally:
+        engine.dispose()
+    assert found == [(GINA, ANA, "assist", "command"), (BEN, ANA, "assist", "reaction")]
+
+
+@pytest.mark.parametrize(
+    ("settings", "named"),
+    [
+        ({"SLACK_BOT_TOKEN": BOT_TOKEN}, "SLACK_SIGNING_SECRET"),
+        ({"SLACK_BOT_TOKEN": BOT_TOKEN, "SLACK_SIGNING_SECRET": "s", "PORT": "http"}, "PORT"),
+        ({"SLACK_SIGNING_SECRET": "s"}, "SLACK_BOT_TOKEN"),
+    ],
+    ids=["no-signing-secret", "bad-port", "no-bot-token"],
+)
+def test_run_with_a_missing_or_bad_setting_exits_2_with_one_line(
+    tmp_path: Path, settings: dict[str, str], named: str
+) -> None:
+    env = bot_environment(DATABASE_URL=f"sqlite:///{tmp_path / 'never.db'}", **settings)
+    finished = subprocess.run(
+        run_command(),
+        cwd=tmp_path,
+        env=env,
+        stdin=subprocess.DEVNULL,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert finished.returncode == 2, finished.stderr
+    lines = finished.stderr.splitlines()
+    assert len(lines) == 1, finished.stderr
+    assert named in lines[0]
+    assert "Traceback" not in finished.stderr
+    assert finished.stdout == ""
