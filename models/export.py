@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session, aliased
 
 from models.assists import Assist, Credit
 from models.people import Person
+from models.referrals import Referral
 
 # The first nine are the public contract (PRODUCT.md); never reorder or rename them.
 EXPORT_COLUMNS = (
@@ -54,9 +55,10 @@ def start_of(day: date, timezone: ZoneInfo) -> datetime:
     return datetime.combine(day, time.min, tzinfo=timezone)
 
 
-def exported_teams(session: Session) -> list[str]:
-    """The workspaces that have credits, so an export can default to the only one."""
-    return list(session.scalars(select(Credit.team_id).distinct().order_by(Credit.team_id)))
+def exported_teams(session: Session, what: str = "credits") -> list[str]:
+    """The workspaces that have credits (or referrals), so an export can default to the only one."""
+    column = Referral.team_id if what == "referrals" else Credit.team_id
+    return list(session.scalars(select(column).distinct().order_by(column)))
 
 
 def export_rows(
@@ -126,3 +128,56 @@ def _text(value: object) -> str:
     if isinstance(value, Decimal):
         return f"{value:.2f}"
     return str(value)
+
+
+REFERRAL_COLUMNS = (
+    "id",
+    "created_at",
+    "referrer_id",
+    "referrer_department",
+    "owner_id",
+    "customer",
+    "need",
+    "urgency",
+    "state",
+    "accepted_at",
+    "first_contact_at",
+    "closed_at",
+    "hours_to_first_contact",
+    "deal_value",
+    "close_reason",
+    "is_private",
+    "context",
+    "history",
+)
+
+
+def referral_rows(
+    session: Session, team_id: str, since: datetime | None = None
+) -> Iterator[tuple[str, ...]]:
+    """One row per referral with the times of its moves; private context left empty."""
+    referrer = aliased(Person)
+    query = (
+        select(Referral, referrer.department)
+        .outerjoin(
+            referrer,
+            and_(referrer.team_id == team_id, referrer.user_id == Referral.referrer_id),
+        )
+        .where(Referral.team_id == team_id)
+        .order_by(Referral.created_at, Referral.id)
+    )
+    if since is not None:
+        query = query.where(Referral.created_at >= since)
+    for referral, department in session.execute(query.execution_options(yield_per=BATCH_SIZE)):
+        waited = None
+        if referral.first_contact_at is not None:
+            waited = (referral.first_contact_at - referral.created_at).total_seconds() / 3600
+        history = "; ".join(f"{move.to_state} {_text(move.at)}" for move in referral.history)
+        cells = {
+            **{name: _text(getattr(referral, name, None)) for name in REFERRAL_COLUMNS},
+            "referrer_department": _text(department),
+            "hours_to_first_contact": "" if waited is None else f"{waited:.1f}",
+            "context": "" if referral.is_private else referral.context,
+            "history": history,
+        }
+        yield tuple(cells[name] for name in REFERRAL_COLUMNS)

@@ -386,3 +386,37 @@ def test_a_reminder_claimed_by_a_crashed_instance_is_sent_after_its_lease(slack,
     )
     assert (during.owners_reminded, after.owners_reminded) == (0, 1)
     assert len([t for t in dms_to(standin, ANA) if "waited" in t]) == 1
+
+
+def test_export_has_one_row_per_referral_with_its_times_and_the_referral_credit(
+    slack, standin, sessions, database_url, monkeypatch, tmp_path, capsys
+):
+    import csv
+    import io
+
+    from bot.cli import main
+
+    won = pass_referral(slack, sessions)
+    click(slack, won.id, "contacted")
+    slack.settle()
+    click(slack, won.id, "won")
+    slack.settle()
+    view = standin.calls("views.open")[-1].args["view"]
+    slack.view_submission("referral_won", {}, user=ANA, private_metadata=view["private_metadata"])
+    slack.settle()
+    pass_referral(slack, sessions, owner=None, context="secret plans", private=True)
+
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("DATABASE_URL", database_url)
+    assert main(["export", "--format", "csv", "--what", "referrals"]) == 0
+    rows = list(csv.DictReader(io.StringIO(capsys.readouterr().out)))
+    assert [(r["customer"], r["state"]) for r in rows] == [("Globex", "won"), ("Globex", "new")]
+    assert rows[0]["first_contact_at"] and rows[0]["closed_at"]
+    assert rows[0]["history"].startswith("contacted ") and "; won " in rows[0]["history"]
+    assert rows[1]["context"] == "" and rows[1]["is_private"] == "true"
+
+    assert main(["export", "--format", "csv"]) == 0
+    credits = list(csv.DictReader(io.StringIO(capsys.readouterr().out)))
+    assert [(c["kind"], c["source"], c["recipient_id"]) for c in credits] == [
+        ("referral", "referral", GINA)
+    ]

@@ -15,7 +15,14 @@ from typing import TextIO
 
 from bot.settings import Settings
 from models.database import make_engine, make_session_factory, upgrade
-from models.export import EXPORT_COLUMNS, day_start, export_rows, exported_teams
+from models.export import (
+    EXPORT_COLUMNS,
+    REFERRAL_COLUMNS,
+    day_start,
+    export_rows,
+    exported_teams,
+    referral_rows,
+)
 
 
 def add_parser(commands: argparse._SubParsersAction) -> None:
@@ -29,6 +36,13 @@ def add_parser(commands: argparse._SubParsersAction) -> None:
         ),
     )
     export.add_argument("--format", choices=["csv"], default="csv", help="output format (csv)")
+    export.add_argument(
+        "--what",
+        choices=["credits", "referrals"],
+        default="credits",
+        help="credits (default): one row per active credit; referrals: one row per referral "
+        "with the times of its state changes",
+    )
     export.add_argument(
         "--since",
         metavar="DATE",
@@ -50,16 +64,23 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
             print(f"everybody-sells: --since: {problem}", file=sys.stderr)
             return 2
     engine = make_engine(settings.database_url)
+    columns, rows_of = (
+        (REFERRAL_COLUMNS, referral_rows)
+        if args.what == "referrals"
+        else (EXPORT_COLUMNS, export_rows)
+    )
     try:
         upgrade(engine)
-        with make_session_factory(engine)() as session:
+        # A long read must not hold SQLite's write lock (writes begin IMMEDIATE) from the bot.
+        reader = engine.execution_options(sqlite_begin="DEFERRED")
+        with make_session_factory(reader)() as session:
             try:
-                team_id = pick_team(exported_teams(session), args.team)
+                team_id = pick_team(exported_teams(session, args.what), args.team)
             except ValueError as problem:
                 print(f"everybody-sells: {problem}", file=sys.stderr)
                 return 2
-            rows = export_rows(session, team_id, since) if team_id else ()
-            write_csv(sys.stdout, EXPORT_COLUMNS, rows)
+            rows = rows_of(session, team_id, since) if team_id else ()
+            write_csv(sys.stdout, columns, rows)
     except BrokenPipeError:
         # `export | head`: the reader has gone; stop quietly, as Unix tools do.
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
@@ -72,14 +93,14 @@ def pick_team(teams: list[str], requested: str | None) -> str | None:
     """The workspace to export: the one asked for, else the only one there is."""
     if requested:
         if requested not in teams:
-            print(f"everybody-sells: no credits for workspace {requested}", file=sys.stderr)
+            print(f"everybody-sells: nothing to export for workspace {requested}", file=sys.stderr)
         return requested
     if len(teams) > 1:
         raise ValueError(
             f"the database holds several workspaces ({', '.join(teams)}); pass --team with one"
         )
     if not teams:
-        print("everybody-sells: no credits recorded yet; writing the header only", file=sys.stderr)
+        print("everybody-sells: nothing recorded yet; writing the header only", file=sys.stderr)
         return None
     return teams[0]
 
