@@ -15,6 +15,7 @@ from bot.app import create_app
 from bot.settings import Settings
 from jobs.referral_sla import sla_job
 from jobs.scheduler import ScheduledJob, build_scheduler
+from jobs.session_jobs import session_jobs
 from models.database import make_engine, make_session_factory, upgrade
 
 logger = logging.getLogger(__name__)
@@ -39,12 +40,26 @@ def scheduled_jobs(
     settings: Settings, sessions: sessionmaker[Session], client: WebClient
 ) -> list[ScheduledJob]:
     """Every job, rebuilt from settings at each start; each one claims its work in the database."""
+    tz = settings.timezone
+    bodies = session_jobs(
+        sessions, client, settings.session_cadence_days, settings.sales_department
+    )
     return [
         ScheduledJob(
             id="referral_sla",
-            trigger=CronTrigger(minute="*/10", timezone=settings.timezone),
+            trigger=CronTrigger(minute="*/10", timezone=tz),
             run=sla_job(sessions, client, settings.referral_sla_hours),
-        )
+        ),
+        ScheduledJob(
+            id="session_reminders",
+            trigger=CronTrigger(minute="*", timezone=tz),
+            run=bodies["session_reminders"],
+        ),
+        ScheduledJob(
+            id="session_cadence",
+            trigger=CronTrigger(day_of_week="mon-fri", hour=10, timezone=tz),
+            run=bodies["session_cadence"],
+        ),
     ]
 
 

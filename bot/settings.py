@@ -33,6 +33,9 @@ class Settings:
     recognition_channel: str | None = None
     referrals_channel: str | None = None
     referral_sla_hours: int = 48
+    sessions_channel: str | None = None
+    session_cadence_days: int = 90
+    sales_department: str = "Sales"
     timezone: ZoneInfo = field(default_factory=lambda: ZoneInfo("UTC"))
     admin_user_ids: frozenset[str] = frozenset()
     reaction_kinds: Mapping[str, Kind] = field(default_factory=lambda: dict(DEFAULT_REACTION_KINDS))
@@ -44,6 +47,11 @@ class Settings:
     def referral_queue(self) -> str | None:
         """Where unassigned referrals wait to be claimed."""
         return self.referrals_channel or self.recognition_channel
+
+    @property
+    def session_channel(self) -> str | None:
+        """Where sessions are announced unless the presenter picks another channel."""
+        return self.sessions_channel or self.recognition_channel
 
     @property
     def socket_mode(self) -> bool:
@@ -93,6 +101,11 @@ def load_settings(
         referral_sla_hours=_integer(
             text("REFERRAL_SLA_HOURS"), "REFERRAL_SLA_HOURS", 48, low=1, high=24 * 90
         ),
+        sessions_channel=text("SESSIONS_CHANNEL"),
+        session_cadence_days=_integer(
+            text("SESSION_CADENCE_DAYS"), "SESSION_CADENCE_DAYS", 90, low=7, high=730
+        ),
+        sales_department=text("SALES_DEPARTMENT") or "Sales",
         timezone=_zone(text("TIMEZONE") or "UTC"),
         admin_user_ids=frozenset(_split(text("ADMIN_USER_IDS"))),
         reaction_kinds=_reaction_kinds(text("REACTION_KINDS")),

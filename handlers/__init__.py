@@ -6,7 +6,7 @@ import logging
 
 from slack_bolt import App, BoltResponse
 
-from handlers import assists, not_yet, reactions, referrals, sells, wins
+from handlers import assists, reactions, referrals, sells, sessions, wins
 from handlers.services import Services
 
 logger = logging.getLogger(__name__)
@@ -20,7 +20,7 @@ def register_all(app: App, services: Services) -> None:
     reactions.register(app, services)
     referrals.register(app, services)
     sells.register(app, services)
-    not_yet.register(app)
+    sessions.register(app, services)
 
     @app.error
     def on_error(error: Exception, body: dict, respond: object) -> BoltResponse | None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+from datetime import UTC, datetime
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
@@ -21,6 +22,11 @@ def view_values(view: dict) -> dict[str, Any]:
             values[block_id] = action["selected_users"] or []
         elif "selected_user" in action:
             values[block_id] = action["selected_user"]
+        elif "selected_conversation" in action:
+            values[block_id] = action["selected_conversation"]
+        elif "selected_date_time" in action:
+            stamp = action["selected_date_time"]
+            values[block_id] = None if stamp is None else datetime.fromtimestamp(int(stamp), UTC)
         elif "selected_options" in action:
             values[block_id] = [o["value"] for o in action["selected_options"] or []]
         elif "selected_option" in action:

@@ -4,16 +4,19 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
+from datetime import timedelta
 
 from slack_bolt import Ack, App, Respond
 from slack_sdk import WebClient
 
 from bot.blocks.referrals import referral_list
 from bot.blocks.sells import help_blocks, leaderboard_blocks, referral_figures_blocks, stats_blocks
+from bot.blocks.sessions import cadence_blocks
 from handlers.forms import split_mentions
 from handlers.referrals import do_reassign
 from handlers.services import Services
 from models.base import utcnow
+from models.knowledge_sessions import cadence
 from models.referrals import referral_figures, referrals_of
 from models.stats import PERIODS, leaderboard, period_window, personal_stats
 
@@ -69,7 +72,24 @@ def referrals(
     return "Your referrals", referral_list(passed, owned, utcnow())
 
 
-SUBCOMMANDS: dict[str, Subcommand] = {"stats": stats, "leaderboard": board, "referrals": referrals}
+def session_history(
+    services: Services, words: list[str], command: dict, client: WebClient, team_id: str
+) -> tuple[str, list[dict]]:
+    settings = services.settings
+    days = settings.session_cadence_days
+    now = utcnow()
+    with services.sessions() as session:
+        rows = cadence(session, team_id, now, timedelta(days=days), settings.sales_department)
+    blocks = cadence_blocks(rows, now - timedelta(days=days), settings.sales_department, days)
+    return "Knowledge-sharing sessions by department", blocks
+
+
+SUBCOMMANDS: dict[str, Subcommand] = {
+    "stats": stats,
+    "leaderboard": board,
+    "referrals": referrals,
+    "sessions": session_history,
+}
 
 
 def sells_command(services: Services) -> Callable[..., None]:

@@ -1,3 +1,10 @@
 """Imports every table module so the metadata is complete (for Alembic and tests)."""
 
-from models import assists, deliveries, events, people, referrals  # noqa: F401
+from models import (  # noqa: F401
+    assists,
+    deliveries,
+    events,
+    knowledge_sessions,
+    people,
+    referrals,
+)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from sqlalchemy import select
 
 from models.assists import Assist, Credit
-from tests.workspace import ANA, BEN, GINA
+from tests.workspace import ANA, BEN, GENERAL, GINA
 
 
 def test_assist_with_mention_records_and_confirms(slack, standin, sessions):
@@ -136,10 +136,13 @@ def test_text_without_a_mention_explains_both_ways(slack, standin):
 
 
 def test_forms_opened_from_a_dm_start_private(slack, standin):
-    slack.command("/assist", "", channel="DGINA00001")
-    slack.command("/win", "", channel="DGINA00001")
-    slack.command("/assist", "", channel="CGENERAL01")
-    slack.settle()
+    for command, channel in (
+        ("/assist", "DGINA00001"),
+        ("/win", "DGINA00001"),
+        ("/assist", GENERAL),
+    ):
+        slack.command(command, "", channel=channel)
+        slack.settle()
     views = [c.args["view"] for c in standin.calls("views.open")]
     privacy = [next(b for b in v["blocks"] if b.get("block_id") == "privacy") for v in views]
     assert ["initial_options" in p["element"] for p in privacy] == [True, True, False]

@@ -18,6 +18,8 @@ HELP_LINES = (
     ("`/sells stats`", "what you gave and received this month, by kind and stage"),
     ("`/sells leaderboard [week|month|quarter] [department]`", "who was credited most"),
     ("`/sells referrals`", "the referrals you passed and the ones you hold"),
+    ("`/session` or `/session list`", "schedule a knowledge-sharing session, or see what's coming"),
+    ("`/sells sessions`", "sessions by department, and which departments are overdue"),
 )
 
 

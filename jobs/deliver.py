@@ -1,0 +1,44 @@
+"""Send one Slack message exactly once: claim its key, post, mark it done."""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime
+
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
+from sqlalchemy.orm import Session, sessionmaker
+
+from models.base import utcnow
+from models.deliveries import claim, complete, release
+
+logger = logging.getLogger(__name__)
+
+
+def send_once(
+    sessions: sessionmaker[Session],
+    client: WebClient,
+    team_id: str,
+    key: str,
+    channel: str,
+    text: str,
+    blocks: list[dict] | None = None,
+    *,
+    now: datetime,
+    worker: str = "",
+) -> bool:
+    """True if this call sent it. A crash before `complete` lets the claim expire and retry;
+    a Slack error gives the claim back so the next run tries again."""
+    with sessions.begin() as session:
+        if not claim(session, team_id, key, now, worker=worker):
+            return False
+    try:
+        client.chat_postMessage(channel=channel, text=text, blocks=blocks, unfurl_links=False)
+    except SlackApiError as error:
+        logger.warning("%s to %s failed: %s", key, channel, error.response.get("error"))
+        with sessions.begin() as session:
+            release(session, team_id, key)
+        return False
+    with sessions.begin() as session:
+        complete(session, team_id, key, utcnow())
+    return True
