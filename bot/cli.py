@@ -7,10 +7,17 @@ import logging
 import sys
 from collections.abc import Sequence
 
-from bot.commands import demo, export, org
+from bot.commands import demo, digest, export, nudge, org, scheduler
 from bot.settings import Settings, SettingsError, load_settings
 
-SUBCOMMANDS = {"export": export, "org": org, "demo": demo}
+SUBCOMMANDS = {
+    "digest": digest,
+    "nudge": nudge,
+    "scheduler": scheduler,
+    "export": export,
+    "org": org,
+    "demo": demo,
+}
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Callable, Iterable
 
+from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.triggers.cron import CronTrigger
+from apscheduler.triggers.interval import IntervalTrigger
 from slack_bolt import App
 from slack_bolt.adapter.wsgi import SlackRequestHandler
 from slack_sdk import WebClient
@@ -13,8 +16,9 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from bot.app import create_app
 from bot.settings import Settings
+from jobs.recognition import Recognition, sweep
 from jobs.referral_sla import sla_job
-from jobs.scheduler import ScheduledJob, build_scheduler
+from jobs.scheduler import ScheduledJob, build_scheduler, worker_name
 from jobs.session_jobs import session_jobs
 from models.database import make_engine, make_session_factory, upgrade
 
@@ -44,32 +48,55 @@ def scheduled_jobs(
     bodies = session_jobs(
         sessions, client, settings.session_cadence_days, settings.sales_department
     )
+    recognition = Recognition(
+        settings, sessions, client, team_id=client.auth_test()["team_id"], worker=worker_name()
+    )
     return [
         ScheduledJob(
-            id="referral_sla",
-            trigger=CronTrigger(minute="*/10", timezone=tz),
-            run=sla_job(sessions, client, settings.referral_sla_hours),
+            "digest",
+            CronTrigger.from_crontab(settings.digest_schedule, timezone=tz),
+            lambda: sweep(recognition),
         ),
         ScheduledJob(
-            id="session_reminders",
-            trigger=CronTrigger(minute="*", timezone=tz),
-            run=bodies["session_reminders"],
+            "nudges",
+            CronTrigger.from_crontab(settings.nudge_schedule, timezone=tz),
+            lambda: sweep(recognition),
+        ),
+        # Catches what a restart, a crash or downtime left undone; first run at start.
+        ScheduledJob(
+            "recognition_sweep",
+            IntervalTrigger(minutes=5, timezone=tz),
+            lambda: sweep(recognition),
+            run_at_start=True,
         ),
         ScheduledJob(
-            id="session_cadence",
-            trigger=CronTrigger(day_of_week="mon-fri", hour=10, timezone=tz),
-            run=bodies["session_cadence"],
+            "referral_sla",
+            CronTrigger(minute="*/10", timezone=tz),
+            sla_job(sessions, client, settings.referral_sla_hours),
+        ),
+        ScheduledJob(
+            "session_reminders", CronTrigger(minute="*", timezone=tz), bodies["session_reminders"]
+        ),
+        ScheduledJob(
+            "session_cadence",
+            CronTrigger(day_of_week="mon-fri", hour=10, timezone=tz),
+            bodies["session_cadence"],
         ),
     ]
 
 
-def run(settings: Settings, *, with_scheduler: bool = True) -> None:
+def build(settings: Settings) -> tuple[App, BackgroundScheduler]:
+    """Migrate, then build the app and its scheduler (not started)."""
     settings.require_slack()
     engine = make_engine(settings.database_url)
     upgrade(engine)
     sessions = make_session_factory(engine)
     app = create_app(settings, sessions)
-    scheduler = build_scheduler(settings, scheduled_jobs(settings, sessions, app.client))
+    return app, build_scheduler(settings, scheduled_jobs(settings, sessions, app.client))
+
+
+def run(settings: Settings, *, with_scheduler: bool = True) -> None:
+    app, scheduler = build(settings)
     if with_scheduler:
         scheduler.start()
     try:
@@ -92,3 +119,15 @@ def run(settings: Settings, *, with_scheduler: bool = True) -> None:
     finally:
         if scheduler.running:
             scheduler.shutdown(wait=False)
+
+
+def run_scheduler(settings: Settings) -> None:
+    """`everybody-sells scheduler`: the jobs without the web server."""
+    _, scheduler = build(settings)
+    logger.info("scheduler running: %s", ", ".join(job.id for job in scheduler.get_jobs()))
+    scheduler.start()
+    try:
+        while True:
+            time.sleep(3600)
+    finally:
+        scheduler.shutdown(wait=False)

@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from apscheduler.triggers.cron import CronTrigger
 from dotenv import dotenv_values
 
 from models.assists import Kind
@@ -36,6 +37,8 @@ class Settings:
     sessions_channel: str | None = None
     session_cadence_days: int = 90
     sales_department: str = "Sales"
+    digest_schedule: str = "0 9 * * mon"
+    nudge_schedule: str = "0 15 * * thu"
     timezone: ZoneInfo = field(default_factory=lambda: ZoneInfo("UTC"))
     admin_user_ids: frozenset[str] = frozenset()
     reaction_kinds: Mapping[str, Kind] = field(default_factory=lambda: dict(DEFAULT_REACTION_KINDS))
@@ -106,6 +109,8 @@ def load_settings(
             text("SESSION_CADENCE_DAYS"), "SESSION_CADENCE_DAYS", 90, low=7, high=730
         ),
         sales_department=text("SALES_DEPARTMENT") or "Sales",
+        digest_schedule=_cron(text("DIGEST_SCHEDULE") or "0 9 * * mon", "DIGEST_SCHEDULE"),
+        nudge_schedule=_cron(text("NUDGE_SCHEDULE") or "0 15 * * thu", "NUDGE_SCHEDULE"),
         timezone=_zone(text("TIMEZONE") or "UTC"),
         admin_user_ids=frozenset(_split(text("ADMIN_USER_IDS"))),
         reaction_kinds=_reaction_kinds(text("REACTION_KINDS")),
@@ -152,6 +157,17 @@ def _zone(name: str) -> ZoneInfo:
         raise SettingsError(
             f"TIMEZONE {name!r} is not a known time zone (e.g. Europe/Berlin)"
         ) from None
+
+
+def _cron(expression: str, name: str) -> str:
+    """A five-field crontab expression (minute hour day month weekday), checked now."""
+    try:
+        CronTrigger.from_crontab(expression)
+    except ValueError as problem:
+        raise SettingsError(
+            f"{name} must be a crontab expression like '0 9 * * mon', got {expression!r} ({problem})"
+        ) from None
+    return expression
 
 
 def _log_level(name: str) -> str:

@@ -6,7 +6,7 @@ import logging
 
 from slack_bolt import App, BoltResponse
 
-from handlers import assists, reactions, referrals, sells, sessions, wins
+from handlers import assists, nudges, reactions, referrals, sells, sessions, wins
 from handlers.services import Services
 
 logger = logging.getLogger(__name__)
@@ -21,6 +21,7 @@ def register_all(app: App, services: Services) -> None:
     referrals.register(app, services)
     sells.register(app, services)
     sessions.register(app, services)
+    nudges.register(app, services)
 
     @app.error
     def on_error(error: Exception, body: dict, respond: object) -> BoltResponse | None:

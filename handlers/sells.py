@@ -13,6 +13,7 @@ from bot.blocks.referrals import referral_list
 from bot.blocks.sells import help_blocks, leaderboard_blocks, referral_figures_blocks, stats_blocks
 from bot.blocks.sessions import cadence_blocks
 from handlers.forms import split_mentions
+from handlers.nudges import nudges_subcommand
 from handlers.referrals import do_reassign
 from handlers.services import Services
 from models.base import utcnow
@@ -84,7 +85,15 @@ def session_history(
     return "Knowledge-sharing sessions by department", blocks
 
 
+def nudges(
+    services: Services, words: list[str], command: dict, client: WebClient, team_id: str
+) -> tuple[str, list[dict]]:
+    text = nudges_subcommand(services, words, command["user_id"], team_id)
+    return text, [{"type": "section", "text": {"type": "mrkdwn", "text": text}}]
+
+
 SUBCOMMANDS: dict[str, Subcommand] = {
+    "nudges": nudges,
     "stats": stats,
     "leaderboard": board,
     "referrals": referrals,

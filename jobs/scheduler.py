@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import os
+import socket
 from collections.abc import Callable
 from dataclasses import dataclass
 
 from apscheduler.schedulers.background import BackgroundScheduler
-from apscheduler.triggers.cron import CronTrigger
+from apscheduler.triggers.base import BaseTrigger
 
 from bot.settings import Settings
 
@@ -19,8 +21,9 @@ class ScheduledJob:
     """
 
     id: str
-    trigger: CronTrigger
+    trigger: BaseTrigger
     run: Callable[[], None]
+    run_at_start: bool = False
 
 
 def build_scheduler(settings: Settings, jobs: list[ScheduledJob]) -> BackgroundScheduler:
@@ -30,4 +33,11 @@ def build_scheduler(settings: Settings, jobs: list[ScheduledJob]) -> BackgroundS
     )
     for job in jobs:
         scheduler.add_job(job.run, job.trigger, id=job.id, replace_existing=True)
+        if job.run_at_start:
+            scheduler.add_job(job.run, id=f"{job.id}_at_start", replace_existing=True)
     return scheduler
+
+
+def worker_name() -> str:
+    """Who holds a claim, for the logs: host and process."""
+    return f"{socket.gethostname()}:{os.getpid()}"

@@ -5,6 +5,7 @@ from models import (  # noqa: F401
     deliveries,
     events,
     knowledge_sessions,
+    nudges,
     people,
     referrals,
 )

@@ -91,3 +91,9 @@ def is_done(session: Session, team_id: str, key: str) -> bool:
         select(Delivery.done_at).where(Delivery.team_id == team_id, Delivery.key == key)
     )
     return done is not None
+
+
+def first_claimed(session: Session, team_id: str, key: str) -> datetime | None:
+    return session.scalar(
+        select(Delivery.claimed_at).where(Delivery.team_id == team_id, Delivery.key == key)
+    )

@@ -25,6 +25,7 @@ class Call:
     method: str
     args: dict[str, Any]
     token: str | None
+    ok: bool = True
 
 
 @dataclass
@@ -38,6 +39,8 @@ class StandInState:
     errors: dict[str, str] = field(default_factory=dict)
     rate_limit_every: int = 0
     served: int = 0
+    # channel -> errors its next chat.postMessage calls answer with, one per call
+    channel_errors: dict[str, list[str]] = field(default_factory=dict)
     # method -> event that must be set before the stand-in answers (a "slow" Slack)
     holds: dict[str, threading.Event] = field(default_factory=dict)
 
@@ -109,6 +112,10 @@ class SlackStandIn:
     def fail(self, method: str, error: str) -> None:
         self.state.errors[method] = error
 
+    def fail_posts_to(self, channel: str, error: str = "fatal_error", times: int = 1) -> None:
+        """The next `times` chat.postMessage calls to `channel` fail with `error`."""
+        self.state.channel_errors[channel] = [error] * times
+
     def hold(self, method: str) -> threading.Event:
         """Calls of `method` wait until the returned event is set, like a very slow Slack."""
         gate = threading.Event()
@@ -126,6 +133,14 @@ class SlackStandIn:
 
     def count(self, method: str) -> int:
         return len(self.calls(method))
+
+    def delivered(self, channel: str | None = None) -> list[Call]:
+        """chat.postMessage calls Slack accepted, optionally to one channel."""
+        return [
+            c
+            for c in self.calls("chat.postMessage")
+            if c.ok and (channel is None or c.args.get("channel") == channel)
+        ]
 
     def wait_for(self, method: str, count: int = 1, timeout: float = 5.0) -> list[Call]:
         """Wait until at least `count` calls of `method` arrived; fail the test otherwise."""
@@ -212,7 +227,7 @@ class SlackStandIn:
                     method = url.path.removeprefix("/api/")
                 status, body, headers = standin._answer(method, args)
                 if status == 200:
-                    standin._record(Call(method=method, args=args, token=token))
+                    standin._record(Call(method, args, token, ok=bool(body.get("ok", True))))
                 payload = json.dumps(body).encode()
                 self.send_response(status)
                 self.send_header("Content-Type", "application/json; charset=utf-8")
@@ -262,6 +277,10 @@ def _conversations_info(standin: SlackStandIn, args: dict) -> dict:
 
 def _post_message(standin: SlackStandIn, args: dict) -> dict:
     channel = args.get("channel", "")
+    with standin._lock:
+        pending = standin.state.channel_errors.get(channel)
+        if pending:
+            return {"ok": False, "error": pending.pop(0)}
     known = standin.state.channels.get(channel)
     if known is not None and not known["is_member"]:
         return {"ok": False, "error": "not_in_channel"}

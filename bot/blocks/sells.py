@@ -20,6 +20,7 @@ HELP_LINES = (
     ("`/sells referrals`", "the referrals you passed and the ones you hold"),
     ("`/session` or `/session list`", "schedule a knowledge-sharing session, or see what's coming"),
     ("`/sells sessions`", "sessions by department, and which departments are overdue"),
+    ("`/sells nudges on|off`", "managers: the weekly DM about your reports"),
 )
 
 

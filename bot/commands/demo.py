@@ -1,15 +1,296 @@
-"""`everybody-sells demo` (to be written)."""
+"""`everybody-sells demo`: a sample company in a local database, and what the bot would show.
+
+Needs no Slack workspace, tokens or network. By default it writes a fresh SQLite file
+in the working directory and never touches the bot's own DATABASE_URL; with
+`--database-url` it refuses any database that holds another workspace's data and
+replaces only the demo workspace's rows.
+"""
 
 from __future__ import annotations
 
 import argparse
+import sys
+import textwrap
+import time
+from collections import Counter
+from collections.abc import Callable, Sequence
+from pathlib import Path
 
-from bot.settings import Settings
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from bot.blocks.sells import help_blocks, leaderboard_blocks, stats_blocks
+from bot.blocks.text import stage_label
+from bot.render import mentioned_user_ids, render_blocks
+from bot.settings import Settings, normalise_database_url
+from models.assists import Stage
+from models.base import utcnow
+from models.database import make_engine, make_session_factory, upgrade
+from models.people import Person, people_by_id
+from models.sample_company import (
+    DEMO_TEAM_ID,
+    MIN_PEOPLE,
+    DepartmentLoop,
+    SampleSize,
+    build_sample_company,
+    clear_team,
+    credits_by_department,
+    sample_size,
+    tables_with_other_teams,
+)
+from models.stats import Window, leaderboard, period_window, personal_stats
+
+DEMO_FILE = "everybody_sells_demo.db"
+WIDTH = 80
+# Runs bigger than this (people × weeks) report progress on stderr.
+QUIET_BELOW = 20_000
+# The department whose leaderboard the demo shows, and where it looks for a sample person.
+SHOWCASE_DEPARTMENT = "Support"
+SAMPLE_PERSON_DEPARTMENTS = ("Engineering", "Support", "Customer Success", "Product")
 
 
 def add_parser(commands: argparse._SubParsersAction) -> None:
-    commands.add_parser("demo", help="not written yet")
+    parser = commands.add_parser(
+        "demo",
+        help="build a sample company in a local database and show what the bot would post",
+        description="Build a sample company (no Slack workspace needed) and print what "
+        "/sells stats and the leaderboards would show.",
+    )
+    parser.add_argument(
+        "--database-url",
+        help=f"where to build it (default: a fresh SQLite file {DEMO_FILE} in this directory; "
+        "a database holding another workspace's data is refused)",
+    )
+    parser.add_argument("--people", type=_whole(MIN_PEOPLE, 1_000_000), default=40)
+    parser.add_argument("--weeks", type=_whole(1, 520), default=6)
+    parser.add_argument("--seed", type=int, default=1, help="same seed, same company")
+
+
+def _whole(low: int, high: int) -> Callable[[str], int]:
+    def parse(value: str) -> int:
+        try:
+            number = int(value)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"{value!r} is not a whole number") from None
+        if not low <= number <= high:
+            raise argparse.ArgumentTypeError(f"must be between {low} and {high}")
+        return number
+
+    return parse
 
 
 def run(args: argparse.Namespace, settings: Settings) -> int:
-    raise NotImplementedError
+    """Build the company, then print the intro, `/sells` answers and the loop table."""
+    url, where = _target(args.database_url)
+    engine = make_engine(url)
+    try:
+        others = tables_with_other_teams(engine)
+        if others:
+            print(
+                f"everybody-sells demo: {where} already holds another workspace's data "
+                f"(in {', '.join(others)}); the demo only builds in a database of its own. "
+                "Leave out --database-url to use a local file.",
+                file=sys.stderr,
+            )
+            return 1
+        report = _Progress(args.people * args.weeks >= QUIET_BELOW)
+        report.say(f"Building a sample company of {args.people:,} people in {where} ...")
+        upgrade(engine)
+        sessions = make_session_factory(engine)
+        with sessions() as session:
+            clear_team(session)
+            session.commit()
+            build_sample_company(
+                session,
+                people=args.people,
+                weeks=args.weeks,
+                seed=args.seed,
+                per_day_limit=settings.daily_credit_limit,
+                tz=settings.timezone,
+                progress=report.days,
+            )
+            report.done()
+            print(show(session, settings, args.weeks, where))
+    finally:
+        engine.dispose()
+    return 0
+
+
+def _target(database_url: str | None) -> tuple[str, str]:
+    """The URL to build in and how to name it to the user; the default file starts fresh."""
+    if database_url:
+        return normalise_database_url(database_url), "the given database"
+    path = Path.cwd() / DEMO_FILE
+    for leftover in (path, *(Path(f"{path}{end}") for end in ("-wal", "-shm", "-journal"))):
+        leftover.unlink(missing_ok=True)
+    return f"sqlite:///{path}", DEMO_FILE
+
+
+class _Progress:
+    """Progress lines on stderr for big runs, so a long build is visibly alive."""
+
+    def __init__(self, enabled: bool) -> None:
+        self.enabled, self.started, self.last_tenth = enabled, time.monotonic(), 0
+
+    def say(self, line: str) -> None:
+        if self.enabled:
+            print(line, file=sys.stderr, flush=True)
+
+    def days(self, done: int, total: int, credits: int) -> None:
+        tenth = done * 10 // total
+        if tenth > self.last_tenth:
+            self.last_tenth = tenth
+            self.say(f"  {tenth * 10:3d}%  day {done:,} of {total:,}: {credits:,} credits")
+
+    def done(self) -> None:
+        self.say(f"Built in {time.monotonic() - self.started:.0f} s; reading the figures ...")
+
+
+def show(session: Session, settings: Settings, weeks: int, where: str) -> str:
+    """Everything the demo prints, as one text."""
+    now, tz = utcnow(), settings.timezone
+    size = sample_size(session, DEMO_TEAM_ID)
+    month = period_window("month", now, tz)
+    quarter = period_window("quarter", now, tz)
+    person = _sample_person(session, month)
+    stats = personal_stats(session, DEMO_TEAM_ID, person.user_id, month)
+    answers = [
+        ("/sells help", "", help_blocks()),
+        ("/sells stats", f"as {person.name}, {person.department}", stats_blocks(stats)),
+        (
+            "/sells leaderboard month",
+            "",
+            leaderboard_blocks(leaderboard(session, DEMO_TEAM_ID, month), month, None),
+        ),
+        (
+            f"/sells leaderboard quarter {SHOWCASE_DEPARTMENT}",
+            "",
+            leaderboard_blocks(
+                leaderboard(session, DEMO_TEAM_ID, quarter, SHOWCASE_DEPARTMENT),
+                quarter,
+                SHOWCASE_DEPARTMENT,
+            ),
+        ),
+    ]
+    names = _names(session, [blocks for _, _, blocks in answers])
+    parts = [_intro(size, weeks, where)]
+    parts += [_answer(command, note, blocks, names) for command, note, blocks in answers]
+    parts.append(loop_table(credits_by_department(session, DEMO_TEAM_ID), weeks))
+    parts.append(_outro(where))
+    return "\n\n\n".join(parts)
+
+
+def _intro(size: SampleSize, weeks: int, where: str) -> str:
+    text = (
+        f"A sample company of {size.people:,} people in {size.departments} departments, "
+        f"{weeks} weeks of assists: {size.credits:,} credits from {size.assists:,} assists"
+    )
+    if size.revoked_credits:
+        text += f" ({size.revoked_credits:,} more credits were revoked and count nowhere)"
+    text += ". Here is what people would see in Slack."
+    title = "Everybody Sells demo (no Slack workspace needed)"
+    return f"{title}\n{'=' * len(title)}\n\n" + textwrap.fill(text, WIDTH)
+
+
+def _answer(command: str, note: str, blocks: list[dict], names: dict[str, str]) -> str:
+    """One slash command and the bot's answer, indented under it."""
+    typed = f"$ {command}" + (f"   ({note})" if note else "")
+    return f"{typed}\n\n" + textwrap.indent(render_blocks(blocks, names, WIDTH - 2), "  ")
+
+
+def _names(session: Session, messages: Sequence[list[dict]]) -> dict[str, str]:
+    """Display names of everyone mentioned, so mentions read as names."""
+    ids = set().union(*(mentioned_user_ids(blocks) for blocks in messages))
+    return {user_id: p.name for user_id, p in people_by_id(session, DEMO_TEAM_ID, ids).items()}
+
+
+def _sample_person(session: Session, window: Window) -> Person:
+    """Someone outside sales who both gave and received this month, if anyone did."""
+    candidates: list[str] = []
+    for department in SAMPLE_PERSON_DEPARTMENTS:
+        candidates += [r.user_id for r in leaderboard(session, DEMO_TEAM_ID, window, department, 5)]
+    for user_id in candidates:
+        if personal_stats(session, DEMO_TEAM_ID, user_id, window).given:
+            break
+    else:
+        user_id = candidates[0] if candidates else ""
+    person = people_by_id(session, DEMO_TEAM_ID, [user_id]).get(user_id)
+    if person is not None:
+        return person
+    return session.scalars(
+        select(Person)
+        .where(Person.team_id == DEMO_TEAM_ID, Person.department != "Sales")
+        .order_by(Person.name)
+        .limit(1)
+    ).one()
+
+
+def loop_table(rows: Sequence[DepartmentLoop], weeks: int) -> str:
+    """Credits received per department, and how they spread over the stages of the loop."""
+    stages = [s.value for s in Stage]
+    header = ["Department", "People", "Credited", "Credits", *(stage_label(s) for s in stages)]
+    total = DepartmentLoop("All", 0, 0, Counter())
+    lines = []
+    for row in [*rows, None]:
+        if row is None:
+            row = total
+        else:
+            total = DepartmentLoop(
+                "All",
+                total.people + row.people,
+                total.credited_people + row.credited_people,
+                total.by_stage + row.by_stage,
+            )
+        lines.append(
+            [
+                row.department or "(none)",
+                f"{row.people:,}",
+                _percent(row.credited_people, row.people),
+                f"{row.credits:,}",
+                *(_percent(row.by_stage[s], row.credits) for s in stages),
+            ]
+        )
+    title = (
+        f"Credits received per department over the {weeks} weeks, and how they spread over "
+        "the stages of the sales loop (the rest had no stage set). Credited: the share of "
+        "the department's people credited at least once."
+    )
+    by_stage = " · ".join(
+        f"{stage_label(s)} {total.by_stage[s]:,}" for s in stages if total.by_stage[s]
+    )
+    unset = total.by_stage["unset"]
+    footer = f"By stage: {by_stage}" + (f" · no stage set {unset:,}" if unset else "")
+    return "\n".join(
+        [textwrap.fill(title, WIDTH), "", _table(header, lines), "", textwrap.fill(footer, WIDTH)]
+    )
+
+
+def _percent(part: int, whole: int) -> str:
+    return f"{round(100 * part / whole)}%" if whole else "-"
+
+
+def _table(header: list[str], rows: list[list[str]]) -> str:
+    """First column left-aligned, the rest right-aligned, two spaces apart."""
+    widths = [max(len(r[i]) for r in [header, *rows]) for i in range(len(header))]
+    out = []
+    for number, row in enumerate([header, *rows]):
+        cells = [row[0].ljust(widths[0])] + [
+            c.rjust(w) for c, w in zip(row[1:], widths[1:], strict=True)
+        ]
+        out.append("  ".join(cells).rstrip())
+        if number == 0 or number == len(rows) - 1:
+            out.append("-" * len(out[-1]))
+    return "\n".join(out)
+
+
+def _outro(where: str) -> str:
+    """Where the sample lives and what to try next."""
+    if where != DEMO_FILE:
+        text = f"The sample company is workspace {DEMO_TEAM_ID} in the given database; "
+        return textwrap.fill(text + "running the demo again rebuilds it.", WIDTH)
+    text = f"The sample company is in {DEMO_FILE} (workspace {DEMO_TEAM_ID}); each run rebuilds it."
+    return (
+        textwrap.fill(text + " Look around, e.g.:", WIDTH)
+        + f"\n\n  export DATABASE_URL=sqlite:///{DEMO_FILE}"
+        + "\n  everybody-sells export --format csv | head"
+    )

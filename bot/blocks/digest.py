@@ -1,0 +1,158 @@
+"""Block Kit for the weekly recognition digest: readable on a phone, within Slack's limits."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from bot.blocks.text import (
+    PRIVATE_PLACEHOLDER,
+    kind_emoji,
+    mention,
+    mentions,
+    safe_mrkdwn,
+    stage_label,
+    truncate,
+)
+from models.assists import Stage
+from models.digest import Digest, Story
+
+MAX_BLOCKS = 50
+SECTION_LIMIT = 2900
+
+
+def _plain(text: str) -> dict:
+    return {"type": "plain_text", "text": text, "emoji": True}
+
+
+def _section(text: str) -> dict:
+    return {"type": "section", "text": {"type": "mrkdwn", "text": truncate(text, SECTION_LIMIT)}}
+
+
+def _context(text: str) -> dict:
+    return {
+        "type": "context",
+        "elements": [{"type": "mrkdwn", "text": truncate(text, SECTION_LIMIT)}],
+    }
+
+
+def _story_line(story: Story) -> str:
+    who = mentions(list(story.recipient_ids)) or "someone"
+    about = f" for *{safe_mrkdwn(story.customer)}*" if story.customer else ""
+    text = (
+        PRIVATE_PLACEHOLDER
+        if story.is_private
+        else f"“{truncate(safe_mrkdwn(story.description), 280)}”"
+    )
+    return f"{kind_emoji(story.kind)} {mention(story.giver_id)} → {who}{about}: {text}"
+
+
+def _bar(count: int, most: int, width: int = 10) -> str:
+    filled = round(width * count / most) if most else 0
+    return "▓" * filled + "░" * (width - filled)
+
+
+def digest_blocks(
+    digest: Digest, label: str, quiet_tip: str | None = None
+) -> tuple[str, list[dict]]:
+    """The digest post; a quiet week gets a short nudge with one concrete suggestion instead."""
+    if digest.quiet:
+        return quiet_blocks(digest, label, quiet_tip)
+    index = digest.index
+    headline = (
+        f"*{digest.assists}* assists · *{digest.people_credited}* people credited · "
+        f"*{len(digest.departments_contributing)}* of {digest.departments_total or '?'} departments contributing"
+    )
+    blocks: list[dict] = [
+        {"type": "header", "text": _plain(f"🤝 Everybody sells: {label}")},
+        _section(headline),
+    ]
+    if index is not None:
+        blocks.append(
+            _context(f"*Everybody-sells index:* {index:.0%} of departments contributed this week.")
+        )
+    most = max(digest.credits_by_stage.values(), default=0)
+    stages = "\n".join(
+        f"`{_bar(count, most)}` {stage_label(None if stage == 'unset' else stage)} {count}"
+        for stage, count in digest.credits_by_stage.items()
+        if stage in {s.value for s in Stage} or count
+    )
+    blocks += [{"type": "divider"}, _section(f"*Credits across the loop*\n{stages}")]
+    if digest.top:
+        lines = "\n".join(
+            f"{i}. {mention(c.user_id)}: {c.credits}"
+            + (f" · {safe_mrkdwn(c.department)}" if c.department else "")
+            for i, c in enumerate(digest.top, 1)
+        )
+        blocks.append(_section(f"*Top contributors*\n{lines}"))
+    if digest.stories:
+        blocks.append(_section("*Stories*\n" + "\n".join(_story_line(s) for s in digest.stories)))
+    if digest.first_timers:
+        blocks.append(
+            _section(
+                f":seedling: *First credits, welcome!* {mentions(list(digest.first_timers[:20]))}"
+            )
+        )
+    if digest.referrals_won:
+        won = "\n".join(
+            f":trophy: {mention(referrer)} spotted *{safe_mrkdwn(customer)}*"
+            + (f", won by {mention(owner)}" if owner else "")
+            for referrer, customer, owner in digest.referrals_won[:5]
+        )
+        blocks.append(_section(f"*Referrals won*\n{won}"))
+    blocks += _sessions(digest)
+    if digest.lessons:
+        blocks.append(
+            _section(
+                "*Loud mistakes, lessons learned*\n"
+                + "\n".join(_story_line(s) for s in digest.lessons)
+            )
+        )
+    if digest.quiet_departments:
+        blocks.append(
+            _context(
+                f"Not heard from this week: {', '.join(safe_mrkdwn(d) for d in digest.quiet_departments)}. Everybody sells: credit them when they help."
+            )
+        )
+    blocks.append(_context("Credit someone with `/assist`, a :handshake: reaction, or `/win`."))
+    text = f"Everybody sells, {label}: {digest.assists} assists, {digest.people_credited} people credited"
+    return text, blocks[:MAX_BLOCKS]
+
+
+def _sessions(digest: Digest) -> list[dict]:
+    lines = [
+        f":teacher: *{safe_mrkdwn(title)}* ({safe_mrkdwn(department)}), {attended} attended"
+        for title, department, attended in digest.sessions_held
+    ]
+    lines += [
+        f":calendar: Coming up: *{safe_mrkdwn(title)}* ({safe_mrkdwn(department)}), "
+        f"<!date^{int(starts.timestamp())}^{{date_short_pretty}} at {{time}}|{starts:%d %b %H:%M} UTC>"
+        for title, department, starts in digest.sessions_upcoming
+    ]
+    lines += [
+        f":bulb: {mention(user)} learned: “{truncate(safe_mrkdwn(text), 200)}”"
+        for user, text in digest.learned
+    ]
+    return [_section("*Sessions*\n" + "\n".join(lines))] if lines else []
+
+
+def quiet_blocks(digest: Digest, label: str, tip: str | None) -> tuple[str, list[dict]]:
+    suggestion = tip or (
+        "Think of one person outside sales who helped a customer this week, "
+        "and credit them with `/assist @name what they did`. It takes ten seconds."
+    )
+    blocks = [
+        {"type": "header", "text": _plain(f"🤝 Everybody sells: {label}")},
+        _section(f"A quiet week: no assists were logged. {suggestion}"),
+    ]
+    blocks += _sessions(digest)
+    return f"Everybody sells, {label}: a quiet week. {suggestion}", blocks
+
+
+def quiet_tip(departments: Sequence[str]) -> str | None:
+    """One concrete suggestion for a quiet week, naming a department to look at."""
+    if not departments:
+        return None
+    return (
+        f"Who in *{safe_mrkdwn(departments[0])}* helped a customer lately? "
+        "Credit them with `/assist @name what they did`, or react to their message with :handshake:."
+    )

@@ -1,0 +1,127 @@
+"""Block Kit for the weekly manager nudge: thank, notice, unblock."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from bot.blocks.referrals import STATE_LABELS, age_label
+from bot.blocks.text import (
+    PRIVATE_PLACEHOLDER,
+    kind_emoji,
+    mention,
+    mentions,
+    safe_mrkdwn,
+    truncate,
+)
+from models.nudges import ManagerNudge, ReportCredit, StuckReferral
+from models.referrals import State
+
+THANKS_ACTION = "nudge_thanks"
+SNOOZE_ACTION = "nudge_snooze"
+STOP_ACTION = "nudge_stop"
+
+
+def _plain(text: str) -> dict:
+    return {"type": "plain_text", "text": text, "emoji": True}
+
+
+def _section(text: str) -> dict:
+    return {"type": "section", "text": {"type": "mrkdwn", "text": truncate(text, 2900)}}
+
+
+def _credit_block(credit: ReportCredit) -> dict:
+    what = (
+        PRIVATE_PLACEHOLDER
+        if credit.is_private
+        else f"“{truncate(safe_mrkdwn(credit.description), 200)}”"
+    )
+    about = f" ({safe_mrkdwn(credit.customer)})" if credit.customer else ""
+    block = _section(
+        f"{kind_emoji(credit.kind)} {mention(credit.report_id)}, credited by {mention(credit.giver_id)}{about}: {what}"
+    )
+    block["accessory"] = {
+        "type": "button",
+        "action_id": THANKS_ACTION,
+        "text": _plain("Say thanks"),
+        "value": str(credit.credit_id),
+    }
+    return block
+
+
+def _referral_line(referral: StuckReferral, now: datetime) -> str:
+    waited = age_label((now - referral.since).total_seconds())
+    return (
+        f"• *{safe_mrkdwn(referral.customer)}* with {mention(referral.owner_id)}, "
+        f"{STATE_LABELS[State(referral.state)].lower()} for {waited} (from {mention(referral.referrer_id)})"
+    )
+
+
+def nudge_blocks(nudge: ManagerNudge, label: str, now: datetime) -> tuple[str, list[dict]]:
+    """One manager's weekly DM, about their own reports only."""
+    blocks: list[dict] = [
+        {"type": "header", "text": _plain(f"Your team, {label}")},
+        _section("A few minutes to serve your people first: thank, notice, unblock."),
+    ]
+    if nudge.credits:
+        blocks.append(
+            _section(f"*Thank them* ({len(nudge.credits)} credits your reports received)")
+        )
+        blocks += [_credit_block(c) for c in nudge.credits]
+    if nudge.unrecognised:
+        blocks.append(
+            _section(
+                f"*Not credited in 30 days:* {mentions(nudge.unrecognised[:15])}"
+                + (
+                    f" and {len(nudge.unrecognised) - 15} more"
+                    if len(nudge.unrecognised) > 15
+                    else ""
+                )
+                + ". Whose work helped a customer lately?"
+            )
+        )
+    if nudge.stuck:
+        lines = "\n".join(_referral_line(r, now) for r in nudge.stuck[:8])
+        blocks.append(_section(f"*Referrals that are stuck*\n{lines}"))
+    if nudge.unanswered:
+        lines = "\n".join(_referral_line(r, now) for r in nudge.unanswered[:8])
+        blocks.append(_section(f"*Referrals from other teams nobody has answered*\n{lines}"))
+    if nudge.upcoming:
+        lines = "\n".join(
+            f"• *{safe_mrkdwn(title)}*, <!date^{int(starts.timestamp())}^{{date_short_pretty}} at {{time}}|{starts:%d %b %H:%M} UTC>"
+            for _, title, starts in nudge.upcoming
+        )
+        blocks.append(_section(f"*Sessions your people could attend or give*\n{lines}"))
+    blocks.append(
+        {
+            "type": "actions",
+            "elements": [
+                {
+                    "type": "button",
+                    "action_id": SNOOZE_ACTION,
+                    "text": _plain("Snooze for a week"),
+                    "value": "7",
+                },
+                {
+                    "type": "button",
+                    "action_id": STOP_ACTION,
+                    "text": _plain("Stop these"),
+                    "value": "stop",
+                    "confirm": {
+                        "title": _plain("Stop weekly nudges?"),
+                        "text": _plain("Turn them back on any time with /sells nudges on."),
+                        "confirm": _plain("Stop"),
+                        "deny": _plain("Keep them"),
+                    },
+                },
+            ],
+        }
+    )
+    text = f"Your team, {label}: {len(nudge.credits)} credits to thank, {len(nudge.unrecognised)} not credited in 30 days"
+    return text, blocks[:50]
+
+
+def thanks_message(manager_id: str, credit_kind: str, description: str, is_private: bool) -> str:
+    what = (
+        "" if is_private or not description else f" for “{truncate(safe_mrkdwn(description), 200)}”"
+    )
+    return f":raised_hands: {mention(manager_id)} saw your {kind_emoji(credit_kind)} credit{what} and says thank you!"

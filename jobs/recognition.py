@@ -1,0 +1,220 @@
+"""The weekly digest and manager nudges, each posted exactly once per period.
+
+Every run first claims (team, job, period) in the database. Restarts, a manual
+`everybody-sells digest`, and several instances on one database therefore post once.
+A run that crashed leaves a claim that expires after a lease and is taken over by the
+next sweep; a period missed while the bot was down is posted once when it returns.
+"""
+
+from __future__ import annotations
+
+import logging
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from apscheduler.triggers.cron import CronTrigger
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
+from sqlalchemy.orm import Session, sessionmaker
+
+from bot.blocks.digest import digest_blocks, quiet_tip
+from bot.blocks.nudges import nudge_blocks
+from bot.settings import Settings
+from jobs.deliver import send_once
+from models.base import utcnow
+from models.deliveries import claim, complete, first_claimed, is_done, release
+from models.digest import Digest, build_digest
+from models.nudges import ManagerNudge, build_nudges, paused_managers
+from models.periods import DIGEST_WINDOW, iso_week
+
+logger = logging.getLogger(__name__)
+
+# Long enough for a slow fan-out to finish before another instance takes it over;
+# a takeover is harmless anyway, as every recipient is claimed on its own.
+RUN_LEASE = timedelta(minutes=30)
+FOREVER = timedelta(days=36500)
+
+
+@dataclass(frozen=True)
+class Recognition:
+    """What the digest and nudge runs need, built once per process."""
+
+    settings: Settings
+    sessions: sessionmaker[Session]
+    client: WebClient
+    team_id: str
+    worker: str = ""
+
+    def period(self, when: datetime) -> str:
+        return iso_week(when, self.settings.timezone)
+
+
+@dataclass
+class RunResult:
+    period: str
+    posted: bool = False
+    reason: str = ""
+    sent: int = 0
+    skipped: int = 0
+    failed: int = 0
+    recipients: list[str] = field(default_factory=list)
+
+
+def digest_for(job: Recognition, now: datetime) -> tuple[Digest, str, list[dict]]:
+    """The digest covering the 7 days ending `now`, as Block Kit."""
+    with job.sessions() as session:
+        digest = build_digest(session, job.team_id, now - DIGEST_WINDOW, now)
+    start = digest.start.astimezone(job.settings.timezone)
+    end = digest.end.astimezone(job.settings.timezone)
+    label = f"{start:%-d %b} – {end:%-d %b %Y}"
+    text, blocks = digest_blocks(digest, label, quiet_tip(digest.quiet_departments))
+    return digest, text, blocks
+
+
+def run_digest(
+    job: Recognition, now: datetime | None = None, *, period: str | None = None, force: bool = False
+) -> RunResult:
+    """Post the digest for `period` (default: the ISO week of `now`) unless already posted."""
+    now = now or utcnow()
+    result = RunResult(period=period or job.period(now))
+    channel = job.settings.recognition_channel
+    if not channel:
+        result.reason = "RECOGNITION_CHANNEL is not set"
+        return result
+    key = f"digest:{result.period}"
+    with job.sessions.begin() as session:
+        claimed = claim(session, job.team_id, key, now, worker=job.worker, lease=RUN_LEASE)
+    if not claimed and not force:
+        result.reason = f"the digest for {result.period} was already posted (or is being posted)"
+        return result
+    _, text, blocks = digest_for(job, now)
+    try:
+        job.client.chat_postMessage(channel=channel, text=text, blocks=blocks, unfurl_links=False)
+    except SlackApiError as error:
+        with job.sessions.begin() as session:
+            release(session, job.team_id, key)
+        result.reason = f"Slack refused the post: {error.response.get('error')}"
+        logger.warning("digest %s: %s", result.period, result.reason)
+        return result
+    with job.sessions.begin() as session:
+        complete(session, job.team_id, key, utcnow())
+    result.posted = True
+    logger.info("digest for %s posted to %s", result.period, channel)
+    return result
+
+
+def nudges_for(job: Recognition, now: datetime) -> list[ManagerNudge]:
+    settings = job.settings
+    with job.sessions() as session:
+        paused = paused_managers(session, job.team_id, now)
+        nudges = build_nudges(
+            session,
+            job.team_id,
+            now - DIGEST_WINDOW,
+            now,
+            sla=timedelta(hours=settings.referral_sla_hours),
+            sales_department=settings.sales_department,
+        )
+    return [n for n in nudges if n.manager_id not in paused]
+
+
+def run_nudges(
+    job: Recognition, now: datetime | None = None, *, period: str | None = None, workers: int = 4
+) -> RunResult:
+    """DM every manager once for `period`; a crash resumes without re-sending anyone done."""
+    now = now or utcnow()
+    result = RunResult(period=period or job.period(now))
+    run_key = f"nudge-run:{result.period}"
+    with job.sessions.begin() as session:
+        if not claim(session, job.team_id, run_key, now, worker=job.worker, lease=RUN_LEASE):
+            result.reason = f"the nudges for {result.period} were already sent (or are being sent)"
+            return result
+    nudges = nudges_for(job, now)
+    label = f"week {result.period.split('-W')[-1]}"
+
+    def send(nudge: ManagerNudge) -> bool:
+        if nudge.empty:
+            return False
+        text, blocks = nudge_blocks(nudge, label, now)
+        key = f"nudge:{result.period}:{nudge.manager_id}"
+        return send_once(
+            job.sessions,
+            job.client,
+            job.team_id,
+            key,
+            nudge.manager_id,
+            text,
+            blocks,
+            now=now,
+            worker=job.worker,
+        )
+
+    # A few requests in flight keep the fan-out near Slack's rate, not our round trips;
+    # each 429 is waited out (Retry-After) by the client's retry handler.
+    with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="nudge") as pool:
+        outcomes = list(pool.map(send, nudges))
+    with job.sessions() as session:
+        for nudge, sent in zip(nudges, outcomes, strict=True):
+            if sent:
+                result.sent += 1
+                result.recipients.append(nudge.manager_id)
+            elif nudge.empty or is_done(
+                session, job.team_id, f"nudge:{result.period}:{nudge.manager_id}"
+            ):
+                result.skipped += 1
+            else:
+                result.failed += 1
+    with job.sessions.begin() as session:
+        if result.failed:
+            release(session, job.team_id, run_key)
+        else:
+            complete(session, job.team_id, run_key, utcnow())
+    result.posted = result.sent > 0
+    logger.info(
+        "nudges for %s: %s sent, %s skipped, %s failed",
+        result.period,
+        result.sent,
+        result.skipped,
+        result.failed,
+    )
+    return result
+
+
+def last_tick(
+    trigger: CronTrigger, now: datetime, lookback: timedelta = timedelta(days=35)
+) -> datetime | None:
+    """The most recent time `trigger` fired at or before `now`."""
+    previous, tick = None, trigger.get_next_fire_time(None, now - lookback)
+    while tick is not None and tick <= now:
+        previous, tick = tick, trigger.get_next_fire_time(tick, tick + timedelta(seconds=1))
+    return previous
+
+
+def sweep(job: Recognition, now: datetime | None = None) -> list[RunResult]:
+    """Post whatever is due and not yet done: the latest digest and nudge periods only,
+    so a week of downtime gives one catch-up post, not one per missed tick."""
+    now = now or utcnow()
+    settings = job.settings
+    results = []
+    installed = installed_at(job, now)
+    for schedule, run, prefix in (
+        (settings.digest_schedule, run_digest, "digest"),
+        (settings.nudge_schedule, run_nudges, "nudge-run"),
+    ):
+        tick = last_tick(CronTrigger.from_crontab(schedule, timezone=settings.timezone), now)
+        if tick is None or tick < installed:
+            continue
+        period = job.period(tick)
+        with job.sessions() as session:
+            if is_done(session, job.team_id, f"{prefix}:{period}"):
+                continue
+        results.append(run(job, now, period=period))
+    return results
+
+
+def installed_at(job: Recognition, now: datetime) -> datetime:
+    """When the scheduler first ran for this workspace: ticks before that were never missed."""
+    with job.sessions.begin() as session:
+        claim(session, job.team_id, "installed", now, lease=FOREVER)
+        return first_claimed(session, job.team_id, "installed") or now

@@ -1,0 +1,255 @@
+"""What the weekly recognition digest says: figures and stories for one period."""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from sqlalchemy import ColumnElement, and_, func, select
+from sqlalchemy.orm import Session
+
+from models.assists import Assist, Credit, Kind, Stage
+from models.knowledge_sessions import KnowledgeSession, SessionAttendee, SessionState
+from models.people import Person
+from models.referrals import Referral, State
+
+TOP_CONTRIBUTORS = 5
+STORIES = 3
+UNRANKED = (Kind.LESSON.value,)
+
+
+@dataclass(frozen=True)
+class Story:
+    kind: str
+    giver_id: str
+    recipient_ids: tuple[str, ...]
+    customer: str | None
+    description: str
+    is_private: bool
+    permalink: str | None
+
+
+@dataclass(frozen=True)
+class Contributor:
+    user_id: str
+    department: str | None
+    credits: int
+
+
+@dataclass(frozen=True)
+class Digest:
+    start: datetime
+    end: datetime
+    assists: int = 0
+    people_credited: int = 0
+    departments_contributing: tuple[str, ...] = ()
+    departments_total: int = 0
+    credits_by_stage: dict[str, int] = field(default_factory=dict)
+    top: tuple[Contributor, ...] = ()
+    stories: tuple[Story, ...] = ()
+    first_timers: tuple[str, ...] = ()
+    referrals_won: tuple[tuple[str, str, str | None], ...] = ()  # referrer, customer, owner
+    sessions_held: tuple[tuple[str, str, int], ...] = ()  # title, department, attendees
+    sessions_upcoming: tuple[tuple[str, str, datetime], ...] = ()
+    lessons: tuple[Story, ...] = ()
+    learned: tuple[tuple[str, str], ...] = ()  # attendee, one thing they learned
+    quiet_departments: tuple[str, ...] = ()
+
+    @property
+    def quiet(self) -> bool:
+        return self.assists == 0 and not self.referrals_won and not self.sessions_held
+
+    @property
+    def index(self) -> float | None:
+        """The "everybody sells" index: departments with a contributor ÷ departments."""
+        if not self.departments_total:
+            return None
+        return len(self.departments_contributing) / self.departments_total
+
+
+def build_digest(session: Session, team_id: str, start: datetime, end: datetime) -> Digest:
+    """Everything the digest shows for credits and events in [start, end)."""
+    active = and_(
+        Credit.team_id == team_id,
+        Credit.revoked_at.is_(None),
+        Credit.created_at >= start,
+        Credit.created_at < end,
+    )
+    assists = session.scalar(select(func.count(func.distinct(Credit.assist_id))).where(active)) or 0
+    people = (
+        session.scalar(select(func.count(func.distinct(Credit.recipient_id))).where(active)) or 0
+    )
+    recipient = and_(Person.team_id == Credit.team_id, Person.user_id == Credit.recipient_id)
+    contributing = tuple(
+        d
+        for d in session.scalars(
+            select(Person.department).join(Credit, recipient).where(active).distinct()
+        )
+        if d
+    )
+    all_departments = sorted(
+        d
+        for d in session.scalars(
+            select(Person.department).where(Person.team_id == team_id).distinct()
+        )
+        if d
+    )
+    stages: Counter[str] = Counter()
+    for stage, count in session.execute(
+        select(Assist.stage, func.count(Credit.id))
+        .join(Assist, Assist.id == Credit.assist_id)
+        .where(active)
+        .group_by(Assist.stage)
+    ):
+        stages[stage or "unset"] += count
+    return Digest(
+        start=start,
+        end=end,
+        assists=assists,
+        people_credited=people,
+        departments_contributing=tuple(sorted(contributing)),
+        departments_total=len(all_departments),
+        credits_by_stage={s.value: stages.get(s.value, 0) for s in Stage}
+        | ({"unset": stages["unset"]} if stages.get("unset") else {}),
+        top=_top(session, active, recipient),
+        stories=_stories(session, team_id, start, end, kinds=None),
+        first_timers=_first_timers(session, team_id, start, end),
+        referrals_won=_referrals_won(session, team_id, start, end),
+        sessions_held=_sessions_held(session, team_id, start, end),
+        sessions_upcoming=_sessions_upcoming(session, team_id, end),
+        lessons=_stories(session, team_id, start, end, kinds=(Kind.LESSON.value,)),
+        learned=_learned(session, team_id, start, end),
+        quiet_departments=tuple(d for d in all_departments if d not in contributing),
+    )
+
+
+def _top(
+    session: Session, active: ColumnElement[bool], recipient: ColumnElement[bool]
+) -> tuple[Contributor, ...]:
+    credits = func.count(Credit.id).label("credits")
+    rows = session.execute(
+        select(Credit.recipient_id, Person.department, credits)
+        .outerjoin(Person, recipient)
+        .where(active, Credit.kind.not_in(UNRANKED))
+        .group_by(Credit.recipient_id, Person.department)
+        .order_by(credits.desc(), Credit.recipient_id)
+        .limit(TOP_CONTRIBUTORS)
+    )
+    return tuple(Contributor(user_id, department, count) for user_id, department, count in rows)
+
+
+def _stories(
+    session: Session, team_id: str, start: datetime, end: datetime, kinds: tuple[str, ...] | None
+) -> tuple[Story, ...]:
+    """A few assists worth telling: wins and those with a customer first, then the newest."""
+    query = (
+        select(Assist)
+        .where(
+            Assist.team_id == team_id,
+            Assist.revoked_at.is_(None),
+            Assist.created_at >= start,
+            Assist.created_at < end,
+            Assist.description != "",
+            Assist.source != "reaction",
+        )
+        .order_by(
+            (Assist.kind == Kind.WIN.value).desc(),
+            Assist.customer.is_(None),
+            Assist.created_at.desc(),
+        )
+        .limit(STORIES)
+    )
+    query = query.where(Assist.kind.in_(kinds) if kinds else Assist.kind.not_in(UNRANKED))
+    return tuple(
+        Story(
+            kind=a.kind,
+            giver_id=a.giver_id,
+            recipient_ids=tuple(c.recipient_id for c in a.credits if c.revoked_at is None),
+            customer=a.customer,
+            description=a.description,
+            is_private=a.is_private,
+            permalink=a.permalink,
+        )
+        for a in session.scalars(query)
+    )
+
+
+def _first_timers(
+    session: Session, team_id: str, start: datetime, end: datetime
+) -> tuple[str, ...]:
+    """People whose first credit ever was received in the period."""
+    first = (
+        select(Credit.recipient_id, func.min(Credit.created_at).label("first"))
+        .where(Credit.team_id == team_id, Credit.revoked_at.is_(None))
+        .group_by(Credit.recipient_id)
+        .subquery()
+    )
+    rows = session.scalars(
+        select(first.c.recipient_id)
+        .where(first.c.first >= start, first.c.first < end)
+        .order_by(first.c.recipient_id)
+    )
+    return tuple(rows)
+
+
+def _referrals_won(
+    session: Session, team_id: str, start: datetime, end: datetime
+) -> tuple[tuple[str, str, str | None], ...]:
+    rows = session.execute(
+        select(Referral.referrer_id, Referral.customer, Referral.owner_id).where(
+            Referral.team_id == team_id,
+            Referral.state == State.WON.value,
+            Referral.closed_at >= start,
+            Referral.closed_at < end,
+        )
+    )
+    return tuple((r, c, o) for r, c, o in rows)
+
+
+def _sessions_held(
+    session: Session, team_id: str, start: datetime, end: datetime
+) -> tuple[tuple[str, str, int], ...]:
+    talks = session.scalars(
+        select(KnowledgeSession).where(
+            KnowledgeSession.team_id == team_id,
+            KnowledgeSession.state == SessionState.HELD.value,
+            KnowledgeSession.starts_at >= start,
+            KnowledgeSession.starts_at < end,
+        )
+    )
+    return tuple((t.title, t.department, len(t.attendees)) for t in talks)
+
+
+def _sessions_upcoming(
+    session: Session, team_id: str, end: datetime
+) -> tuple[tuple[str, str, datetime], ...]:
+    talks = session.scalars(
+        select(KnowledgeSession)
+        .where(
+            KnowledgeSession.team_id == team_id,
+            KnowledgeSession.state == SessionState.SCHEDULED.value,
+            KnowledgeSession.starts_at >= end,
+            KnowledgeSession.starts_at < end + timedelta(days=14),
+        )
+        .order_by(KnowledgeSession.starts_at)
+        .limit(5)
+    )
+    return tuple((t.title, t.department, t.starts_at) for t in talks)
+
+
+def _learned(
+    session: Session, team_id: str, start: datetime, end: datetime
+) -> tuple[tuple[str, str], ...]:
+    rows = session.execute(
+        select(SessionAttendee.user_id, SessionAttendee.learned)
+        .where(
+            SessionAttendee.team_id == team_id,
+            SessionAttendee.share_learned.is_(True),
+            SessionAttendee.learned_at >= start,
+            SessionAttendee.learned_at < end,
+        )
+        .order_by(SessionAttendee.learned_at.desc())
+        .limit(3)
+    )
+    return tuple((u, text) for u, text in rows if text)

@@ -1,0 +1,158 @@
+"""Manager nudges: each manager hears about their own reports, once per period."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from bot.slack_client import build_client
+from jobs.recognition import Recognition, run_nudges
+from models.assists import AssistDraft, Kind, record_assist
+from models.deliveries import claim, complete
+from models.people import PersonInfo, find_person, save_person
+from tests.slack_standin import TEAM_ID
+from tests.workspace import ANA, BEN, GINA
+
+NOW = datetime(2026, 11, 26, 15, 0, tzinfo=UTC)
+LEAD = "ULEAD00001"  # manages Ana (sales) and Ben
+HEAD = "UHEAD00001"  # manages Gina (support)
+
+
+@pytest.fixture
+def job(settings, sessions) -> Recognition:
+    return Recognition(settings, sessions, build_client(settings), team_id=TEAM_ID, worker="test")
+
+
+@pytest.fixture(autouse=True)
+def org(sessions, standin) -> None:
+    standin.add_user(LEAD, "Lee")
+    standin.add_user(HEAD, "Hana")
+    with sessions.begin() as session:
+        for user, name, department, manager in (
+            (ANA, "Ana", "Sales", LEAD),
+            (BEN, "Ben", "Engineering", LEAD),
+            (GINA, "Gina", "Support", HEAD),
+            (LEAD, "Lee", "Sales", None),
+            (HEAD, "Hana", "Support", None),
+        ):
+            save_person(session, TEAM_ID, PersonInfo(user, name))
+            person = find_person(session, TEAM_ID, user)
+            person.department, person.manager_id = department, manager
+        record_assist(
+            session,
+            AssistDraft(
+                TEAM_ID,
+                GINA,
+                [ANA],
+                kind=Kind.SERVICE,
+                customer="Acme",
+                description="fixed the Acme invoice",
+            ),
+            {ANA: PersonInfo(ANA, "Ana")},
+            limit=None,
+            now=NOW - timedelta(days=2),
+        )
+
+
+def nudge_to(standin, manager) -> list[dict]:
+    return [c.args for c in standin.delivered(manager)]
+
+
+def test_each_manager_hears_about_their_own_reports_and_nobody_else(job, standin):
+    result = run_nudges(job, NOW)
+    assert sorted(result.recipients) == sorted([LEAD, HEAD])
+    [lead] = nudge_to(standin, LEAD)
+    text = json.dumps(lead["blocks"])
+    assert "fixed the Acme invoice" in text and "Say thanks" in text
+    assert f"Not credited in 30 days:* <@{BEN}>" in text
+    assert GINA not in text.replace(f"credited by <@{GINA}>", "")
+    [head] = nudge_to(standin, HEAD)
+    head_text = json.dumps(head["blocks"])
+    assert f"Not credited in 30 days:* <@{GINA}>" in head_text
+    assert ANA not in head_text and BEN not in head_text
+
+
+def test_a_second_run_in_the_period_sends_nothing(job, standin):
+    run_nudges(job, NOW)
+    again = run_nudges(job, NOW + timedelta(hours=1))
+    assert again.sent == 0 and "already sent" in again.reason
+    assert len(standin.delivered()) == 2
+
+
+def test_a_failure_between_recipients_resumes_without_duplicates(job, standin):
+    standin.fail_posts_to(HEAD, "fatal_error")
+    first = run_nudges(job, NOW)
+    assert (first.sent, first.failed) == (1, 1)
+    second = run_nudges(job, NOW + timedelta(minutes=1))
+    assert (second.sent, second.skipped) == (1, 1)
+    assert len(nudge_to(standin, LEAD)) == 1 and len(nudge_to(standin, HEAD)) == 1
+
+
+def test_a_crashed_fan_out_is_resumed_after_its_lease(job, standin, sessions):
+    period = job.period(NOW)
+    with sessions.begin() as session:  # the crashed instance had sent to Lee only
+        claim(session, TEAM_ID, f"nudge-run:{period}", NOW, worker="crashed")
+        claim(session, TEAM_ID, f"nudge:{period}:{LEAD}", NOW, worker="crashed")
+        complete(session, TEAM_ID, f"nudge:{period}:{LEAD}", NOW)
+    assert run_nudges(job, NOW + timedelta(minutes=5)).sent == 0
+    resumed = run_nudges(job, NOW + timedelta(minutes=31))
+    assert resumed.recipients == [HEAD]
+    assert nudge_to(standin, LEAD) == []  # already sent before the crash: not sent twice
+
+
+def test_rate_limited_answers_are_retried_until_delivered(job, standin):
+    standin.throttle("chat.postMessage", 3, retry_after=0)
+    result = run_nudges(job, NOW)
+    assert (result.sent, result.failed) == (2, 0)
+    assert len(standin.delivered()) == 2
+
+
+def test_say_thanks_reaches_the_report_once(job, standin, slack, sessions):
+    run_nudges(job, NOW)
+    [lead] = nudge_to(standin, LEAD)
+    button = next(
+        b["accessory"]
+        for b in lead["blocks"]
+        if b.get("accessory", {}).get("action_id") == "nudge_thanks"
+    )
+    slack.block_action("nudge_thanks", button["value"], user=LEAD)
+    slack.settle()
+    slack.block_action("nudge_thanks", button["value"], user=LEAD)
+    slack.settle()
+    thanks = [c.args["text"] for c in standin.delivered(ANA) if "says thank you" in c.args["text"]]
+    assert len(thanks) == 1 and f"<@{LEAD}>" in thanks[0] and "fixed the Acme invoice" in thanks[0]
+    assert "already thanked" in standin.calls("respond")[-1].args["text"]
+    slack.block_action("nudge_thanks", button["value"], user=HEAD)
+    slack.settle()
+    assert "only your own reports" in standin.calls("respond")[-1].args["text"]
+
+
+def test_stop_and_snooze_pause_nudges_and_sells_nudges_on_resumes(job, standin, slack):
+    slack.block_action("nudge_stop", "stop", user=LEAD)
+    slack.settle()
+    run_nudges(job, NOW)
+    assert nudge_to(standin, LEAD) == [] and len(nudge_to(standin, HEAD)) == 1
+    slack.command("/sells", "nudges on", user=LEAD)
+    slack.settle()
+    assert standin.calls("respond")[-1].args["text"] == "Weekly nudges are on."
+    run_nudges(job, NOW + timedelta(days=7))
+    assert len(nudge_to(standin, LEAD)) == 1
+
+
+def test_nudge_preview_prints_each_managers_own_reports(
+    database_url, monkeypatch, tmp_path, capsys, standin
+):
+    from bot.cli import main
+
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("SLACK_BOT_TOKEN", raising=False)
+    monkeypatch.setenv("DATABASE_URL", database_url)
+    assert main(["nudge", "--preview"]) == 0
+    out = capsys.readouterr().out
+    _, hana, lee = out.split("=== To ")
+    assert hana.startswith("Hana ===") and lee.startswith("Lee ===")
+    assert "@Gina" in hana and "@Ana" not in hana and "@Ben" not in hana
+    assert "@Ana, credited by @Gina" in lee and "@Ben" in lee
+    assert standin.delivered() == []
