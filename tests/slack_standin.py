@@ -37,8 +37,11 @@ class StandInState:
     throttle: dict[str, list[int]] = field(default_factory=dict)
     # method -> Slack error to answer with (e.g. "not_in_channel")
     errors: dict[str, str] = field(default_factory=dict)
+    # every Nth call answers 429 with this Retry-After (seconds)
     rate_limit_every: int = 0
+    rate_limit_retry_after: int = 1
     served: int = 0
+    rate_limited: int = 0
     # channel -> errors its next chat.postMessage calls answer with, one per call
     channel_errors: dict[str, list[str]] = field(default_factory=dict)
     # method -> event that must be set before the stand-in answers (a "slow" Slack)
@@ -178,11 +181,14 @@ class SlackStandIn:
             pending = self.state.throttle.get(method)
             if pending:
                 retry_after = pending.pop(0)
+                self.state.rate_limited += 1
                 return 429, {"ok": False, "error": "ratelimited"}, {"Retry-After": str(retry_after)}
             self.state.served += 1
             every = self.state.rate_limit_every
             if every and self.state.served % every == 0 and not method.startswith("respond"):
-                return 429, {"ok": False, "error": "ratelimited"}, {"Retry-After": "1"}
+                self.state.rate_limited += 1
+                retry = str(self.state.rate_limit_retry_after)
+                return 429, {"ok": False, "error": "ratelimited"}, {"Retry-After": retry}
         if method in self.state.errors:
             return 200, {"ok": False, "error": self.state.errors[method]}, {}
         handler = ANSWERS.get(method)
