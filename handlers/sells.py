@@ -12,6 +12,7 @@ from slack_sdk import WebClient
 from bot.blocks.referrals import referral_list
 from bot.blocks.sells import help_blocks, leaderboard_blocks, referral_figures_blocks, stats_blocks
 from bot.blocks.sessions import cadence_blocks
+from bot.blocks.text import plural
 from handlers.forms import split_mentions
 from handlers.nudges import nudges_subcommand
 from handlers.referrals import do_reassign
@@ -34,7 +35,7 @@ def stats(
         mine = personal_stats(session, team_id, command["user_id"], window)
         referrals = referral_figures(session, team_id)
     blocks = stats_blocks(mine) + referral_figures_blocks(referrals)
-    return f"You received {mine.received} and gave {mine.given} credits", blocks
+    return f"You received {mine.received} and gave {plural(mine.given, 'credit')}", blocks
 
 
 def board(

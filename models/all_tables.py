@@ -3,9 +3,11 @@
 from models import (  # noqa: F401
     assists,
     deliveries,
+    departments,
     events,
     knowledge_sessions,
     nudges,
     people,
+    pulse,
     referrals,
 )

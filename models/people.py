@@ -25,6 +25,8 @@ class Person(TeamScoped, Base):
     is_bot: Mapped[bool] = mapped_column(Boolean, default=False)
     is_deleted: Mapped[bool] = mapped_column(Boolean, default=False)
     refreshed_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    # Set once they open the bot's Home tab, so it is kept fresh only for people who use it.
+    home_opened_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
 
 
 @dataclass(frozen=True)

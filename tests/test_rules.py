@@ -67,7 +67,7 @@ def test_a_reaction_past_the_daily_limit_is_explained(make_app, standin, listene
     slack.settle()
     assert len(credits(sessions)) == 1
     [note] = standin.calls("chat.postEphemeral")
-    assert "today's limit of 1 credits" in note.args["text"]
+    assert "today's limit of 1 credit " in note.args["text"]
 
 
 def test_text_from_a_private_channel_is_kept_for_the_giver_but_marked_private(
@@ -135,7 +135,7 @@ def test_every_row_carries_the_team_and_other_workspaces_stay_invisible(slack, s
     slack.command("/sells", "leaderboard")
     slack.settle()
     board = str(standin.calls("respond")[-1].args["blocks"])
-    assert f"<@{ANA}>: 1 credits" in board
+    assert f"<@{ANA}>: 1 credit from" in board
     assert f"<@{BEN}>" not in board
     with sessions() as session:
         teams = {a.team_id for a in session.scalars(select(Assist))}

@@ -43,7 +43,7 @@ def test_stats_show_given_and_received_by_kind_and_stage(slack, standin, session
     give(sessions, ANA, GINA, Kind.INSIGHT, Stage.PRE_SALE, times=2)
     give(sessions, GINA, BEN, Kind.SERVICE, Stage.POST_SALE)
     answer = reply(slack, standin, "stats")
-    assert answer["text"] == "You received 2 and gave 1 credits"
+    assert answer["text"] == "You received 2 and gave 1 credit"
     blocks = str(answer["blocks"])
     assert "Insight 2" in blocks and "Pre-sale 2" in blocks
     assert "Service 1" in blocks and "Post-sale 1" in blocks
@@ -63,7 +63,7 @@ def test_leaderboard_ranks_by_credits_and_filters_by_department(slack, standin, 
     give(sessions, GINA, ANA, Kind.LESSON, times=5)
 
     board = reply(slack, standin, "leaderboard week")["blocks"][1]["text"]["text"]
-    assert board.index(f"<@{BEN}>: 3 credits") < board.index(f"<@{ANA}>: 1 credits")
+    assert board.index(f"<@{BEN}>: 3 credits") < board.index(f"<@{ANA}>: 1 credit from")
 
     sales = reply(slack, standin, "leaderboard quarter sales")
     text = str(sales["blocks"])

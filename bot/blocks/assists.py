@@ -13,6 +13,7 @@ from bot.blocks.text import (
     kind_label,
     mention,
     mentions,
+    plural,
     safe_mrkdwn,
     stage_label,
     truncate,
@@ -271,7 +272,7 @@ def refusal_lines(refused: Sequence[tuple[str, Refusal]], limit: LimitReached | 
     lines = [reasons[reason].format(who=mention(user_id)) for user_id, reason in refused]
     if limit is not None:
         lines.append(
-            f"You've reached today's limit of {limit.limit} credits "
+            f"You've reached today's limit of {plural(limit.limit, 'credit')} "
             f"({limit.given_today} given, {limit.remaining} left; "
             f"this would add {limit.requested}). "
             "Nothing was recorded: try again tomorrow, or credit fewer people."

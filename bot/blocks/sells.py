@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from bot.blocks.text import kind_emoji, kind_label, mention, stage_label
-from models.assists import Kind, Stage
+from bot.blocks.text import kind_emoji, kind_label, mention, plural, stage_label
+from models.assists import Stage
 from models.referrals import Conversion, ReferralFigures
 from models.stats import LeaderRow, PersonalStats, Window
 
@@ -66,8 +66,8 @@ def stats_blocks(stats: PersonalStats) -> list[dict]:
         {
             "type": "section",
             "fields": [
-                {"type": "mrkdwn", "text": f"*Received*\n{stats.received} credits"},
-                {"type": "mrkdwn", "text": f"*Given*\n{stats.given} credits"},
+                {"type": "mrkdwn", "text": f"*Received*\n{plural(stats.received, 'credit')}"},
+                {"type": "mrkdwn", "text": f"*Given*\n{plural(stats.given, 'credit')}"},
             ],
         },
         {
@@ -109,7 +109,7 @@ def leaderboard_blocks(
             "elements": [
                 {
                     "type": "mrkdwn",
-                    "text": f"Lessons ({kind_label(Kind.LESSON)}) are celebrated, never ranked.",
+                    "text": "Lessons from loud mistakes are celebrated, never ranked.",
                 }
             ],
         },
@@ -121,7 +121,7 @@ MEDALS = {1: ":first_place_medal:", 2: ":second_place_medal:", 3: ":third_place_
 
 def _leader_line(row: LeaderRow, show_department: bool) -> str:
     people = "person" if row.givers == 1 else "people"
-    line = f"{MEDALS.get(row.rank, f'{row.rank}.')} {mention(row.user_id)}: {row.credits} credits"
+    line = f"{MEDALS.get(row.rank, f'{row.rank}.')} {mention(row.user_id)}: {plural(row.credits, 'credit')}"
     line += f" from {row.givers} {people}"
     if show_department and row.department:
         line += f" · {row.department}"
