@@ -7,12 +7,17 @@ import logging
 import sys
 from collections.abc import Sequence
 
-from bot.commands import demo, digest, export, nudge, org, scheduler
+from slack_bolt.error import BoltError
+from slack_sdk.errors import SlackApiError
+
+from bot.commands import demo, digest, export, nudge, org, report, scheduler
 from bot.settings import Settings, SettingsError, load_settings
+from bot.slack_failures import slack_failure
 
 SUBCOMMANDS = {
     "digest": digest,
     "nudge": nudge,
+    "report": report,
     "scheduler": scheduler,
     "export": export,
     "org": org,
@@ -43,6 +48,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
+    settings: Settings | None = None
     try:
         settings = load_settings()
         configure_logging(settings)
@@ -50,6 +56,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     except SettingsError as problem:
         print(f"everybody-sells: configuration error: {problem}", file=sys.stderr)
         return 2
+    except (SlackApiError, BoltError, OSError) as error:
+        # Slack unreachable or refusing the token (Bolt's auth.test at start): one line.
+        problem = settings and slack_failure(error, settings.slack_api_url)
+        if not problem:
+            raise
+        print(f"everybody-sells: {problem}", file=sys.stderr)
+        return 1
     except KeyboardInterrupt:
         return 130
 
@@ -64,6 +77,35 @@ def configure_logging(settings: Settings) -> None:
     if settings.log_level != "DEBUG":
         logging.getLogger("everybody_sells.bolt").setLevel(logging.WARNING)
         logging.getLogger("alembic").setLevel(logging.WARNING)
+        # APScheduler logs every job run at INFO: a line or two every minute.
+        logging.getLogger("apscheduler").setLevel(logging.WARNING)
+        # slack_sdk narrates each retry of a failed connection at INFO.
+        logging.getLogger("slack_sdk.web.base_client").setLevel(logging.WARNING)
+        logging.getLogger("slack_sdk.web.base_client").addFilter(_SDK_REPEATS)
+    else:
+        logging.getLogger("slack_sdk.web.base_client").removeFilter(_SDK_REPEATS)
+    logging.getLogger("everybody_sells.bolt").addFilter(_TOKEN_WARNING)
+
+
+class _Without(logging.Filter):
+    """Drops records whose message starts with one of `starts`."""
+
+    def __init__(self, *starts: str) -> None:
+        super().__init__()
+        self.starts = starts
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return not record.getMessage().startswith(self.starts)
+
+
+# Bolt's App() reads SLACK_BOT_TOKEN from the environment even when given a client, then warns
+# that it ignores it; the client carries that same token, so the warning only confuses.
+_TOKEN_WARNING = _Without("As you gave `client` as well, `token` will be unused")
+# slack_sdk logs these at ERROR and then raises (or retries) the same error, which the caller
+# reports: `run` and `org import` in one line, listeners and jobs in their own error logs.
+_SDK_REPEATS = _Without(
+    "Failed to send a request to Slack API server", "Failed to decode Slack API response"
+)
 
 
 def dispatch(args: argparse.Namespace, settings: Settings) -> int:
@@ -73,12 +115,34 @@ def dispatch(args: argparse.Namespace, settings: Settings) -> int:
         run(settings, with_scheduler=not args.no_scheduler)
         return 0
     if args.command == "db":
-        from models.database import make_engine, upgrade
-
-        upgrade(make_engine(settings.database_url))
-        print("database is up to date")
+        print(upgrade_database(settings.database_url))
         return 0
     return SUBCOMMANDS[args.command].run(args, settings)
+
+
+def upgrade_database(database_url: str) -> str:
+    """Apply pending migrations; say how many, and the revision the database is now at."""
+    from alembic.runtime.migration import MigrationContext
+    from alembic.script import ScriptDirectory
+
+    from models.database import alembic_config, make_engine, upgrade
+
+    def revision() -> str | None:
+        with engine.connect() as connection:
+            return MigrationContext.configure(connection).get_current_revision()
+
+    engine = make_engine(database_url)
+    try:
+        before = revision()
+        upgrade(engine)
+        after = revision()
+        script = ScriptDirectory.from_config(alembic_config(engine))
+    finally:
+        engine.dispose()
+    if before == after:
+        return f"database is already up to date ({after})"
+    applied = len(list(script.iterate_revisions(after, before)))
+    return f"applied {applied} migration{'' if applied == 1 else 's'} (now at {after})"
 
 
 if __name__ == "__main__":

@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from bot.app import create_app
 from bot.settings import Settings
+from jobs.culture_report import run_report
 from jobs.recognition import Recognition, sweep
 from jobs.referral_sla import sla_job
 from jobs.scheduler import ScheduledJob, build_scheduler, worker_name
@@ -28,14 +29,27 @@ EVENTS_PATH = "/slack/events"
 
 
 def wsgi_app(app: App) -> Callable[[dict, Callable], Iterable[bytes]]:
-    """Bolt's WSGI adapter at /slack/events, plus /healthz for load balancers."""
+    """Bolt's WSGI adapter at /slack/events, plus /healthz for load balancers.
+
+    Bolt answers a request whose signature fails 401 and logs it, body and all, at INFO,
+    which we keep out of the log; so each one is logged here, once and without the body.
+    """
     slack = SlackRequestHandler(app, path=EVENTS_PATH)
 
     def application(environ: dict, start_response: Callable) -> Iterable[bytes]:
         if environ.get("PATH_INFO") == "/healthz":
             start_response("200 OK", [("Content-Type", "text/plain")])
             return [b"ok\n"]
-        return slack(environ, start_response)
+
+        def answer(status: str, headers: list, *rest: object) -> Callable:
+            if status.startswith("401"):
+                logger.warning(
+                    "rejected a request with an invalid or stale signature; "
+                    "check SLACK_SIGNING_SECRET"
+                )
+            return start_response(status, headers, *rest)
+
+        return slack(environ, answer)
 
     return application
 
@@ -81,6 +95,11 @@ def scheduled_jobs(
             "session_cadence",
             CronTrigger(day_of_week="mon-fri", hour=10, timezone=tz),
             bodies["session_cadence"],
+        ),
+        ScheduledJob(
+            "culture_report",
+            CronTrigger(day=1, hour=9, timezone=tz),
+            lambda: run_report(recognition),
         ),
     ]
 

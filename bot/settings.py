@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -15,6 +16,8 @@ from models.assists import Kind
 
 DEFAULT_DATABASE_URL = "sqlite:///everybody_sells.db"
 DEFAULT_REACTION_KINDS = {"handshake": Kind.ASSIST}
+# A Slack conversation ID: public channels start with C, older private channels with G.
+CHANNEL_ID = re.compile(r"[CG][A-Z0-9]{6,}")
 
 
 class SettingsError(ValueError):
@@ -99,12 +102,12 @@ def load_settings(
         slack_api_url=api_url if api_url.endswith("/") else api_url + "/",
         port=_integer(text("PORT"), "PORT", 3000, low=1, high=65535),
         database_url=normalise_database_url(text("DATABASE_URL") or DEFAULT_DATABASE_URL),
-        recognition_channel=text("RECOGNITION_CHANNEL"),
-        referrals_channel=text("REFERRALS_CHANNEL"),
+        recognition_channel=_channel(text("RECOGNITION_CHANNEL"), "RECOGNITION_CHANNEL"),
+        referrals_channel=_channel(text("REFERRALS_CHANNEL"), "REFERRALS_CHANNEL"),
         referral_sla_hours=_integer(
             text("REFERRAL_SLA_HOURS"), "REFERRAL_SLA_HOURS", 48, low=1, high=24 * 90
         ),
-        sessions_channel=text("SESSIONS_CHANNEL"),
+        sessions_channel=_channel(text("SESSIONS_CHANNEL"), "SESSIONS_CHANNEL"),
         session_cadence_days=_integer(
             text("SESSION_CADENCE_DAYS"), "SESSION_CADENCE_DAYS", 90, low=7, high=730
         ),
@@ -148,6 +151,16 @@ def _integer(value: str | None, name: str, default: int, *, low: int, high: int)
     if not low <= number <= high:
         raise SettingsError(f"{name} must be between {low} and {high}, got {number}")
     return number
+
+
+def _channel(value: str | None, name: str) -> str | None:
+    """A channel setting must be the channel's ID: Slack's API takes IDs, not names."""
+    if value is None or CHANNEL_ID.fullmatch(value):
+        return value
+    raise SettingsError(
+        f"{name} must be a channel ID like C0123456789, got {value!r}; use the ID shown at"
+        " the bottom of the channel's details (click the channel name), not the channel's name"
+    )
 
 
 def _zone(name: str) -> ZoneInfo:

@@ -28,9 +28,12 @@ from models.assists import (
     Source,
     get_assist,
     record_assist,
+    remaining_today,
     too_long,
     update_details,
 )
+from models.base import utcnow
+from models.people import people_by_id
 
 logger = logging.getLogger(__name__)
 
@@ -44,9 +47,35 @@ def length_errors(values: dict) -> dict[str, str]:
     """Field errors for text over its limit, naming the limit."""
     fields = {name: values.get(name) for name in ("customer", "description", "crm_url")}
     return {
-        name: f"Please keep this under {limit} characters (it has {len(fields[name] or '')})."
+        name: f"Please use at most {limit:,} characters (this has {len(fields[name] or ''):,})."
         for name, limit in too_long(fields).items()
     }
+
+
+def recipient_problems(
+    services: Services, team_id: str, giver: str, recipients: list[str], *, limited: bool = True
+) -> str | None:
+    """Why the chosen people can't be credited, from what we already know (no Slack call:
+    this runs before the form is acknowledged). Slack is asked after the ack."""
+    if not recipients:
+        return "Choose who helped."
+    if recipients == [giver]:
+        return "You can't credit yourself; choose the people who helped you."
+    with services.sessions() as session:
+        known = people_by_id(session, team_id, recipients)
+        left = remaining_today(session, team_id, giver, services.giving_limit, utcnow())
+    for user_id in recipients:
+        person = known.get(user_id)
+        if person is not None and (person.is_bot or person.is_deleted):
+            what = "is a bot" if person.is_bot else "has left the workspace"
+            return f"{person.name or user_id} {what} and can't be credited."
+    others = len([r for r in recipients if r != giver])
+    if limited and others > left:
+        return (
+            f"You can credit {left} more {'person' if left == 1 else 'people'} today "
+            f"(the daily limit is {services.settings.daily_credit_limit})."
+        )
+    return None
 
 
 def url_error(url: str | None) -> str | None:
@@ -55,11 +84,14 @@ def url_error(url: str | None) -> str | None:
     return None
 
 
-def record_and_report(services: Services, client: WebClient, draft: AssistDraft) -> RecordOutcome:
+def record_and_report(
+    services: Services, client: WebClient, draft: AssistDraft, *, limited: bool = True
+) -> RecordOutcome:
     """Apply the rules to a draft inside one transaction, then tell the credited people."""
     people = services.directory.people(client, draft.team_id, draft.recipient_ids)
+    limit = services.giving_limit if limited else None
     with services.sessions.begin() as session:
-        outcome = record_assist(session, draft, people, services.giving_limit)
+        outcome = record_assist(session, draft, people, limit)
     if outcome.recorded:
         notify_credited(client, outcome.assist, outcome.credited)
     logger.info(
@@ -159,8 +191,10 @@ def assist_submission(services: Services) -> Callable[..., None]:
         giver = body["user"]["id"]
         recipients = values.get("recipients") or []
         errors = length_errors(values)
-        if recipients == [giver]:
-            errors["recipients"] = "You can't credit yourself; choose the people who helped you."
+        if problem := recipient_problems(services, context["team_id"], giver, recipients):
+            errors["recipients"] = problem
+        if not values.get("description"):
+            errors["description"] = "Say what they did, in a sentence or two."
         if message := url_error(values.get("crm_url")):
             errors["crm_url"] = message
         if errors:

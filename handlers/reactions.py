@@ -70,7 +70,7 @@ def reaction_added(services: Services) -> Callable[..., None]:
             recipient_ids=[author],
             kind=kind,
             source=Source.REACTION,
-            description=f"reacted with :{emoji}: to their message",
+            description="",
             channel_id=channel,
             message_ts=ts,
             permalink=permalink(client, channel, ts),
@@ -90,7 +90,8 @@ def reaction_added(services: Services) -> Callable[..., None]:
             outcome.credited,
             outcome.duplicate,
         )
-        if outcome.recorded:
+        # Re-adding a removed reaction restores the credit without pinging the author again.
+        if outcome.recorded and not outcome.reactivated:
             notify_credited(client, outcome.assist, outcome.credited)
         elif not outcome.duplicate:
             warn(client, channel, giver, refusal_lines(outcome.refused, outcome.limit_reached))

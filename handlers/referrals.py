@@ -21,7 +21,6 @@ from bot.blocks.referrals import (
     WON_MODAL,
     reason_modal,
     reassign_modal,
-    referral_card,
     referral_modal,
     referral_won_post,
     referrer_update,
@@ -31,6 +30,7 @@ from bot.blocks.referrals import (
 from handlers.assists import url_error
 from handlers.forms import parse_money, view_metadata, view_values
 from handlers.notify import tell
+from handlers.referral_cards import post_queue_card, post_working_card, refresh_cards
 from handlers.services import Services
 from models.referrals import (
     NEEDS_REASON,
@@ -39,6 +39,7 @@ from models.referrals import (
     Need,
     Referral,
     ReferralDraft,
+    Refused,
     State,
     Urgency,
     check_move,
@@ -47,7 +48,6 @@ from models.referrals import (
     get_referral,
     move,
     reassign,
-    set_card,
 )
 
 logger = logging.getLogger(__name__)
@@ -66,7 +66,7 @@ def referral_command(services: Services) -> Callable[..., None]:
 
 def form_errors(values: dict, referrer: str, has_queue: bool) -> dict[str, str]:
     errors = {
-        name: f"Please keep this under {limit} characters (it has {len(values[name])})."
+        name: f"Please use at most {limit:,} characters (this has {len(values[name]):,})."
         for name, limit in REFERRAL_LENGTHS.items()
         if values.get(name) and len(values[name]) > limit
     }
@@ -124,7 +124,7 @@ def referral_submission(services: Services) -> Callable[..., None]:
             referral, created = create_referral(session, draft)
         if not created:
             return
-        where = post_card(services, client, referral)
+        where = deliver_new(services, client, referral)
         tell(
             client,
             referrer,
@@ -135,56 +135,23 @@ def referral_submission(services: Services) -> Callable[..., None]:
     return handle
 
 
-def post_card(services: Services, client: WebClient, referral: Referral) -> str:
-    """Send the card to the owner's DM or the queue channel; remember it for updates."""
-    channel = referral.owner_id or referral.queue_channel_id
-    text, blocks = referral_card(referral, public=referral.owner_id is None)
-    try:
-        posted = client.chat_postMessage(
-            channel=channel, text=text, blocks=blocks, unfurl_links=False
-        )
-    except SlackApiError as error:
-        logger.warning(
-            "referral %s card not posted in %s: %s",
-            referral.id,
-            channel,
-            error.response.get("error"),
-        )
-        return f"was saved, but I couldn't post it in <#{channel}>: invite me there"
-    with services.sessions.begin() as session:
-        set_card(
-            session,
-            get_referral(session, referral.team_id, referral.id),
-            posted["channel"],
-            posted["ts"],
-        )
-    return (
-        f"is with <@{referral.owner_id}>"
-        if referral.owner_id
-        else f"is in <#{channel}> for a rep to claim"
-    )
-
-
-def refresh_card(client: WebClient, referral: Referral) -> None:
-    """Show the referral's current state on its card, in place."""
-    if not (referral.card_channel and referral.card_ts):
-        return
-    public = (
-        referral.queue_channel_id is not None and referral.card_channel == referral.queue_channel_id
-    )
-    text, blocks = referral_card(referral, public=public)
-    try:
-        client.chat_update(
-            channel=referral.card_channel, ts=referral.card_ts, text=text, blocks=blocks
-        )
-    except SlackApiError as error:
-        logger.warning("referral %s card not updated: %s", referral.id, error.response.get("error"))
+def deliver_new(services: Services, client: WebClient, referral: Referral) -> str:
+    """Send a new referral to its rep, or post it in the queue; the referrer's answer."""
+    if referral.owner_id:
+        if post_working_card(services.sessions, client, referral):
+            return f"is with <@{referral.owner_id}>"
+        return f"was saved, but I couldn't message <@{referral.owner_id}>"
+    problem = post_queue_card(services.sessions, client, referral)
+    channel = referral.queue_channel_id
+    if problem:
+        return f"was saved, but I couldn't post it in <#{channel}> ({problem}): invite me there"
+    return f"is in <#{channel}> for a rep to claim"
 
 
 def announce(services: Services, client: WebClient, outcome: MoveOutcome, actor: str) -> None:
     """After a move: the card, the referrer, and on a win the recognition channel."""
     referral = outcome.referral
-    refresh_card(client, referral)
+    refresh_cards(client, referral)
     client.chat_postMessage(channel=referral.referrer_id, text=referrer_update(referral, actor))
     if referral.state != State.WON.value:
         return
@@ -282,7 +249,7 @@ def closing_submission(services: Services) -> Callable[..., None]:
         errors: dict[str, str] = {}
         reason = values.get("reason")
         if reason and len(reason) > REFERRAL_LENGTHS["reason"]:
-            errors["reason"] = f"Please keep this under {REFERRAL_LENGTHS['reason']} characters."
+            errors["reason"] = f"Please use at most {REFERRAL_LENGTHS['reason']} characters."
         try:
             deal_value = parse_money(values.get("deal_value"))
         except ValueError as problem:
@@ -302,7 +269,8 @@ def closing_submission(services: Services) -> Callable[..., None]:
             reason=reason,
             deal_value=deal_value,
         )
-        if not outcome.moved:
+        # A resubmitted form (retry, double click) finds the move done: nothing to say.
+        if not outcome.moved and outcome.refused != Refused.ALREADY:
             referral = outcome.referral
             tell(
                 client,
@@ -330,6 +298,8 @@ def claim_action(services: Services) -> Callable[..., None]:
                 text=refusal_text(outcome, State.ACCEPTED),
             )
             return
+        # The claimer works the referral from a card in their DM, with the full details.
+        post_working_card(services.sessions, client, outcome.referral)
         announce(services, client, outcome, actor)
 
     return handle
@@ -391,8 +361,8 @@ def do_reassign(
     if not outcome.moved:
         return refusal_text(outcome, None)
     referral = outcome.referral
-    refresh_card(client, referral)
-    post_card(services, client, referral)
+    refresh_cards(client, referral, retired_owner=outcome.previous_owner)
+    post_working_card(services.sessions, client, referral)
     client.chat_postMessage(channel=referral.referrer_id, text=referrer_update(referral, admin))
     return f"Referral #{referral.id} for *{referral.customer}* is now with <@{owner}>."
 

@@ -16,11 +16,12 @@ from bot.blocks.text import plural
 from handlers.forms import split_mentions
 from handlers.nudges import nudges_subcommand
 from handlers.referrals import do_reassign
+from handlers.report import report_subcommand
 from handlers.services import Services
 from models.base import utcnow
 from models.knowledge_sessions import cadence
 from models.referrals import referral_figures, referrals_of
-from models.stats import PERIODS, leaderboard, period_window, personal_stats
+from models.stats import PERIODS, departments, leaderboard, period_window, personal_stats
 
 logger = logging.getLogger(__name__)
 
@@ -46,6 +47,13 @@ def board(
     department = " ".join(rest) or None
     window = period_window(period, utcnow(), services.settings.timezone)
     with services.sessions() as session:
+        known = departments(session, team_id)
+        if department and department.lower() not in {d.lower() for d in known}:
+            text = (
+                f"There is no department called “{department}”. Periods are week, month and "
+                f"quarter; departments are {', '.join(known) or 'not imported yet'}."
+            )
+            return text, [{"type": "section", "text": {"type": "mrkdwn", "text": text}}]
         rows = leaderboard(session, team_id, window, department)
     return f"Leaderboard, {window.label}", leaderboard_blocks(rows, window, department)
 
@@ -99,6 +107,7 @@ SUBCOMMANDS: dict[str, Subcommand] = {
     "leaderboard": board,
     "referrals": referrals,
     "sessions": session_history,
+    "report": report_subcommand,
 }
 
 

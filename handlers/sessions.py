@@ -85,7 +85,7 @@ def form_problems(values: dict) -> dict[str, str]:
     problems = schedule_problems(values.get("starts_at"), values.get("ends_at"), utcnow())
     title = values.get("title") or ""
     if len(title) > TITLE_LENGTH:
-        problems["title"] = f"Please keep the title under {TITLE_LENGTH} characters."
+        problems["title"] = f"Please use at most {TITLE_LENGTH} characters for the title."
     if message := url_error(values.get("meeting_url")):
         problems["meeting_url"] = message
     if not values.get("presenters"):
@@ -378,9 +378,7 @@ def learned_submission(services: Services) -> Callable[..., None]:
         values = view_values(view)
         text = values.get("learned") or ""
         if len(text) > 500:
-            ack(
-                response_action="errors", errors={"learned": "Please keep it under 500 characters."}
-            )
+            ack(response_action="errors", errors={"learned": "Please use at most 500 characters."})
             return
         ack()
         user_id = body["user"]["id"]

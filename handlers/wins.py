@@ -10,7 +10,12 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
 from bot.blocks.assists import WIN_MODAL, win_celebration, win_modal
-from handlers.assists import length_errors, outcome_message, record_and_report
+from handlers.assists import (
+    length_errors,
+    outcome_message,
+    recipient_problems,
+    record_and_report,
+)
 from handlers.forms import parse_money, parse_stage, view_metadata, view_values
 from handlers.notify import tell
 from handlers.services import Services
@@ -29,10 +34,14 @@ def win_submission(services: Services) -> Callable[..., None]:
         values = view_values(view)
         giver = body["user"]["id"]
         errors = length_errors(values)
-        if (values.get("recipients") or []) == [giver]:
-            errors["recipients"] = (
-                "Credit the people who helped you win; you can't credit yourself."
-            )
+        recipients = values.get("recipients") or []
+        # A win is a celebration: it is not held to the daily giving limit.
+        if problem := recipient_problems(
+            services, context["team_id"], giver, recipients, limited=False
+        ):
+            errors["recipients"] = problem
+        if not values.get("description"):
+            errors["description"] = "Tell the story in a sentence or two."
         try:
             deal_value = parse_money(values.get("deal_value"))
         except ValueError as problem:
@@ -57,7 +66,7 @@ def win_submission(services: Services) -> Callable[..., None]:
             is_private="private" in (values.get("privacy") or []),
             dedupe_key=f"view:{view['id']}",
         )
-        outcome = record_and_report(services, client, draft)
+        outcome = record_and_report(services, client, draft, limited=False)
         text, blocks = outcome_message(outcome, offer_details=False)
         if outcome.recorded:
             text, blocks = celebrate(

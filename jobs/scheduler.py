@@ -32,9 +32,11 @@ def build_scheduler(settings: Settings, jobs: list[ScheduledJob]) -> BackgroundS
         job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": 3600},
     )
     for job in jobs:
-        scheduler.add_job(job.run, job.trigger, id=job.id, replace_existing=True)
+        # Named, or APScheduler's logs call every job "scheduled_jobs.<locals>.<lambda>".
+        scheduler.add_job(job.run, job.trigger, id=job.id, name=job.id, replace_existing=True)
         if job.run_at_start:
-            scheduler.add_job(job.run, id=f"{job.id}_at_start", replace_existing=True)
+            at_start = f"{job.id}_at_start"
+            scheduler.add_job(job.run, id=at_start, name=at_start, replace_existing=True)
     return scheduler
 
 

@@ -383,3 +383,17 @@ def reserve_credits(
         return None
     given = session.scalar(select(GivingDay.given).where(*where)) or 0
     return LimitReached(limit=limit.per_day, given_today=given, requested=count)
+
+
+def remaining_today(
+    session: Session, team_id: str, giver_id: str, limit: GivingLimit, now: datetime
+) -> int:
+    """How many more people `giver_id` may credit today."""
+    given = session.scalar(
+        select(GivingDay.given).where(
+            GivingDay.team_id == team_id,
+            GivingDay.giver_id == giver_id,
+            GivingDay.day == limit.day(now),
+        )
+    )
+    return max(limit.per_day - (given or 0), 0)

@@ -3,6 +3,12 @@
 Rows are streamed from the database in batches, so exporting years of credits needs little
 memory. Descriptions of assists logged in private conversations are left empty: their text
 is kept for the giver's own record and must not leak through an export either.
+
+Text people typed in Slack (customers, descriptions, names, departments, reasons) is
+neutralised for spreadsheets: a cell starting with `=`, `+`, `-`, `@`, a tab or a carriage
+return gets a leading `'`, so Excel, LibreOffice and Google Sheets show it as text instead
+of running it as a formula (OWASP's advice on CSV injection). IDs, times and numbers are
+written as they are.
 """
 
 from __future__ import annotations
@@ -39,7 +45,20 @@ EXPORT_COLUMNS = (
     "is_private",
     "description",
 )
+# Cells holding text a Slack user typed (or names and departments from Slack and HR files).
+TEXT_COLUMNS = frozenset(
+    {
+        "customer",
+        "giver_name",
+        "recipient_name",
+        "recipient_department",
+        "permalink",
+        "description",
+    }
+)
 BATCH_SIZE = 1000
+# What makes a spreadsheet read a cell as a formula (or split it, for tab and CR).
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 
 def day_start(day: str, timezone: ZoneInfo) -> datetime:
@@ -115,7 +134,16 @@ def _cells(row: Row) -> tuple[str, ...]:
     cells = {name: _text(values[name]) for name in EXPORT_COLUMNS}
     if values["is_private"]:
         cells["description"] = ""
-    return tuple(cells[name] for name in EXPORT_COLUMNS)
+    return tuple(_safe(cells, name, TEXT_COLUMNS) for name in EXPORT_COLUMNS)
+
+
+def spreadsheet_safe(text: str) -> str:
+    """`text` as a spreadsheet will show it, never run it: `'=1+2` instead of `=1+2`."""
+    return "'" + text if text.startswith(FORMULA_STARTS) else text
+
+
+def _safe(cells: dict[str, str], name: str, text_columns: frozenset[str]) -> str:
+    return spreadsheet_safe(cells[name]) if name in text_columns else cells[name]
 
 
 def _text(value: object) -> str:
@@ -150,6 +178,9 @@ REFERRAL_COLUMNS = (
     "context",
     "history",
 )
+REFERRAL_TEXT_COLUMNS = frozenset(
+    {"referrer_department", "customer", "close_reason", "context", "history"}
+)
 
 
 def referral_rows(
@@ -177,7 +208,7 @@ def referral_rows(
             **{name: _text(getattr(referral, name, None)) for name in REFERRAL_COLUMNS},
             "referrer_department": _text(department),
             "hours_to_first_contact": "" if waited is None else f"{waited:.1f}",
-            "context": "" if referral.is_private else referral.context,
+            "context": "" if referral.is_private else _text(referral.context),
             "history": history,
         }
-        yield tuple(cells[name] for name in REFERRAL_COLUMNS)
+        yield tuple(_safe(cells, name, REFERRAL_TEXT_COLUMNS) for name in REFERRAL_COLUMNS)

@@ -11,6 +11,7 @@ import csv
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from models.people import Person, PersonInfo, find_person, save_person
@@ -121,18 +122,43 @@ def import_org_chart(
 
     Every distinct email is resolved once, before the first database access, so a resolver
     that writes through its own connection never waits on this session. Importing the same
-    file again updates people in place and never duplicates them.
+    file again updates people in place and never duplicates them. Departments take the
+    spelling the org chart already has, whatever the case; an empty department or
+    manager_email keeps the person's current one.
     """
     people = resolve_emails(rows, resolve)
     report = ImportReport()
     first_row: dict[str, int] = {}
+    spellings = department_spellings(session, team_id)
     for row in rows:
         problem = _row_problem(row, first_row)
         if problem is None:
-            problem = _import_row(session, team_id, row, people, report)
+            problem = _import_row(session, team_id, row, people, report, spellings)
         if problem is not None:
             report.skipped.append(problem)
     return report
+
+
+def department_spellings(session: Session, team_id: str) -> dict[str, str]:
+    """The org chart's own spelling of each department, by its case-insensitive key.
+
+    Where the database already holds several spellings, the one most people have wins.
+    """
+    count = func.count(Person.id)
+    rows = session.execute(
+        select(Person.department, count)
+        .where(Person.team_id == team_id, Person.department.is_not(None))
+        .group_by(Person.department)
+        .order_by(count.desc(), Person.department)
+    )
+    spellings: dict[str, str] = {}
+    for department, _ in rows:
+        spellings.setdefault(_department_key(department), department)
+    return spellings
+
+
+def _department_key(department: str) -> str:
+    return " ".join(department.split()).casefold()
 
 
 def resolve_emails(rows: Iterable[OrgRow], resolve: Resolver) -> dict[str, PersonInfo | None]:
@@ -170,6 +196,7 @@ def _import_row(
     row: OrgRow,
     people: Mapping[str, PersonInfo | None],
     report: ImportReport,
+    spellings: dict[str, str],
 ) -> RowProblem | None:
     info = people.get(_key(row.email))
     if info is None:
@@ -179,10 +206,19 @@ def _import_row(
     manager_id = _manager_id(row, info, people, report)
     existing = find_person(session, team_id, info.user_id)
     before = (existing.department, existing.manager_id) if existing is not None else None
+    # A department is spelt as the org chart already spells it ("  sales " becomes "Sales").
+    # An empty cell keeps what the org chart already says; it never wipes it.
+    if row.department:
+        key = _department_key(row.department)
+        department = spellings.setdefault(key, " ".join(row.department.split()))
+    else:
+        department = before[0] if before else None
+    if before and not row.manager_email:
+        manager_id = before[1]
     person = save_person(session, team_id, info)
-    person.department = row.department
+    person.department = department
     person.manager_id = manager_id
-    after = (row.department, manager_id)
+    after = (department, manager_id)
     if before == after:
         report.unchanged += 1
     elif before is None or before == (None, None):

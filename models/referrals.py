@@ -91,9 +91,10 @@ class Referral(TeamScoped, Base):
     closed_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
     close_reason: Mapped[str | None] = mapped_column(String(500))
     deal_value: Mapped[Decimal | None] = mapped_column(Numeric(14, 2))
-    # Where the card lives (the rep's DM or the queue post), for chat.update.
+    # The owner's DM card (with the buttons) and the public queue post, for chat.update.
     card_channel: Mapped[str | None] = mapped_column(String(32))
     card_ts: Mapped[str | None] = mapped_column(String(32))
+    queue_ts: Mapped[str | None] = mapped_column(String(32))
     dedupe_key: Mapped[str | None] = mapped_column(String(200))
 
     history: Mapped[list[ReferralMove]] = relationship(
@@ -194,6 +195,7 @@ class MoveOutcome:
     refused: Refused | None = None
     from_state: State | None = None
     credit: RecordOutcome | None = None
+    previous_owner: str | None = None
 
     @property
     def moved(self) -> bool:
@@ -333,20 +335,17 @@ def reassign(
         return MoveOutcome(referral, Refused.CLOSED, current)
     if referral.owner_id == new_owner_id:
         return MoveOutcome(referral, Refused.ALREADY, current)
+    previous = referral.owner_id
     referral.owner_id = new_owner_id
     referral.assigned_at = now
     _log(session, referral, admin_id, current, current, f"reassigned to {new_owner_id}", now)
-    return MoveOutcome(referral, None, current)
+    return MoveOutcome(referral, None, current, previous_owner=previous)
 
 
 def get_referral(session: Session, team_id: str, referral_id: int) -> Referral | None:
     return session.scalar(
         select(Referral).where(Referral.team_id == team_id, Referral.id == referral_id)
     )
-
-
-def set_card(session: Session, referral: Referral, channel: str, ts: str) -> None:
-    referral.card_channel, referral.card_ts = channel, ts
 
 
 def referrals_of(session: Session, team_id: str, user_id: str, limit: int = 20) -> list[Referral]:

@@ -46,6 +46,8 @@ class StandInState:
     channel_errors: dict[str, list[str]] = field(default_factory=dict)
     # method -> event that must be set before the stand-in answers (a "slow" Slack)
     holds: dict[str, threading.Event] = field(default_factory=dict)
+    # file id -> the bytes POSTed to its upload URL (files_upload_v2's second step)
+    uploads: dict[str, bytes] = field(default_factory=dict)
 
 
 class SlackStandIn:
@@ -161,6 +163,11 @@ class SlackStandIn:
                     )
                 self._lock.wait(remaining)
 
+    def uploaded(self, file_id: str) -> bytes | None:
+        """The bytes received at `file_id`'s upload URL, if any."""
+        with self._lock:
+            return self.state.uploads.get(file_id)
+
     def quiet(self, seconds: float = 0.3) -> None:
         """Wait until nothing has arrived for `seconds`: background work has settled."""
         last = -1
@@ -195,6 +202,14 @@ class SlackStandIn:
         body = handler(self, args) if handler else {"ok": True}
         return 200, body, {}
 
+    def _receive_upload(self, path: str, data: bytes) -> bytes:
+        """files_upload_v2 POSTs the raw bytes to the URL files.getUploadURLExternal gave."""
+        file_id = path.removeprefix("/upload/")
+        with self._lock:
+            self.state.uploads[file_id] = data
+        self._record(Call("upload", {"file_id": file_id, "length": len(data)}, None))
+        return f"OK - {len(data)}".encode()
+
     def _record(self, call: Call) -> None:
         with self._lock:
             self.state.calls.append(call)
@@ -216,13 +231,17 @@ class SlackStandIn:
                 url = urlparse(self.path)
                 args: dict[str, Any] = dict(parse_qsl(url.query))
                 length = int(self.headers.get("Content-Length") or 0)
-                raw = self.rfile.read(length).decode() if length else ""
+                data = self.rfile.read(length) if length else b""
+                if url.path.startswith("/upload/"):
+                    self._reply(200, standin._receive_upload(url.path, data), "text/plain", {})
+                    return
+                raw = data.decode()
                 if raw:
                     if "json" in (self.headers.get("Content-Type") or ""):
                         args.update(json.loads(raw))
                     else:
                         args.update(dict(parse_qsl(raw)))
-                for key in ("blocks", "view", "attachments"):
+                for key in ("blocks", "view", "attachments", "files"):
                     if isinstance(args.get(key), str):
                         args[key] = json.loads(args[key])
                 auth = self.headers.get("Authorization") or ""
@@ -235,8 +254,13 @@ class SlackStandIn:
                 if status == 200:
                     standin._record(Call(method, args, token, ok=bool(body.get("ok", True))))
                 payload = json.dumps(body).encode()
+                self._reply(status, payload, "application/json; charset=utf-8", headers)
+
+            def _reply(
+                self, status: int, payload: bytes, content_type: str, headers: dict[str, str]
+            ) -> None:
                 self.send_response(status)
-                self.send_header("Content-Type", "application/json; charset=utf-8")
+                self.send_header("Content-Type", content_type)
                 self.send_header("Content-Length", str(len(payload)))
                 for name, value in headers.items():
                     self.send_header(name, value)
@@ -314,6 +338,22 @@ def _view(standin: SlackStandIn, args: dict) -> dict:
     return {"ok": True, "view": {"id": f"V{next(standin._ts):08d}", **(args.get("view") or {})}}
 
 
+def _upload_url(standin: SlackStandIn, args: dict) -> dict:
+    file_id = f"F{next(standin._ts):09d}"
+    return {"ok": True, "file_id": file_id, "upload_url": f"{standin.base_url}/upload/{file_id}"}
+
+
+def _complete_upload(standin: SlackStandIn, args: dict) -> dict:
+    known = standin.state.channels.get(args.get("channel_id", ""))
+    if known is not None and not known["is_member"]:
+        return {"ok": False, "error": "not_in_channel"}
+    files = [
+        {"id": f["id"], "title": f.get("title"), "size": len(standin.uploaded(f["id"]) or b"")}
+        for f in args.get("files") or []
+    ]
+    return {"ok": True, "files": files}
+
+
 def _open_conversation(standin: SlackStandIn, args: dict) -> dict:
     return {"ok": True, "channel": {"id": "D" + str(args.get("users", "")).split(",")[0]}}
 
@@ -331,6 +371,8 @@ ANSWERS: dict[str, Callable[[SlackStandIn, dict], dict]] = {
     "views.open": _view,
     "views.update": _view,
     "views.publish": _view,
+    "files.getUploadURLExternal": _upload_url,
+    "files.completeUploadExternal": _complete_upload,
 }
 
 

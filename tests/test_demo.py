@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import socket
+import sys
 from collections import Counter
 from datetime import UTC
 
@@ -240,3 +241,23 @@ def test_default_is_a_fresh_file_here_and_leaves_the_bots_database_alone(
     with sessions() as session:
         assert session.scalar(select(func.count(Person.id))) == 14
     engine.dispose()
+
+
+def test_the_closing_hint_names_the_command_as_it_was_started(capsys, tmp_path, monkeypatch):
+    """./scripts/run starts .venv/bin/everybody-sells, which is not on PATH."""
+    monkeypatch.setenv("PATH", str(tmp_path / "empty"))
+    monkeypatch.setattr(sys, "argv", [".venv/bin/everybody-sells", "demo"])
+    output = demo(capsys, "--people", "14", "--weeks", "1")
+    assert output.endswith("\n  .venv/bin/everybody-sells export --format csv | head\n")
+
+
+def test_the_closing_hint_uses_the_bare_name_when_it_is_on_path(capsys, tmp_path, monkeypatch):
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    script = bin_dir / "everybody-sells"
+    script.write_text("#!/bin/sh\n")
+    script.chmod(0o755)
+    monkeypatch.setenv("PATH", str(bin_dir))
+    monkeypatch.setattr(sys, "argv", [str(script), "demo"])
+    output = demo(capsys, "--people", "14", "--weeks", "1")
+    assert output.endswith("\n  everybody-sells export --format csv | head\n")

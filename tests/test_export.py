@@ -20,7 +20,9 @@ from models.assists import (
     record_assist,
     revoke_assist,
 )
+from models.export import spreadsheet_safe
 from models.people import PersonInfo, save_person
+from models.referrals import Need, ReferralDraft, create_referral
 from tests.slack_standin import TEAM_ID
 from tests.workspace import ANA, BEN, GENERAL, GINA, SECRET
 
@@ -187,9 +189,89 @@ def test_only_csv_is_offered(cli_env, capsys):
     assert "invalid choice: 'json'" in capsys.readouterr().err
 
 
-def test_empty_database_gives_just_the_header(cli_env, capsys):
+def test_empty_database_gives_just_the_header(cli_env, engine, capsys):
     code, rows, header, _ = export(capsys)
 
     assert code == 0
     assert rows == []
     assert header.startswith(CONTRACT)
+
+
+@pytest.mark.parametrize("relative", [False, True], ids=["absolute", "relative"])
+def test_a_sqlite_file_that_does_not_exist_is_named_not_created(
+    cli_env, monkeypatch, capsys, relative
+):
+    missing = cli_env / "typo" / "everybody_sells.db"
+    (cli_env / "typo").mkdir()
+    url = "sqlite:///typo/everybody_sells.db" if relative else f"sqlite:///{missing}"
+    monkeypatch.setenv("DATABASE_URL", url)
+
+    code, rows, header, err = export(capsys)
+
+    assert code == 2
+    assert (rows, header) == ([], "")
+    assert err == f"everybody-sells: no database at {missing} (check DATABASE_URL)\n"
+    assert list((cli_env / "typo").iterdir()) == []
+
+
+EVIL = '=HYPERLINK("http://evil.example","click")'
+
+
+def test_typed_text_cannot_become_a_spreadsheet_formula(cli_env, sessions, capsys):
+    with sessions.begin() as session:
+        save_person(session, TEAM_ID, PersonInfo(GINA, "@gina"))
+        save_person(session, TEAM_ID, PersonInfo(ANA, "Ana")).department = "-Ops"
+    assist_id = log(
+        sessions,
+        at("2026-03-02T09:15:00"),
+        recipient_ids=[ANA],
+        kind=Kind.WIN,
+        customer="+1 Acme",
+        description=EVIL,
+        deal_value=Decimal("-5"),
+        channel_id=GENERAL,
+    )
+
+    code, rows, _, _ = export(capsys)
+
+    assert code == 0
+    [row] = rows
+    assert row["description"] == "'" + EVIL
+    assert (row["customer"], row["giver_name"], row["recipient_department"]) == (
+        "'+1 Acme",
+        "'@gina",
+        "'-Ops",
+    )
+    assert row["recipient_name"] == "Ana"  # ordinary text is left alone
+    # IDs, times and numbers are written as they are.
+    assert (row["assist_id"], row["giver_id"], row["channel_id"]) == (str(assist_id), GINA, GENERAL)
+    assert (row["created_at"], row["deal_value"]) == ("2026-03-02T09:15:00Z", "-5.00")
+
+
+@pytest.mark.parametrize("start", ["=", "+", "-", "@", "\t", "\r"])
+def test_every_formula_start_is_neutralised(start):
+    assert spreadsheet_safe(f"{start}1+2") == f"'{start}1+2"
+    assert spreadsheet_safe(f"a{start}b") == f"a{start}b"
+    assert spreadsheet_safe("") == ""
+
+
+def test_referral_text_cannot_become_a_spreadsheet_formula(cli_env, sessions, capsys):
+    with sessions.begin() as session:
+        create_referral(
+            session,
+            ReferralDraft(
+                team_id=TEAM_ID,
+                referrer_id=GINA,
+                customer="@Globex",
+                need=next(iter(Need)),
+                context=EVIL,
+            ),
+            now=at("2026-03-02T09:15:00"),
+        )
+
+    code, rows, _, _ = export(capsys, "--what", "referrals")
+
+    assert code == 0
+    [row] = rows
+    assert (row["customer"], row["context"]) == ("'@Globex", "'" + EVIL)
+    assert row["created_at"] == "2026-03-02T09:15:00Z"

@@ -48,6 +48,8 @@ METHOD_SCOPES: dict[str, set[str]] = {
     "conversations.replies": {"channels:history", "groups:history"},
     "reactions.get": {"reactions:read"},
     "reactions.add": {"reactions:write"},
+    # files_upload_v2: files.getUploadURLExternal, then files.completeUploadExternal
+    "files.upload.v2": {"files:write"},
 }
 
 # Bot events, with the scopes Slack requires to subscribe to them.
@@ -240,7 +242,7 @@ def test_interactivity_and_shortcuts_match_the_listeners(manifest, registered):
 
 # -- scopes --------------------------------------------------------------------------------
 
-_CLIENT_CALL = re.compile(r"\bclient\.([a-z][A-Za-z]*(?:_[A-Za-z]+)+)\s*\(")
+_CLIENT_CALL = re.compile(r"\bclient\.([a-z][A-Za-z]*(?:_[A-Za-z0-9]+)+)\s*\(")
 _API_CALL = re.compile(r"""\bapi_call\(\s*["']([a-zA-Z.]+)["']""")
 
 

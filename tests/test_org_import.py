@@ -149,3 +149,71 @@ def test_missing_scope_is_explained_and_nothing_is_written(cli_env, standin, ses
     assert "missing_scope" in err
     assert "users:read.email" in err
     assert org_chart(sessions) == {}
+
+
+def test_departments_take_the_org_charts_spelling_whatever_the_case(cli_env, sessions, capsys):
+    assert main(["org", "import", write(cli_env, ORG_CHART)]) == 0
+    respelt = (
+        "email,department,manager_email\n"
+        "gina@example.com,SUPPORT,\n"
+        'ana@example.com,"  sales ",gina@example.com\n'
+        "ben@example.com,sales,ana@example.com\n"
+    )
+    assert main(["org", "import", write(cli_env, respelt)]) == 0
+
+    assert "0 added, 1 updated, 2 unchanged" in capsys.readouterr().out
+    assert org_chart(sessions) == {
+        GINA: ("Support", None),
+        ANA: ("Sales", GINA),
+        BEN: ("Sales", ANA),
+    }
+
+
+def test_a_new_department_is_spelt_as_its_first_row_spells_it(cli_env, sessions, capsys):
+    chart = (
+        "email,department,manager_email\n"
+        "gina@example.com,Customer Success,\n"
+        "ana@example.com,customer  SUCCESS,\n"
+    )
+    assert main(["org", "import", write(cli_env, chart)]) == 0
+
+    assert org_chart(sessions) == {
+        GINA: ("Customer Success", None),
+        ANA: ("Customer Success", None),
+    }
+
+
+def test_empty_cells_keep_the_department_and_manager_already_there(cli_env, sessions, capsys):
+    assert main(["org", "import", write(cli_env, ORG_CHART)]) == 0
+    partial = (
+        "email,department,manager_email\n"
+        "ben@example.com,,\n"  # nothing to change
+        "ana@example.com,,ben@example.com\n"  # a new manager only
+        "gina@example.com,Service,\n"  # a new department only
+    )
+    assert main(["org", "import", write(cli_env, partial)]) == 0
+
+    assert "0 added, 2 updated, 1 unchanged" in capsys.readouterr().out
+    assert org_chart(sessions) == {
+        GINA: ("Service", None),
+        ANA: ("Sales", BEN),
+        BEN: ("Engineering", ANA),
+    }
+
+
+def test_the_help_explains_empty_cells_and_spelling(capsys):
+    with pytest.raises(SystemExit):
+        main(["org", "import", "--help"])
+    help_text = " ".join(capsys.readouterr().out.split())
+    assert "whatever their case" in help_text
+    assert "An empty department or manager_email keeps" in help_text
+
+
+def test_a_token_slack_refuses_is_named_in_one_line(cli_env, standin, sessions, capsys):
+    standin.fail("auth.test", "invalid_auth")
+    assert main(["org", "import", write(cli_env, ORG_CHART)]) == 1
+
+    assert (
+        capsys.readouterr().err == "everybody-sells: Slack refused SLACK_BOT_TOKEN: invalid_auth\n"
+    )
+    assert org_chart(sessions) == {}

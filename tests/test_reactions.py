@@ -25,8 +25,11 @@ def test_reaction_credits_the_author_with_a_link_to_the_message(slack, standin, 
         assert assist.permalink.endswith("/p1700000000000200")
     [dm] = standin.calls("chat.postMessage")
     assert dm.args["channel"] == ANA
-    assert f"<@{GINA}> credited you" in dm.args["text"]
-    assert assist.permalink in dm.args["text"]
+    assert (
+        f"<@{GINA}> reacted to <{assist.permalink}|your message> in <#CGENERAL01>"
+        in dm.args["text"]
+    )
+    assert "that's a credit to you" in dm.args["text"]
 
 
 def test_a_retried_delivery_credits_once_and_notifies_once(slack, standin, sessions):
@@ -61,6 +64,7 @@ def test_removing_the_reaction_revokes_and_readding_restores_one_credit(slack, s
     slack.reaction(True, user=GINA, author=ANA, event_id="EvAddAgain")
     slack.settle()
     assert [c.recipient_id for c in active_credits(sessions)] == [ANA]
+    assert len(standin.delivered(ANA)) == 1  # the author is not pinged again
     with sessions() as session:
         assert session.scalar(select(Assist).where(Assist.revoked_at.is_(None))) is not None
         assert len(session.scalars(select(Credit)).all()) == 1

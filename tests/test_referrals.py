@@ -96,7 +96,14 @@ def test_referral_opens_a_form(slack, standin):
 def test_a_referral_to_a_rep_reaches_their_dm_with_buttons(slack, standin, sessions):
     referral = pass_referral(slack, sessions)
     [card] = [c.args for c in standin.calls("chat.postMessage") if c.args["channel"] == ANA]
-    assert buttons(card["blocks"]) == ["Accepted", "Contacted", "Won", "Lost", "Not a fit"]
+    assert buttons(card["blocks"]) == ["Accept", "Contacted", "Won", "Lost", "Not a fit"]
+    assert (
+        card["text"]
+        == "<@UGINA00001> passed you a referral: Globex (expansion or upsell, high :fire: urgency)"
+    )
+    assert "Referral #" in json.dumps(card["blocks"]) and "Hank, IT lead" in json.dumps(
+        card["blocks"]
+    )
     assert "They asked about SSO" in str(card["blocks"])
     assert (referral.state, referral.owner_id, referral.referrer_id) == ("new", ANA, GINA)
     note = standin.calls("chat.postEphemeral")[-1].args["text"]
@@ -249,7 +256,18 @@ def test_two_reps_race_to_claim_a_queue_referral_and_exactly_one_wins(slack, sta
         assert saved.owner_id in {ANA, BEN} and saved.state == "accepted"
     loser = BEN if saved.owner_id == ANA else ANA
     assert last_ephemeral(standin) == f"<@{saved.owner_id}> claimed this referral first."
-    assert loser not in str(standin.calls("chat.update")[-1].args["blocks"])
+    # The winner works it from a DM card; the queue post shows who holds it, without buttons.
+    [working] = [
+        c.args
+        for c in standin.calls("chat.postMessage")
+        if c.args["channel"] == saved.owner_id and c.args.get("blocks")
+    ]
+    assert buttons(working["blocks"]) == ["Contacted", "Won", "Lost", "Not a fit"]
+    queue_update = [c.args for c in standin.calls("chat.update") if c.args["channel"] == QUEUE][-1]
+    assert buttons(queue_update["blocks"]) == ["Reassign"]
+    assert f"held by <@{saved.owner_id}>" in json.dumps(queue_update["blocks"])
+    assert loser not in json.dumps(queue_update["blocks"])
+    assert "Hank" not in json.dumps(queue_update["blocks"])  # the contact stays out of channels
     assert len([t for t in dms_to(standin, GINA) if "accepted" in t]) == 1
 
 
@@ -264,7 +282,11 @@ def test_an_admin_can_reassign_and_others_cannot(slack, standin, sessions):
     assert "is now with <@UBEN000001>" in last_ephemeral(standin)
     with sessions() as session:
         assert session.get(Referral, referral.id).owner_id == BEN
-    assert any("Referral for Globex" in t for t in dms_to(standin, BEN))
+    assert any("passed you a referral: Globex" in t for t in dms_to(standin, BEN))
+    retired = [c.args for c in standin.calls("chat.update") if c.args["channel"] == ANA][-1]
+    assert buttons(retired["blocks"]) == [] and "handed to someone else" in json.dumps(
+        retired["blocks"]
+    )
 
 
 def test_my_referrals_lists_what_i_passed_and_what_i_hold(slack, standin, sessions):
@@ -286,9 +308,10 @@ def test_private_context_stays_out_of_the_queue_and_the_celebration(slack, stand
     queue_card = str(
         [c.args for c in standin.calls("chat.postMessage") if c.args["channel"] == QUEUE]
     )
-    assert "budget doubles" not in queue_card and "in a private conversation" in queue_card
+    assert "budget doubles" not in queue_card and "Details are private" in queue_card
     slack.block_action("referral_claim", str(referral.id), user=ANA, channel=QUEUE)
     slack.settle()
+    assert any("budget doubles" in json.dumps(c.args.get("blocks")) for c in standin.delivered(ANA))
     click(slack, referral.id, "won")
     slack.settle()
     view = standin.calls("views.open")[-1].args["view"]
@@ -298,7 +321,8 @@ def test_private_context_stays_out_of_the_queue_and_the_celebration(slack, stand
         [c.args for c in standin.calls("chat.postMessage") if c.args["channel"] == RECOGNITION]
     )
     assert "budget doubles" not in post and "in a private conversation" in post
-    assert "budget doubles" not in str(standin.calls("chat.update"))
+    queue_updates = [c.args for c in standin.calls("chat.update") if c.args["channel"] == QUEUE]
+    assert queue_updates and "budget doubles" not in json.dumps(queue_updates)
 
 
 def test_the_form_refuses_self_referral_and_a_missing_destination(make_app, standin, listeners):
@@ -332,7 +356,7 @@ def test_stats_show_conversion_and_time_to_first_contact(slack, standin, session
     slack.command("/sells", "stats", user=GINA)
     slack.settle()
     text = str(standin.calls("respond")[-1].args["blocks"])
-    assert "*All referrals*: 0 won of 1 closed (0%), first contact after 0.0 h" in text
+    assert "*All referrals*: 0 won of 1 closed (0%), first contact after under an hour" in text
     assert "Support: 0 won of 1 closed" in text
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 from sqlalchemy import select
 
 from models.assists import Assist, AssistDraft, Credit, GivingLimit, record_assist
@@ -102,8 +104,8 @@ def test_over_long_modal_text_gets_a_field_error_naming_the_limit(slack, session
     assert response.status == 200
     body = response.body
     assert '"response_action": "errors"' in body
-    assert "under 1500 characters" in body
-    assert "under 150 characters" in body
+    assert "at most 1,500 characters (this has 1,501)" in body
+    assert "at most 150 characters (this has 151)" in body
     slack.settle()
     assert credits(sessions) == []
 
@@ -174,3 +176,38 @@ def test_a_failure_after_the_ack_gets_a_friendly_answer_not_a_5xx(slack, standin
     assert response.status == 200
     text = standin.wait_for("respond")[0].args["text"]
     assert "something went wrong" in text
+
+
+def test_the_form_says_at_once_when_the_daily_limit_would_be_passed(
+    make_app, standin, listeners, sessions
+):
+    from tests.conftest import SIGNING_SECRET
+    from tests.slack_requests import SlackRequests
+
+    slack = SlackRequests(make_app(daily_credit_limit=1), standin, SIGNING_SECRET, listeners.settle)
+    slack.command("/assist", f"<@{ANA}> first")
+    slack.settle()
+    response = slack.view_submission(
+        "assist_modal",
+        {
+            "recipients": {"type": "multi_users_select", "selected_users": [BEN]},
+            "description": {"type": "plain_text_input", "value": "second"},
+        },
+    )
+    errors = json.loads(response.body)["errors"]
+    assert errors["recipients"] == "You can credit 0 more people today (the daily limit is 1)."
+
+
+def test_a_known_bot_or_a_blank_description_is_a_field_error(slack, standin, sessions):
+    slack.command("/assist", f"<@{BOT}> deployed it")  # the bot is now known to the directory
+    slack.settle()
+    response = slack.view_submission(
+        "assist_modal",
+        {
+            "recipients": {"type": "multi_users_select", "selected_users": [BOT]},
+            "description": {"type": "plain_text_input", "value": "   "},
+        },
+    )
+    errors = json.loads(response.body)["errors"]
+    assert errors["recipients"] == "Deploybot is a bot and can't be credited."
+    assert errors["description"].startswith("Say what they did")

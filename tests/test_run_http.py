@@ -3,6 +3,8 @@ HTTP, the Slack stand-in for the Web API, and the database it migrated itself.""
 
 from __future__ import annotations
 
+import io
+import logging
 import os
 import shutil
 import signal
@@ -16,10 +18,11 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-from slack_bolt import BoltResponse
+from slack_bolt import App, BoltResponse
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from bot.runner import wsgi_app
 from models.assists import Credit
 from models.database import make_engine
 from tests.conftest import SIGNING_SECRET
@@ -31,6 +34,9 @@ from tests.workspace import ANA, BEN, GINA, RECOGNITION
 BOT_TOKEN = "xoxb-end-to-end"
 START_TIMEOUT = 60.0  # imports and migrations, on a slow CI machine
 ACK_LIMIT = 3.0  # Slack gives up on an answer after 3 seconds
+SIGNATURE_WARNING = (
+    "rejected a request with an invalid or stale signature; check SLACK_SIGNING_SECRET"
+)
 
 
 def run_command() -> list[str]:
@@ -216,12 +222,15 @@ def test_run_serves_commands_events_and_health_over_http(
     assert slack.last_seconds < ACK_LIMIT
     second_dm = standin.wait_for("chat.postMessage", 2, timeout=10)[1]
     assert second_dm.args["channel"] == ANA
-    assert f"<@{BEN}> credited you" in second_dm.args["text"]
+    assert f"<@{BEN}> reacted to" in second_dm.args["text"]
 
     # A request signed with another secret is refused and reaches no listener.
     forged = HttpSlackRequests(bot.events_url, standin, "not-the-signing-secret")
     assert forged.command("/assist", f"<@{BEN}> forged it", user=GINA).status == 401
     assert forged.reaction(True, user=GINA, author=BEN, ts="1700000000.000200").status == 401
+    # ... and each refusal is logged once, naming the likely cause, without the body.
+    assert bot.output().count(SIGNATURE_WARNING) == 2, bot.output()
+    assert "forged it" not in bot.output()
 
     # Anything but POST /slack/events and GET /healthz is not found.
     assert http("GET", f"{bot.base_url}/healthz").body == "ok\n"
@@ -233,6 +242,9 @@ def test_run_serves_commands_events_and_health_over_http(
     assert standin.count("chat.postMessage") == 2
     assert bot.process.poll() is None, bot.output()
     assert "Traceback" not in bot.output()
+    # No start-up noise: Bolt's token warning, APScheduler's job-by-job INFO lines.
+    assert "will be unused" not in bot.output()
+    assert "INFO apscheduler" not in bot.output()
 
     engine = make_engine(database_url)
     try:
@@ -272,3 +284,77 @@ def test_run_with_a_missing_or_bad_setting_exits_2_with_one_line(
     assert named in lines[0]
     assert "Traceback" not in finished.stderr
     assert finished.stdout == ""
+
+
+def run_to_the_end(tmp_path: Path, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        run_command(),
+        cwd=tmp_path,
+        env=env,
+        stdin=subprocess.DEVNULL,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+
+def test_run_when_slack_cannot_be_reached_exits_1_with_one_line(
+    tmp_path: Path, database_url: str
+) -> None:
+    closed = f"http://127.0.0.1:{free_port()}/api/"  # nothing listens there
+    env = bot_environment(
+        SLACK_BOT_TOKEN=BOT_TOKEN,
+        SLACK_SIGNING_SECRET=SIGNING_SECRET,
+        SLACK_API_URL=closed,
+        DATABASE_URL=database_url,
+    )
+    finished = run_to_the_end(tmp_path, env)
+
+    assert finished.returncode == 1, finished.stderr
+    assert finished.stderr.startswith(f"everybody-sells: cannot reach Slack at {closed}: ")
+    assert finished.stderr.count("\n") == 1, finished.stderr
+    assert finished.stdout == ""
+
+
+def test_run_with_a_token_slack_refuses_exits_1_with_one_line(
+    tmp_path: Path, standin: SlackStandIn, database_url: str
+) -> None:
+    standin.fail("auth.test", "invalid_auth")
+    env = bot_environment(
+        SLACK_BOT_TOKEN=BOT_TOKEN,
+        SLACK_SIGNING_SECRET=SIGNING_SECRET,
+        SLACK_API_URL=standin.api_url,
+        DATABASE_URL=database_url,
+    )
+    finished = run_to_the_end(tmp_path, env)
+
+    assert finished.returncode == 1, finished.stderr
+    assert finished.stderr == "everybody-sells: Slack refused SLACK_BOT_TOKEN: invalid_auth\n"
+    assert finished.stdout == ""
+    assert standin.count("auth.test") == 1
+
+
+def test_a_request_with_a_bad_signature_is_logged_without_its_body(
+    app: App, caplog: pytest.LogCaptureFixture
+) -> None:
+    body = "command=%2Fassist&text=the+secret+body&user_id=UGINA00001"
+    headers = signed_headers("not-the-signing-secret", body)
+    environ = {
+        "REQUEST_METHOD": "POST",
+        "SERVER_PROTOCOL": "HTTP/1.1",
+        "PATH_INFO": "/slack/events",
+        "QUERY_STRING": "",
+        "CONTENT_TYPE": "application/x-www-form-urlencoded",
+        "CONTENT_LENGTH": str(len(body)),
+        "wsgi.input": io.BytesIO(body.encode()),
+        **{f"HTTP_{name.upper().replace('-', '_')}": value for name, value in headers.items()},
+    }
+    statuses: list[str] = []
+
+    with caplog.at_level(logging.INFO):
+        wsgi_app(app)(environ, lambda status, headers, *rest: statuses.append(status))
+
+    assert statuses == ["401 Unauthorized"]
+    warnings = [r for r in caplog.records if r.name == "bot.runner"]
+    assert [(r.levelname, r.getMessage()) for r in warnings] == [("WARNING", SIGNATURE_WARNING)]
+    assert "the secret body" not in caplog.text

@@ -72,3 +72,14 @@ def test_leaderboard_ranks_by_credits_and_filters_by_department(slack, standin, 
 
 def test_an_empty_leaderboard_invites_the_first_assist(slack, standin):
     assert "Be the first" in str(reply(slack, standin, "leaderboard")["blocks"])
+
+
+def test_an_unknown_department_or_period_is_named(slack, standin, sessions):
+    with sessions.begin() as session:
+        save_person(session, TEAM_ID, PersonInfo(ANA, "Ana"))
+        from models.people import find_person
+
+        find_person(session, TEAM_ID, ANA).department = "Sales"
+    text = reply(slack, standin, "leaderboard year")["text"]
+    assert text.startswith("There is no department called “year”")
+    assert "Periods are week, month and quarter; departments are Sales." in text

@@ -19,6 +19,8 @@ SETTING_NAMES = (
     "PORT",
     "DATABASE_URL",
     "RECOGNITION_CHANNEL",
+    "REFERRALS_CHANNEL",
+    "SESSIONS_CHANNEL",
     "TIMEZONE",
     "ADMIN_USER_IDS",
     "REACTION_KINDS",
@@ -53,7 +55,7 @@ def test_values_are_read_and_trimmed() -> None:
             "SLACK_APP_TOKEN": "xapp-1",
             "SLACK_API_URL": "http://127.0.0.1:9000/api",
             "PORT": "8080",
-            "RECOGNITION_CHANNEL": "C123",
+            "RECOGNITION_CHANNEL": "C0123ABCD",
             "TIMEZONE": "Europe/Berlin",
             "ADMIN_USER_IDS": "U1, U2,,U3 ",
             "DAILY_CREDIT_LIMIT": "25",
@@ -64,7 +66,7 @@ def test_values_are_read_and_trimmed() -> None:
     assert settings.socket_mode is True
     assert settings.slack_api_url == "http://127.0.0.1:9000/api/"
     assert settings.port == 8080
-    assert settings.recognition_channel == "C123"
+    assert settings.recognition_channel == "C0123ABCD"
     assert settings.timezone == ZoneInfo("Europe/Berlin")
     assert settings.admin_user_ids == frozenset({"U1", "U2", "U3"})
     assert settings.daily_credit_limit == 25
@@ -116,6 +118,44 @@ def test_reaction_kinds_map_emoji_to_kind(value: str, expected: dict[str, Kind])
 def test_bad_values_raise_an_error_naming_the_setting(name: str, value: str) -> None:
     with pytest.raises(SettingsError, match=name):
         load_settings(environ={name: value})
+
+
+@pytest.mark.parametrize(
+    ("name", "value"),
+    [
+        ("RECOGNITION_CHANNEL", "general"),
+        ("RECOGNITION_CHANNEL", "#everybody-sells"),
+        ("REFERRALS_CHANNEL", "c0123abcd"),
+        ("REFERRALS_CHANNEL", "C12"),
+        ("SESSIONS_CHANNEL", "U0123ABCD"),
+        ("SESSIONS_CHANNEL", "<#C0123ABCD|sessions>"),
+    ],
+)
+def test_a_channel_name_instead_of_its_id_is_refused(name: str, value: str) -> None:
+    with pytest.raises(SettingsError, match=name) as raised:
+        load_settings(environ={name: value})
+    message = str(raised.value)
+    assert repr(value) in message
+    assert "channel ID" in message
+    assert "not the channel's name" in message
+
+
+@pytest.mark.parametrize(
+    "value", ["CRECOG0001", "CQUEUE0001", "CGENERAL01", "G0123ABC", "C0123456789"]
+)
+def test_channel_ids_are_accepted(value: str) -> None:
+    settings = load_settings(
+        environ={
+            "RECOGNITION_CHANNEL": value,
+            "REFERRALS_CHANNEL": value,
+            "SESSIONS_CHANNEL": f" {value} ",
+        }
+    )
+    assert (
+        settings.recognition_channel,
+        settings.referrals_channel,
+        settings.sessions_channel,
+    ) == (value, value, value)
 
 
 def test_an_unknown_reaction_kind_lists_the_kinds() -> None:

@@ -118,3 +118,13 @@ def test_when_the_bot_is_not_in_the_channel_the_giver_is_asked_to_invite_it(slac
     slack.settle()
     note = standin.calls("chat.postEphemeral")[0].args["text"]
     assert "invite me there" in note
+
+
+def test_a_win_is_not_held_to_the_daily_limit(make_app, standin, listeners, sessions):
+    slack = SlackRequests(make_app(daily_credit_limit=1), standin, SIGNING_SECRET, listeners.settle)
+    response = slack.view_submission("win_modal", win_values())
+    assert response.body == ""
+    slack.settle()
+    with sessions() as session:
+        assert len(session.scalars(select(Assist)).one().credits) == 2
+    celebration(standin)

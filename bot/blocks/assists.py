@@ -280,8 +280,10 @@ def refusal_lines(refused: Sequence[tuple[str, Refusal]], limit: LimitReached | 
     return lines
 
 
-def _summary(assist: Assist) -> str:
-    parts = [f"{kind_emoji(assist.kind)} {kind_label(assist.kind)}", stage_label(assist.stage)]
+def _summary(assist: Assist, show_unset_stage: bool = True) -> str:
+    parts = [f"{kind_emoji(assist.kind)} {kind_label(assist.kind)}"]
+    if assist.stage or show_unset_stage:
+        parts.append(stage_label(assist.stage))
     if assist.customer:
         parts.append(safe_mrkdwn(assist.customer))
     return " · ".join(parts)
@@ -325,19 +327,25 @@ def assist_confirmation(
 
 def credit_notice(assist: Assist) -> tuple[str, list[dict]]:
     """The DM a credited person receives: who credited them and for what."""
-    text = f"{mention(assist.giver_id)} credited you"
+    if assist.source == "reaction":
+        where = f" in <#{assist.channel_id}>" if assist.channel_id else ""
+        link = f"<{assist.permalink}|your message>" if assist.permalink else "your message"
+        text = f"{mention(assist.giver_id)} reacted to {link}{where}: that's a credit to you"
+    else:
+        text = f"{mention(assist.giver_id)} credited you"
     if assist.kind == Kind.WIN and assist.customer:
         text += f" for helping win *{safe_mrkdwn(assist.customer)}*"
     if assist.description:
         text += f": “{truncate(safe_mrkdwn(assist.description), 500)}”"
-    if assist.permalink:
-        text += f" (<{assist.permalink}|the message>)"
     blocks = [
         {
             "type": "section",
             "text": {"type": "mrkdwn", "text": f"{kind_emoji(assist.kind)} {text}"},
         },
-        {"type": "context", "elements": [{"type": "mrkdwn", "text": _summary(assist)}]},
+        {
+            "type": "context",
+            "elements": [{"type": "mrkdwn", "text": _summary(assist, show_unset_stage=False)}],
+        },
     ]
     return f"{kind_emoji(assist.kind)} {text}", blocks
 

@@ -52,6 +52,13 @@ STATE_EMOJI = {
     State.NOT_A_FIT: ":no_entry_sign:",
 }
 BUTTONS = (State.ACCEPTED, State.CONTACTED, State.WON, State.LOST, State.NOT_A_FIT)
+BUTTON_LABELS = {
+    State.ACCEPTED: "Accept",
+    State.CONTACTED: "Contacted",
+    State.WON: "Won",
+    State.LOST: "Lost",
+    State.NOT_A_FIT: "Not a fit",
+}
 
 
 def _plain(text: str) -> dict:
@@ -166,30 +173,36 @@ def _status_line(referral: Referral) -> str:
     return line + f" · since {slack_date(referral.state_changed_at)}"
 
 
-def referral_card(referral: Referral, *, public: bool) -> tuple[str, list[dict]]:
-    """The message a rep (DM) or the queue (channel) acts on; updated in place on every move.
+def referral_card(
+    referral: Referral, *, public: bool, retired: bool = False
+) -> tuple[str, list[dict]]:
+    """The message a rep acts on (their DM) or the queue post; updated in place on every move.
 
-    `public` cards never quote the context of a referral from a private conversation.
+    `public` cards never quote a private referral's context and never show the customer
+    contact; once someone holds the referral they carry no state buttons (those are in the
+    owner's DM). A `retired` card belonged to an owner the referral was taken from.
     """
     state = State(referral.state)
-    context = referral.context
     if public and referral.is_private:
-        context = PRIVATE_PLACEHOLDER
+        context = "_Details are private: the rep who holds it sees them._"
     else:
-        context = truncate(safe_mrkdwn(context), 2000) or "_no context given_"
+        context = truncate(safe_mrkdwn(referral.context), 2000) or "_no context given_"
     fields = [
         f"*Need*\n{NEED_LABELS.get(Need(referral.need), referral.need)}",
         f"*Urgency*\n{URGENCY_LABELS.get(Urgency(referral.urgency), referral.urgency)}",
         f"*From*\n{mention(referral.referrer_id)}",
     ]
-    if referral.contact and not (public and referral.is_private):
+    if referral.contact and not public:
         fields.append(f"*Contact*\n{safe_mrkdwn(referral.contact)}")
     if referral.crm_url:
         fields.append(f"*CRM*\n<{referral.crm_url}|open record>")
     if referral.deal_value is not None:
         fields.append(f"*Deal value*\n{format_money(referral.deal_value)}")
     blocks: list[dict] = [
-        {"type": "header", "text": _plain(truncate(f"Referral: {referral.customer}", 150))},
+        {
+            "type": "header",
+            "text": _plain(truncate(f"Referral #{referral.id}: {referral.customer}", 150)),
+        },
         {"type": "section", "text": {"type": "mrkdwn", "text": context}},
         {"type": "section", "fields": [{"type": "mrkdwn", "text": f} for f in fields]},
         {"type": "context", "elements": [{"type": "mrkdwn", "text": _status_line(referral)}]},
@@ -197,12 +210,19 @@ def referral_card(referral: Referral, *, public: bool) -> tuple[str, list[dict]]
     if referral.close_reason:
         reason = f"Reason: {safe_mrkdwn(referral.close_reason)}"
         blocks.append({"type": "context", "elements": [{"type": "mrkdwn", "text": reason}]})
-    buttons = _buttons(referral, public)
+    if retired:
+        note = "This referral was handed to someone else; this card no longer changes."
+        blocks.append({"type": "context", "elements": [{"type": "mrkdwn", "text": note}]})
+    buttons = [] if retired else _buttons(referral, public)
     if buttons:
         blocks.append(
             {"type": "actions", "block_id": f"referral-{referral.id}", "elements": buttons}
         )
-    text = f"Referral for {referral.customer}: {STATE_LABELS[state]}"
+    text = f"Referral #{referral.id} for {referral.customer}: {STATE_LABELS[state]}"
+    if state == State.NEW and not public and not retired:
+        need = NEED_LABELS.get(Need(referral.need), referral.need).lower()
+        urgency = URGENCY_LABELS.get(Urgency(referral.urgency), referral.urgency).lower()
+        text = f"{mention(referral.referrer_id)} passed you a referral: {referral.customer} ({need}, {urgency} urgency)"
     return text, blocks
 
 
@@ -217,22 +237,22 @@ def _buttons(referral: Referral, public: bool) -> list[dict]:
     state = State(referral.state)
     if state in CLOSED:
         return []
-    if referral.owner_id is None:
-        buttons = [_button(CLAIM_ACTION, "Claim", str(referral.id), "primary")]
-    else:
-        buttons = [
-            _button(
-                f"{MOVE_ACTION}_{target.value}",
-                STATE_LABELS[target],
-                f"{referral.id}:{target.value}",
-                "primary" if target == State.WON else None,
-            )
-            for target in BUTTONS
-            if allowed(state, target)
-        ]
     if public:
+        buttons = []
+        if referral.owner_id is None:
+            buttons.append(_button(CLAIM_ACTION, "Claim", str(referral.id), "primary"))
         buttons.append(_button(REASSIGN_ACTION, "Reassign", str(referral.id)))
-    return buttons
+        return buttons
+    return [
+        _button(
+            f"{MOVE_ACTION}_{target.value}",
+            BUTTON_LABELS[target],
+            f"{referral.id}:{target.value}",
+            "primary" if target == State.WON else None,
+        )
+        for target in BUTTONS
+        if allowed(state, target)
+    ]
 
 
 def reason_modal(referral: Referral, target: State) -> dict:
@@ -443,8 +463,8 @@ def owner_reminder(referral: Referral, now: datetime) -> tuple[str, list[dict]]:
         f"{mention(referral.referrer_id)} has waited {_waiting(referral, now)} "
         "for you to accept it."
     )
-    _, card = referral_card(referral, public=False)
-    return text, [{"type": "section", "text": {"type": "mrkdwn", "text": text}}, *card]
+    text += " Its card, with the buttons, is in this conversation."
+    return text, [{"type": "section", "text": {"type": "mrkdwn", "text": text}}]
 
 
 def manager_nudge(referral: Referral, now: datetime) -> tuple[str, list[dict]]:

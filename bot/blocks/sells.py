@@ -140,6 +140,8 @@ def _conversion_line(name: str, figures: Conversion) -> str:
 
 def _duration(seconds: float) -> str:
     hours = seconds / 3600
+    if hours < 1:
+        return "under an hour"
     return f"{hours:.1f} h" if hours < 48 else f"{hours / 24:.1f} days"
 
 
@@ -150,16 +152,11 @@ def referral_figures_blocks(figures: ReferralFigures, departments: int = 8) -> l
         _conversion_line(name, conversion)
         for name, conversion in list(figures.by_department.items())[:departments]
     ]
-    return [
+    blocks: list[dict] = [
         {"type": "divider"},
         {"type": "section", "text": {"type": "mrkdwn", "text": "\n".join(lines)}},
-        {
-            "type": "context",
-            "elements": [
-                {
-                    "type": "mrkdwn",
-                    "text": "Median time to first contact, by the referrer's department.",
-                }
-            ],
-        },
     ]
+    if figures.by_department:
+        note = "Won ÷ closed and the median time to first contact, by the referrer's department."
+        blocks.append({"type": "context", "elements": [{"type": "mrkdwn", "text": note}]})
+    return blocks

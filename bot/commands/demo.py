@@ -9,6 +9,8 @@ replaces only the demo workspace's rows.
 from __future__ import annotations
 
 import argparse
+import shlex
+import shutil
 import sys
 import textwrap
 import time
@@ -292,5 +294,20 @@ def _outro(where: str) -> str:
     return (
         textwrap.fill(text + " Look around, e.g.:", WIDTH)
         + f"\n\n  export DATABASE_URL=sqlite:///{DEMO_FILE}"
-        + "\n  everybody-sells export --format csv | head"
+        + f"\n  {_command()} export --format csv | head"
     )
+
+
+def _command() -> str:
+    """How to run everybody-sells again from here: by name only when that name is on PATH.
+
+    `./scripts/run` starts `.venv/bin/everybody-sells`, which is not on PATH, so the hint
+    repeats the path the demo was started with.
+    """
+    started = sys.argv[0]
+    on_path = shutil.which("everybody-sells")
+    if Path(started).name == "everybody-sells":
+        if on_path and Path(on_path).resolve() == Path(started).resolve():
+            return "everybody-sells"
+        return shlex.quote(started)
+    return "everybody-sells" if on_path else ".venv/bin/everybody-sells"

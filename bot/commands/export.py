@@ -11,7 +11,10 @@ import os
 import sys
 from collections.abc import Iterable, Sequence
 from datetime import datetime
+from pathlib import Path
 from typing import TextIO
+
+from sqlalchemy import make_url
 
 from bot.settings import Settings
 from models.database import make_engine, make_session_factory, upgrade
@@ -63,6 +66,11 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
         except ValueError as problem:
             print(f"everybody-sells: --since: {problem}", file=sys.stderr)
             return 2
+    missing = missing_sqlite_file(settings.database_url)
+    if missing is not None:
+        # Opening it would create an empty database and export nothing from the wrong place.
+        print(f"everybody-sells: no database at {missing} (check DATABASE_URL)", file=sys.stderr)
+        return 2
     engine = make_engine(settings.database_url)
     columns, rows_of = (
         (REFERRAL_COLUMNS, referral_rows)
@@ -87,6 +95,18 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
     finally:
         engine.dispose()
     return 0
+
+
+def missing_sqlite_file(database_url: str) -> Path | None:
+    """The absolute path of a SQLite database file that does not exist; None otherwise."""
+    url = make_url(database_url)
+    if url.get_backend_name() != "sqlite":
+        return None
+    database = url.database or ""
+    if database in ("", ":memory:") or database.startswith("file:"):
+        return None
+    path = Path(database).absolute()
+    return None if path.exists() else path
 
 
 def pick_team(teams: list[str], requested: str | None) -> str | None:

@@ -9,13 +9,13 @@ from __future__ import annotations
 import argparse
 import sys
 from pathlib import Path
-from urllib.error import URLError
 
 from slack_sdk.errors import SlackApiError
 
 from bot.directory import Directory
 from bot.settings import Settings, SettingsError
 from bot.slack_client import build_client
+from bot.slack_failures import slack_failure
 from models.database import make_engine, make_session_factory, upgrade
 from models.org_chart import (
     REQUIRED_COLUMNS,
@@ -27,11 +27,7 @@ from models.org_chart import (
 )
 from models.people import PersonInfo
 
-HINTS = {
-    "missing_scope": " (the Slack app needs the users:read.email scope; reinstall it)",
-    "invalid_auth": " (check SLACK_BOT_TOKEN)",
-    "not_authed": " (check SLACK_BOT_TOKEN)",
-}
+HINTS = {"missing_scope": " (the Slack app needs the users:read.email scope; reinstall it)"}
 
 
 def add_parser(commands: argparse._SubParsersAction) -> None:
@@ -44,6 +40,9 @@ def add_parser(commands: argparse._SubParsersAction) -> None:
             f"Import the org chart from a CSV file with the header {','.join(REQUIRED_COLUMNS)}"
             " (more columns are ignored). People are found in Slack by email; rows that"
             " cannot be resolved are reported and skipped. Importing again updates people."
+            " Departments are matched to the org chart's existing spelling whatever their"
+            " case ('sales' becomes 'Sales'). An empty department or manager_email keeps the"
+            " person's current department or manager; it never clears it."
         ),
     )
     importer.add_argument("file", type=Path, metavar="FILE.csv", help="the org chart")
@@ -61,18 +60,11 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
         return 2
     try:
         team_id, report = import_file(rows, settings)
-    except SlackApiError as error:
-        code = error.response.get("error", "error")
-        print(
-            f"everybody-sells: Slack refused the import: {code}{HINTS.get(code, '')}",
-            file=sys.stderr,
-        )
-        return 1
-    except URLError as error:
-        print(
-            f"everybody-sells: cannot reach Slack at {settings.slack_api_url}: {error.reason}",
-            file=sys.stderr,
-        )
+    except (SlackApiError, OSError) as error:
+        problem = slack_failure(error, settings.slack_api_url, "the import", HINTS)
+        if problem is None:
+            raise
+        print(f"everybody-sells: {problem}", file=sys.stderr)
         return 1
     print(summary(args.file, team_id, len(rows), report))
     return 0

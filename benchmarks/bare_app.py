@@ -1,0 +1,80 @@
+"""A bare Bolt app for the acknowledgement benchmark: the same requests, no-op listeners.
+
+    SLACK_BOT_TOKEN=xoxb-... SLACK_SIGNING_SECRET=... SLACK_API_URL=... PORT=3001 \\
+        python -m benchmarks.bare_app
+
+Registers what `benchmarks.ack_load` sends (/assist, /sells, the "open the form" button,
+referral moves, reaction_added) with listeners that only ack, and serves them exactly as
+`everybody-sells run` does in HTTP mode: waitress with `HTTP_THREADS` threads, Bolt's WSGI
+adapter at /slack/events (plus /healthz), signature checks on, the token verified with
+`auth.test` against `SLACK_API_URL`, and a listener pool of the same size. What is left
+is the floor: Bolt's and waitress's own cost per request.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import sys
+from concurrent.futures import ThreadPoolExecutor
+
+from slack_bolt import Ack, App
+from waitress import serve
+
+from bot.blocks.assists import OPEN_ASSIST_MODAL_ACTION
+from bot.blocks.referrals import MOVE_ACTION
+from bot.runner import wsgi_app
+from bot.settings import SettingsError, load_settings
+from bot.slack_client import build_client
+
+# Same size as bot.app.create_app's default listener pool.
+LISTENER_THREADS = 16
+
+
+def ack_only(ack: Ack) -> None:
+    ack()
+
+
+def nothing() -> None:
+    """Events are acked by Bolt before the listener runs."""
+
+
+def create_bare_app() -> App:
+    settings = load_settings()
+    settings.require_slack()
+    app = App(
+        client=build_client(settings),
+        signing_secret=settings.signing_secret or "",
+        logger=logging.getLogger("bare_bolt"),
+        listener_executor=ThreadPoolExecutor(
+            max_workers=LISTENER_THREADS, thread_name_prefix="listener"
+        ),
+    )
+    app.command("/assist")(ack_only)
+    app.command("/sells")(ack_only)
+    app.action(OPEN_ASSIST_MODAL_ACTION)(ack_only)
+    app.action(re.compile(f"^{MOVE_ACTION}_"))(ack_only)
+    app.event("reaction_added")(nothing)
+    return app
+
+
+def main() -> int:
+    logging.basicConfig(level=logging.WARNING, stream=sys.stderr)
+    try:
+        settings = load_settings()
+        app = create_bare_app()
+    except SettingsError as problem:
+        print(f"bare_app: configuration error: {problem}", file=sys.stderr)
+        return 2
+    serve(
+        wsgi_app(app),
+        host="127.0.0.1",
+        port=settings.port,
+        threads=settings.http_threads,
+        ident="bare-bolt",
+    )
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

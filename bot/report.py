@@ -1,0 +1,208 @@
+"""The culture report as a chart (PNG, rendered headless) and as a small table of figures.
+
+matplotlib is used through its object API only (a `Figure` on an Agg canvas), never
+pyplot, so nothing is shared between threads or needs a display.
+"""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass
+from io import BytesIO
+
+from matplotlib import colormaps
+from matplotlib.axes import Axes
+from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.figure import Figure
+from matplotlib.ticker import MaxNLocator, PercentFormatter, StrMethodFormatter
+from slack_sdk import WebClient
+
+from bot.blocks.text import STAGE_LABELS, neutralise_broadcasts
+from models.assists import Stage
+from models.culture import UNSET, CultureReport
+
+INDEX_LABEL = "Everybody-sells index"
+NO_STAGE_LABEL = "No stage"
+STAGE_COLOURS = {
+    Stage.PRE_SALE.value: "#4c72b0",
+    Stage.SALE.value: "#55a868",
+    Stage.POST_SALE.value: "#dd8452",
+    Stage.RESALE.value: "#8172b3",
+    UNSET: "#b0b0b0",
+}
+SIZE_INCHES = (11, 8.5)
+DPI = 100
+CROWDED = 12  # months beyond which tick labels slant and bar totals are left off
+# matplotlib's text and font caches are not guaranteed thread-safe; reports are rare.
+_RENDERING = threading.Lock()
+
+
+@dataclass(frozen=True)
+class ChartSeries:
+    """Exactly what the chart plots: lines in percent, bars in credits, one value per month."""
+
+    months: tuple[str, ...]
+    lines: dict[str, tuple[float, ...]]  # INDEX_LABEL first, then each department
+    bars: dict[str, tuple[int, ...]]  # stage label -> credits
+
+
+def stage_name(stage: str) -> str:
+    return NO_STAGE_LABEL if stage == UNSET else STAGE_LABELS[Stage(stage)]
+
+
+def month_labels(report: CultureReport) -> tuple[str, ...]:
+    """Short column labels: `Jan`, or `Jan 26` when the report spans two years; `*` to date."""
+    months = [m.month for m in report.months]
+    fmt = "%b" if len({m.start.year for m in months}) == 1 else "%b %y"
+    return tuple(f"{m.start:{fmt}}" + ("*" if m.to_date else "") for m in months)
+
+
+def chart_series(report: CultureReport) -> ChartSeries:
+    lines = {INDEX_LABEL: tuple(100 * (m.index or 0) for m in report.months)}
+    for department in report.departments:
+        lines[department] = tuple(100 * m.participation[department] for m in report.months)
+    bars = {
+        stage_name(stage): tuple(m.credits_by_stage.get(stage, 0) for m in report.months)
+        for stage in report.stages
+    }
+    return ChartSeries(months=month_labels(report), lines=lines, bars=bars)
+
+
+def report_title(report: CultureReport) -> str:
+    return f"Everybody sells: culture report, {report.span}"
+
+
+def draw_chart(report: CultureReport) -> Figure:
+    """Two panels: participation by department (and the index) as lines, stages as stacked bars."""
+    series = chart_series(report)
+    figure = Figure(figsize=SIZE_INCHES, dpi=DPI, layout="constrained")
+    FigureCanvasAgg(figure)
+    figure.suptitle(report_title(report), fontsize=15, fontweight="bold")
+    top, bottom = figure.subplots(2, 1)
+    _draw_lines(top, series)
+    _draw_bars(bottom, series, [STAGE_COLOURS[s] for s in report.stages])
+    if any(m.month.to_date for m in report.months):
+        bottom.set_xlabel("* month to date", loc="right", fontsize=9, color="#555555")
+    return figure
+
+
+def _draw_lines(axes: Axes, series: ChartSeries) -> None:
+    x = range(len(series.months))
+    colours = iter(_palette(len(series.lines) - 1))
+    for label, values in series.lines.items():
+        if label == INDEX_LABEL:
+            axes.plot(x, values, label=label, color="black", linewidth=3, marker="o", zorder=3)
+        else:
+            axes.plot(x, values, label=label, color=next(colours), linewidth=1.6, marker=".")
+    axes.set_title("Share of each department's people credited, by month", loc="left")
+    axes.set_ylim(-3, 105)
+    axes.yaxis.set_major_formatter(PercentFormatter(100))
+    _month_ticks(axes, series.months)
+    axes.grid(axis="y", alpha=0.3)
+    axes.legend(loc="upper left", bbox_to_anchor=(1.01, 1), fontsize=9, frameon=False)
+
+
+def _draw_bars(axes: Axes, series: ChartSeries, colours: list[str]) -> None:
+    x = list(range(len(series.months)))
+    bottom = [0] * len(x)
+    for (label, values), colour in zip(series.bars.items(), colours, strict=True):
+        axes.bar(x, values, bottom=bottom, label=label, color=colour, width=0.6)
+        bottom = [b + v for b, v in zip(bottom, values, strict=True)]
+    if len(x) <= CROWDED:
+        for position, total in zip(x, bottom, strict=True):
+            axes.annotate(
+                f"{total:,}", (position, total), ha="center", va="bottom", fontsize=9,
+                xytext=(0, 2), textcoords="offset points",
+            )  # fmt: skip
+    axes.set_title("Credits per stage of the sales loop, by month", loc="left")
+    _month_ticks(axes, series.months)
+    axes.set_ylim(0, max([*bottom, 1]) * 1.15)
+    axes.yaxis.set_major_locator(MaxNLocator(integer=True))
+    axes.yaxis.set_major_formatter(StrMethodFormatter("{x:,.0f}"))
+    axes.grid(axis="y", alpha=0.3)
+    axes.legend(loc="upper left", bbox_to_anchor=(1.01, 1), fontsize=9, frameon=False)
+
+
+def _month_ticks(axes: Axes, months: tuple[str, ...]) -> None:
+    """One tick per month, slanted when there are too many to read side by side."""
+    if len(months) <= CROWDED:
+        axes.set_xticks(range(len(months)), months)
+    else:
+        axes.set_xticks(range(len(months)), months, rotation=45, ha="right")
+
+
+def _palette(count: int) -> list:
+    name = "tab10" if count <= 10 else "tab20"
+    colours = colormaps[name].colors
+    return [colours[i % len(colours)] for i in range(count)]
+
+
+def render_chart(report: CultureReport) -> bytes:
+    """The chart as PNG bytes."""
+    with _RENDERING:
+        figure = draw_chart(report)
+        out = BytesIO()
+        figure.savefig(out, format="png", dpi=DPI)
+    return out.getvalue()
+
+
+def figures_table(report: CultureReport, *, escape: bool = False) -> str:
+    """The figures as a fixed-width table: the index and participation, then credits per stage.
+    `escape` makes department names safe inside a Slack code block."""
+    labels = month_labels(report)
+    name = _escaped if escape else str
+    rows: list[tuple[str, list[str]]] = [
+        ("Everybody-sells index", [_percent(m.index) for m in report.months])
+    ]
+    for department, people in report.headcount.items():
+        shares = [_percent(m.participation[department]) for m in report.months]
+        rows.append((f"  {name(department)} ({people})", shares))
+    rows.append(("Credits", [f"{m.credits:,}" for m in report.months]))
+    for stage in report.stages:
+        counts = [f"{m.credits_by_stage.get(stage, 0):,}" for m in report.months]
+        rows.append((f"  {stage_name(stage)}", counts))
+    first = max(len(label) for label, _ in rows)
+    width = max(len(cell) for _, cells in rows for cell in [*cells, *labels]) + 2
+    lines = [" " * first + "".join(label.rjust(width) for label in labels)]
+    lines += [label.ljust(first) + "".join(c.rjust(width) for c in cells) for label, cells in rows]
+    if any(m.month.to_date for m in report.months):
+        lines.append("* month to date")
+    return "\n".join(lines)
+
+
+def report_comment(report: CultureReport) -> str:
+    """The message that goes with the chart in Slack: a headline and the table."""
+    people = sum(report.headcount.values())
+    headline = (
+        f"*{report_title(report)}*\nParticipation is the share of each department's people "
+        f"credited at least once in the month ({len(report.headcount)} departments, "
+        f"{people} people in today's org chart)."
+    )
+    return f"{headline}\n```\n{figures_table(report, escape=True)}\n```"
+
+
+def _percent(share: float | None) -> str:
+    return "–" if share is None else f"{round(100 * share)}%"
+
+
+def _escaped(text: str) -> str:
+    text = neutralise_broadcasts(text).replace("`", "'")
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def report_filename(report: CultureReport) -> str:
+    return f"culture-report-{report.months[-1].month.key}.png"
+
+
+def upload_report(client: WebClient, channel: str, report: CultureReport) -> None:
+    """Upload the chart to `channel` with the figures as its comment (files_upload_v2:
+    files.getUploadURLExternal, the bytes, files.completeUploadExternal)."""
+    client.files_upload_v2(
+        channel=channel,
+        file=render_chart(report),
+        filename=report_filename(report),
+        title=report_title(report),
+        alt_txt=f"{report_title(report)}: each department's participation and the "
+        "everybody-sells index by month (lines), and credits per stage by month (stacked bars).",
+        initial_comment=report_comment(report),
+    )

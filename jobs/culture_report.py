@@ -1,0 +1,74 @@
+"""The monthly culture report, uploaded to the recognition channel exactly once per month.
+
+Like the digest, a run first claims `report:YYYY-MM` (the month it runs in, in the
+workspace's time zone), so the scheduler on several instances and a manual
+`everybody-sells report` upload it once; a failed upload gives the claim back.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime
+
+from slack_sdk.errors import SlackApiError, SlackClientError
+
+from bot.report import upload_report
+from jobs.recognition import RUN_LEASE, Recognition, RunResult
+from models.base import utcnow
+from models.culture import MONTHS, CultureReport, culture_report
+from models.deliveries import claim, complete, release
+
+logger = logging.getLogger(__name__)
+
+
+def report_month(job: Recognition, now: datetime) -> str:
+    """The month a run is recorded against, e.g. `2026-07`."""
+    return f"{now.astimezone(job.settings.timezone):%Y-%m}"
+
+
+def report_for(
+    job: Recognition, now: datetime, *, months: int = MONTHS, to_date: bool = False
+) -> CultureReport:
+    """The figures for the `months` complete months before `now` (or up to `now`)."""
+    with job.sessions() as session:
+        return culture_report(
+            session, job.team_id, now, job.settings.timezone, months=months, to_date=to_date
+        )
+
+
+def run_report(
+    job: Recognition, now: datetime | None = None, *, months: int = MONTHS, force: bool = False
+) -> RunResult:
+    """Upload the report on the last complete months unless this month's was uploaded."""
+    now = now or utcnow()
+    result = RunResult(period=report_month(job, now))
+    channel = job.settings.recognition_channel
+    if not channel:
+        result.reason = "RECOGNITION_CHANNEL is not set"
+        return result
+    key = f"report:{result.period}"
+    with job.sessions.begin() as session:
+        claimed = claim(session, job.team_id, key, now, worker=job.worker, lease=RUN_LEASE)
+    if not claimed and not force:
+        result.reason = f"the report for {result.period} was already posted (or is being posted)"
+        return result
+    try:
+        upload_report(job.client, channel, report_for(job, now, months=months))
+    except (SlackClientError, OSError) as error:  # an API error, or the bytes' upload failing
+        with job.sessions.begin() as session:
+            release(session, job.team_id, key)
+        result.reason = f"Slack refused the upload: {slack_error(error)}"
+        logger.warning("culture report %s: %s", result.period, result.reason)
+        return result
+    with job.sessions.begin() as session:
+        complete(session, job.team_id, key, utcnow())
+    result.posted = True
+    logger.info("culture report for %s uploaded to %s", result.period, channel)
+    return result
+
+
+def slack_error(error: SlackClientError | OSError) -> str:
+    """Slack's error code (`not_in_channel`), or what went wrong on the way."""
+    if isinstance(error, SlackApiError):
+        return str(error.response.get("error"))
+    return str(error)
