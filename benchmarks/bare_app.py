@@ -16,16 +16,19 @@ from __future__ import annotations
 import logging
 import re
 import sys
+from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
 
 from slack_bolt import Ack, App
+from slack_bolt.adapter.wsgi import SlackRequestHandler
 from waitress import serve
 
 from bot.blocks.assists import OPEN_ASSIST_MODAL_ACTION
 from bot.blocks.referrals import MOVE_ACTION
-from bot.runner import wsgi_app
 from bot.settings import SettingsError, load_settings
 from bot.slack_client import build_client
+
+EVENTS_PATH = "/slack/events"
 
 # Same size as bot.app.create_app's default listener pool.
 LISTENER_THREADS = 16
@@ -56,6 +59,19 @@ def create_bare_app() -> App:
     app.action(re.compile(f"^{MOVE_ACTION}_"))(ack_only)
     app.event("reaction_added")(nothing)
     return app
+
+
+def wsgi_app(app: App) -> Callable[[dict, Callable], Iterable[bytes]]:
+    """bot.runner.wsgi_app, copied: importing bot.runner would load every handler."""
+    slack = SlackRequestHandler(app, path=EVENTS_PATH)
+
+    def application(environ: dict, start_response: Callable) -> Iterable[bytes]:
+        if environ.get("PATH_INFO") == "/healthz":
+            start_response("200 OK", [("Content-Type", "text/plain")])
+            return [b"ok\n"]
+        return slack(environ, start_response)
+
+    return application
 
 
 def main() -> int:

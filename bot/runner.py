@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from bot.app import create_app
 from bot.settings import Settings
-from jobs.culture_report import run_report
+from jobs.culture_report import catch_up_report, run_report
 from jobs.recognition import Recognition, sweep
 from jobs.referral_sla import sla_job
 from jobs.scheduler import ScheduledJob, build_scheduler, worker_name
@@ -80,7 +80,7 @@ def scheduled_jobs(
         ScheduledJob(
             "recognition_sweep",
             IntervalTrigger(minutes=5, timezone=tz),
-            lambda: sweep(recognition),
+            lambda: (sweep(recognition), catch_up_report(recognition)),
             run_at_start=True,
         ),
         ScheduledJob(

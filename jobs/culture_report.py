@@ -10,13 +10,14 @@ from __future__ import annotations
 import logging
 from datetime import datetime
 
+from apscheduler.triggers.cron import CronTrigger
 from slack_sdk.errors import SlackApiError, SlackClientError
 
 from bot.report import upload_report
-from jobs.recognition import RUN_LEASE, Recognition, RunResult
+from jobs.recognition import RUN_LEASE, Recognition, RunResult, installed_at, last_tick
 from models.base import utcnow
 from models.culture import MONTHS, CultureReport, culture_report
-from models.deliveries import claim, complete, release
+from models.deliveries import claim, complete, is_done, release
 
 logger = logging.getLogger(__name__)
 
@@ -72,3 +73,23 @@ def slack_error(error: SlackClientError | OSError) -> str:
     if isinstance(error, SlackApiError):
         return str(error.response.get("error"))
     return str(error)
+
+
+REPORT_SCHEDULE = "0 9 1 * *"
+
+
+def catch_up_report(job: Recognition, now: datetime | None = None) -> RunResult | None:
+    """Post this month's report if its tick (the 1st, 09:00) passed while the bot was down."""
+    now = now or utcnow()
+    trigger = CronTrigger.from_crontab(REPORT_SCHEDULE, timezone=job.settings.timezone)
+    tick = last_tick(trigger, now)
+    if (
+        tick is None
+        or tick < installed_at(job, now)
+        or report_month(job, tick) != report_month(job, now)
+    ):
+        return None
+    with job.sessions() as session:
+        if is_done(session, job.team_id, f"report:{report_month(job, now)}"):
+            return None
+    return run_report(job, now)

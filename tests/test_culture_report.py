@@ -389,3 +389,23 @@ def test_bad_months_and_a_channel_without_the_bot_get_a_clear_answer(admin_slack
     standin.add_channel("COUTSIDE01", "outside", member=False)
     said = answer(admin_slack, standin, "report 3", GINA, channel="COUTSIDE01")
     assert "Invite me to the channel" in said
+
+
+def test_a_report_missed_on_the_first_is_posted_once_when_the_bot_returns(
+    settings, sessions, standin
+):
+    from datetime import UTC, datetime, timedelta
+
+    from bot.slack_client import build_client
+    from jobs.culture_report import catch_up_report
+    from jobs.recognition import Recognition
+    from models.deliveries import claim
+    from tests.slack_standin import TEAM_ID
+
+    job = Recognition(settings, sessions, build_client(settings), team_id=TEAM_ID, worker="test")
+    back = datetime(2026, 11, 3, 12, 0, tzinfo=UTC)  # down over 1 Nov 09:00
+    with sessions.begin() as session:
+        claim(session, TEAM_ID, "installed", back - timedelta(days=90))
+    assert catch_up_report(job, back).posted
+    assert catch_up_report(job, back + timedelta(minutes=5)) is None
+    assert len(standin.calls("files.completeUploadExternal")) == 1
