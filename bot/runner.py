@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from bot.app import create_app
 from bot.settings import Settings
 from jobs.culture_report import catch_up_report, run_report
+from jobs.onboarding import run_pulse
 from jobs.recognition import Recognition, sweep
 from jobs.referral_sla import sla_job
 from jobs.scheduler import ScheduledJob, build_scheduler, worker_name
@@ -95,6 +96,13 @@ def scheduled_jobs(
             "session_cadence",
             CronTrigger(day_of_week="mon-fri", hour=10, timezone=tz),
             bodies["session_cadence"],
+        ),
+        ScheduledJob(
+            "pulse",
+            CronTrigger.from_crontab(settings.pulse_schedule, timezone=tz),
+            lambda: run_pulse(
+                recognition, size=settings.pulse_size, cooldown_weeks=settings.pulse_cooldown_weeks
+            ),
         ),
         ScheduledJob(
             "culture_report",

@@ -42,6 +42,9 @@ class Settings:
     sales_department: str = "Sales"
     digest_schedule: str = "0 9 * * mon"
     nudge_schedule: str = "0 15 * * thu"
+    pulse_schedule: str = "0 11 * * tue"
+    pulse_size: int = 3
+    pulse_cooldown_weeks: int = 8
     timezone: ZoneInfo = field(default_factory=lambda: ZoneInfo("UTC"))
     admin_user_ids: frozenset[str] = frozenset()
     reaction_kinds: Mapping[str, Kind] = field(default_factory=lambda: dict(DEFAULT_REACTION_KINDS))
@@ -114,6 +117,11 @@ def load_settings(
         sales_department=text("SALES_DEPARTMENT") or "Sales",
         digest_schedule=_cron(text("DIGEST_SCHEDULE") or "0 9 * * mon", "DIGEST_SCHEDULE"),
         nudge_schedule=_cron(text("NUDGE_SCHEDULE") or "0 15 * * thu", "NUDGE_SCHEDULE"),
+        pulse_schedule=_cron(text("PULSE_SCHEDULE") or "0 11 * * tue", "PULSE_SCHEDULE"),
+        pulse_size=_integer(text("PULSE_SIZE"), "PULSE_SIZE", 3, low=0, high=100),
+        pulse_cooldown_weeks=_integer(
+            text("PULSE_COOLDOWN_WEEKS"), "PULSE_COOLDOWN_WEEKS", 8, low=0, high=104
+        ),
         timezone=_zone(text("TIMEZONE") or "UTC"),
         admin_user_ids=frozenset(_split(text("ADMIN_USER_IDS"))),
         reaction_kinds=_reaction_kinds(text("REACTION_KINDS")),

@@ -6,7 +6,18 @@ import logging
 
 from slack_bolt import App, BoltResponse
 
-from handlers import assists, nudges, reactions, referrals, sells, sessions, wins
+from handlers import (
+    assists,
+    home,
+    lessons,
+    nudges,
+    onboarding,
+    reactions,
+    referrals,
+    sells,
+    sessions,
+    wins,
+)
 from handlers.services import Services
 
 logger = logging.getLogger(__name__)
@@ -22,6 +33,9 @@ def register_all(app: App, services: Services) -> None:
     sells.register(app, services)
     sessions.register(app, services)
     nudges.register(app, services)
+    home.register(app, services)
+    lessons.register(app, services)
+    onboarding.register(app, services)
 
     @app.error
     def on_error(error: Exception, body: dict, respond: object) -> BoltResponse | None:

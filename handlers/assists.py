@@ -19,6 +19,7 @@ from bot.blocks.assists import (
     refusal_lines,
 )
 from handlers.forms import parse_kind, parse_stage, split_mentions, view_metadata, view_values
+from handlers.home import refresh_homes
 from handlers.notify import notify_credited, tell
 from handlers.services import Services
 from models.assists import (
@@ -94,6 +95,7 @@ def record_and_report(
         outcome = record_assist(session, draft, people, limit)
     if outcome.recorded:
         notify_credited(client, outcome.assist, outcome.credited)
+        refresh_homes(services, client, draft.team_id, [draft.giver_id, *outcome.credited])
     logger.info(
         "assist from %s via %s: credited=%s refused=%s duplicate=%s limit=%s",
         draft.giver_id,

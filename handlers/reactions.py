@@ -11,6 +11,7 @@ from slack_sdk.errors import SlackApiError
 from sqlalchemy import select
 
 from bot.blocks.assists import refusal_lines
+from handlers.home import refresh_homes
 from handlers.notify import notify_credited
 from handlers.services import Services
 from models.assists import (
@@ -91,8 +92,10 @@ def reaction_added(services: Services) -> Callable[..., None]:
             outcome.duplicate,
         )
         # Re-adding a removed reaction restores the credit without pinging the author again.
-        if outcome.recorded and not outcome.reactivated:
-            notify_credited(client, outcome.assist, outcome.credited)
+        if outcome.recorded:
+            if not outcome.reactivated:
+                notify_credited(client, outcome.assist, outcome.credited)
+            refresh_homes(services, client, team_id, [giver, author])
         elif not outcome.duplicate:
             warn(client, channel, giver, refusal_lines(outcome.refused, outcome.limit_reached))
 
@@ -100,7 +103,7 @@ def reaction_added(services: Services) -> Callable[..., None]:
 
 
 def reaction_removed(services: Services) -> Callable[..., None]:
-    def handle(body: dict, event: dict, context: dict) -> None:
+    def handle(body: dict, event: dict, client: WebClient, context: dict) -> None:
         emoji = base_emoji(event.get("reaction", ""))
         item = event.get("item") or {}
         if emoji not in services.settings.reaction_kinds or item.get("type") != "message":
@@ -112,7 +115,10 @@ def reaction_removed(services: Services) -> Callable[..., None]:
                 return
             assist = find_by_dedupe_key(session, team_id, key)
             revoked = assist is not None and revoke_assist(session, assist)
+            recipients = [c.recipient_id for c in assist.credits] if assist else []
         logger.info("reaction %s removed by %s: revoked=%s", emoji, event["user"], revoked)
+        if revoked:
+            refresh_homes(services, client, team_id, [event["user"], *recipients])
 
     return handle
 

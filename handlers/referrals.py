@@ -29,6 +29,7 @@ from bot.blocks.referrals import (
 )
 from handlers.assists import url_error
 from handlers.forms import parse_money, view_metadata, view_values
+from handlers.home import refresh_homes
 from handlers.notify import tell
 from handlers.referral_cards import post_queue_card, post_working_card, refresh_cards
 from handlers.services import Services
@@ -153,6 +154,9 @@ def announce(services: Services, client: WebClient, outcome: MoveOutcome, actor:
     referral = outcome.referral
     refresh_cards(client, referral)
     client.chat_postMessage(channel=referral.referrer_id, text=referrer_update(referral, actor))
+    refresh_homes(
+        services, client, referral.team_id, [referral.referrer_id, referral.owner_id or actor]
+    )
     if referral.state != State.WON.value:
         return
     channel = services.settings.recognition_channel

@@ -13,7 +13,9 @@ from bot.blocks.referrals import referral_list
 from bot.blocks.sells import help_blocks, leaderboard_blocks, referral_figures_blocks, stats_blocks
 from bot.blocks.sessions import cadence_blocks
 from bot.blocks.text import plural
+from handlers.departments import dept_subcommand
 from handlers.forms import split_mentions
+from handlers.lessons import lesson_subcommand
 from handlers.nudges import nudges_subcommand
 from handlers.referrals import do_reassign
 from handlers.report import report_subcommand
@@ -108,6 +110,8 @@ SUBCOMMANDS: dict[str, Subcommand] = {
     "referrals": referrals,
     "sessions": session_history,
     "report": report_subcommand,
+    "lesson": lesson_subcommand,
+    "dept": dept_subcommand,
 }
 
 
@@ -118,7 +122,8 @@ def sells_command(services: Services) -> Callable[..., None]:
         sub = words[0].lower() if words else "help"
         if sub in SUBCOMMANDS:
             text, blocks = SUBCOMMANDS[sub](services, words, command, client, context["team_id"])
-            respond(response_type="ephemeral", text=text, blocks=blocks)
+            if text:  # a subcommand that opened a form has nothing to say
+                respond(response_type="ephemeral", text=text, blocks=blocks)
             return
         prefix = []
         if sub != "help":

@@ -31,6 +31,7 @@ from bot.blocks.sessions import (
 )
 from handlers.assists import url_error
 from handlers.forms import view_metadata, view_values
+from handlers.home import refresh_homes
 from handlers.notify import notify_credited, tell
 from handlers.services import Services
 from models.base import utcnow
@@ -186,7 +187,9 @@ def rsvp_action(services: Services) -> Callable[..., None]:
             return
         logger.info("session %s RSVP by %s: %s", talk.id, user_id, going)
         refresh_announcement(client, talk)
-        respond(response_type="ephemeral", replace_original=False, text=rsvp_note(going, talk))
+        refresh_homes(services, client, team_id, [user_id])
+        if respond is not None:  # a click in App Home has no response URL; the Home shows it
+            respond(response_type="ephemeral", replace_original=False, text=rsvp_note(going, talk))
 
     return handle
 

@@ -225,7 +225,8 @@ def record_assist(
     if existing is not None:
         return _duplicate(existing)
     eligible, refused = screen_recipients(draft.giver_id, draft.recipient_ids, people)
-    if not eligible:
+    # A lesson is worth sharing even when nobody else was involved in the mistake.
+    if not eligible and draft.kind != Kind.LESSON:
         return RecordOutcome(refused=tuple(refused))
     assist = Assist(
         team_id=draft.team_id,

@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 from models.assists import Assist, Credit, Kind, Stage
 from models.knowledge_sessions import KnowledgeSession, SessionAttendee, SessionState
 from models.people import Person
+from models.pulse import shared_answers
 from models.referrals import Referral, State
 
 TOP_CONTRIBUTORS = 5
@@ -55,6 +56,7 @@ class Digest:
     lessons: tuple[Story, ...] = ()
     learned: tuple[tuple[str, str], ...] = ()  # attendee, one thing they learned
     quiet_departments: tuple[str, ...] = ()
+    passions: tuple[tuple[str, str], ...] = ()  # person, what excites them about customers
 
     @property
     def quiet(self) -> bool:
@@ -121,6 +123,7 @@ def build_digest(session: Session, team_id: str, start: datetime, end: datetime)
         lessons=_stories(session, team_id, start, end, kinds=(Kind.LESSON.value,)),
         learned=_learned(session, team_id, start, end),
         quiet_departments=tuple(d for d in all_departments if d not in contributing),
+        passions=tuple(shared_answers(session, team_id, start, end)),
     )
 
 

@@ -54,6 +54,8 @@ class ImportReport:
     """What an import did. `created` counts people newly placed in the org chart."""
 
     created: int = 0
+    added: list[str] = field(default_factory=list)  # user ids of the people `created` counts
+    welcomed: int = 0
     updated: int = 0
     unchanged: int = 0
     skipped: list[RowProblem] = field(default_factory=list)
@@ -223,6 +225,7 @@ def _import_row(
         report.unchanged += 1
     elif before is None or before == (None, None):
         report.created += 1
+        report.added.append(info.user_id)
     else:
         report.updated += 1
     return None

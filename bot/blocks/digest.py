@@ -100,6 +100,7 @@ def digest_blocks(
         )
         blocks.append(_section(f"*Referrals won*\n{won}"))
     blocks += _sessions(digest)
+    blocks += _passions(digest)
     if digest.lessons:
         blocks.append(
             _section(
@@ -135,6 +136,16 @@ def _sessions(digest: Digest) -> list[dict]:
     return [_section("*Sessions*\n" + "\n".join(lines))] if lines else []
 
 
+def _passions(digest: Digest) -> list[dict]:
+    if not digest.passions:
+        return []
+    said = "\n".join(
+        f":sparkles: {mention(user)}: “{truncate(safe_mrkdwn(text), 240)}”"
+        for user, text in digest.passions
+    )
+    return [_section(f"*What excites us about our customers*\n{said}")]
+
+
 def quiet_blocks(digest: Digest, label: str, tip: str | None) -> tuple[str, list[dict]]:
     suggestion = tip or (
         "Think of one person outside sales who helped a customer this week, "
@@ -144,7 +155,7 @@ def quiet_blocks(digest: Digest, label: str, tip: str | None) -> tuple[str, list
         {"type": "header", "text": _plain(f"🤝 Everybody sells: {label}")},
         _section(f"A quiet week: no assists were logged. {suggestion}"),
     ]
-    blocks += _sessions(digest)
+    blocks += _sessions(digest) + _passions(digest)
     return f"Everybody sells, {label}: a quiet week. {suggestion}", blocks
 
 

@@ -22,6 +22,11 @@ HELP_LINES = (
     ("`/sells sessions`", "sessions by department, and which departments are overdue"),
     ("`/sells nudges on|off`", "managers: the weekly DM about your reports"),
     ("`/sells report [months]`", "admins: the culture report chart, here"),
+    ("`/sells lesson`", "share a lesson from a loud mistake (celebrated, never ranked)"),
+    (
+        "`/sells dept` / `/sells dept describe Dept: …`",
+        "the department directory; managers describe how their team helps sell",
+    ),
 )
 
 
@@ -41,7 +46,7 @@ def help_blocks(extra: Sequence[tuple[str, str]] = ()) -> list[dict]:
     ]
 
 
-def _breakdown(by_kind: dict[str, int], by_stage: dict[str, int]) -> str:
+def breakdown(by_kind: dict[str, int], by_stage: dict[str, int]) -> str:
     if not by_kind:
         return "_none yet_"
     kinds = ", ".join(
@@ -75,15 +80,14 @@ def stats_blocks(stats: PersonalStats) -> list[dict]:
             "type": "section",
             "text": {
                 "type": "mrkdwn",
-                "text": "*Received*\n"
-                + _breakdown(stats.received_by_kind, stats.received_by_stage),
+                "text": "*Received*\n" + breakdown(stats.received_by_kind, stats.received_by_stage),
             },
         },
         {
             "type": "section",
             "text": {
                 "type": "mrkdwn",
-                "text": "*Given*\n" + _breakdown(stats.given_by_kind, stats.given_by_stage),
+                "text": "*Given*\n" + breakdown(stats.given_by_kind, stats.given_by_stage),
             },
         },
     ]

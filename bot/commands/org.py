@@ -16,6 +16,7 @@ from bot.directory import Directory
 from bot.settings import Settings, SettingsError
 from bot.slack_client import build_client
 from bot.slack_failures import slack_failure
+from jobs.onboarding import send_welcomes
 from models.database import make_engine, make_session_factory, upgrade
 from models.org_chart import (
     REQUIRED_COLUMNS,
@@ -26,6 +27,7 @@ from models.org_chart import (
     parse_org_chart,
 )
 from models.people import PersonInfo
+from models.stats import departments
 
 HINTS = {"missing_scope": " (the Slack app needs the users:read.email scope; reinstall it)"}
 
@@ -67,6 +69,10 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
         print(f"everybody-sells: {problem}", file=sys.stderr)
         return 1
     print(summary(args.file, team_id, len(rows), report))
+    if report.welcomed:
+        print(
+            f"Sent a welcome DM to {report.welcomed} new {'person' if report.welcomed == 1 else 'people'}."
+        )
     return 0
 
 
@@ -96,8 +102,14 @@ def import_file(rows: list[OrgRow], settings: Settings) -> tuple[str, ImportRepo
         def resolve(email: str) -> PersonInfo | None:
             return directory.lookup_email(client, team_id, email)
 
+        with sessions() as session:
+            # Only a later import welcomes people: the first one is the whole company.
+            had_org_chart = bool(departments(session, team_id))
         with sessions.begin() as session:
-            return team_id, import_org_chart(session, team_id, rows, resolve)
+            report = import_org_chart(session, team_id, rows, resolve)
+        if had_org_chart and report.added:
+            report.welcomed = send_welcomes(sessions, client, team_id, report.added)
+        return team_id, report
     finally:
         engine.dispose()
 

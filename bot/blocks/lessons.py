@@ -1,0 +1,70 @@
+"""Block Kit for lessons from loud mistakes: failed experiments whose lesson is shared."""
+
+from __future__ import annotations
+
+import json
+
+from models.assists import MAX_LENGTHS
+
+LESSON_MODAL = "lesson_modal"
+LESSON_LENGTHS = {"experiment": 150, "happened": 700, "learned": 600}
+
+
+def _plain(text: str) -> dict:
+    return {"type": "plain_text", "text": text, "emoji": True}
+
+
+def _input(block_id: str, label: str, multiline: bool, hint: str | None = None) -> dict:
+    block = {
+        "type": "input",
+        "block_id": block_id,
+        "label": _plain(label),
+        "element": {
+            "type": "plain_text_input",
+            "action_id": "value",
+            "multiline": multiline,
+            "max_length": LESSON_LENGTHS[block_id],
+        },
+    }
+    if hint:
+        block["hint"] = _plain(hint)
+    return block
+
+
+def lesson_modal(channel_id: str | None) -> dict:
+    """`/sells lesson`: the experiment, what happened, what we learned, who was involved."""
+    assert sum(LESSON_LENGTHS.values()) + 10 <= MAX_LENGTHS["description"]
+    return {
+        "type": "modal",
+        "callback_id": LESSON_MODAL,
+        "private_metadata": json.dumps({"channel_id": channel_id}),
+        "title": _plain("Share a lesson"),
+        "submit": _plain("Share it"),
+        "close": _plain("Cancel"),
+        "blocks": [
+            {
+                "type": "context",
+                "elements": [
+                    {
+                        "type": "mrkdwn",
+                        "text": "Make loud mistakes: a failed experiment with a lesson saves the next team the trouble. "
+                        "Lessons are celebrated in the digest and never ranked.",
+                    }
+                ],
+            },
+            _input("experiment", "The experiment", False, "What did you try?"),
+            _input("happened", "What happened", True),
+            _input("learned", "What we learned", True),
+            {
+                "type": "input",
+                "block_id": "involved",
+                "optional": True,
+                "label": _plain("Who else was involved?"),
+                "element": {"type": "multi_users_select", "action_id": "value"},
+            },
+        ],
+    }
+
+
+def lesson_text(experiment: str, happened: str, learned: str) -> str:
+    return f"{experiment}: {happened} Lesson: {learned}"

@@ -1,0 +1,74 @@
+"""Welcome DMs for new people and the weekly customer-passion pulse, each sent once."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable
+from datetime import datetime, timedelta
+
+from slack_sdk import WebClient
+from sqlalchemy.orm import Session, sessionmaker
+
+from bot.blocks.onboarding import pulse_question, welcome
+from jobs.deliver import send_once
+from jobs.recognition import Recognition, RunResult
+from models.base import utcnow
+from models.deliveries import claim, complete, is_done
+from models.departments import directory
+from models.knowledge_sessions import upcoming
+from models.pulse import choose_people, record_asked
+
+logger = logging.getLogger(__name__)
+
+
+def send_welcomes(
+    sessions: sessionmaker[Session],
+    client: WebClient,
+    team_id: str,
+    user_ids: Iterable[str],
+    now: datetime | None = None,
+) -> int:
+    """Welcome each person once, ever: joining twice or a re-import sends nothing new."""
+    now = now or utcnow()
+    with sessions() as session:
+        text, blocks = welcome(
+            directory(session, team_id), upcoming(session, team_id, now, limit=3)
+        )
+    sent = 0
+    for user_id in user_ids:
+        if send_once(
+            sessions, client, team_id, f"welcome:{user_id}", user_id, text, blocks, now=now
+        ):
+            sent += 1
+    return sent
+
+
+def run_pulse(
+    job: Recognition, now: datetime | None = None, *, size: int, cooldown_weeks: int
+) -> RunResult:
+    """Ask a few people this week's question; nobody twice within the cooldown."""
+    now = now or utcnow()
+    result = RunResult(period=job.period(now))
+    run_key = f"pulse-run:{result.period}"
+    with job.sessions() as session:
+        if is_done(session, job.team_id, run_key):
+            result.reason = f"the pulse for {result.period} was already sent"
+            return result
+    with job.sessions.begin() as session:
+        chosen = choose_people(
+            session, job.team_id, result.period, now, size, timedelta(weeks=cooldown_weeks)
+        )
+        for user_id in chosen:
+            record_asked(session, job.team_id, user_id, result.period, now)
+    text, blocks = pulse_question(result.period)
+    for user_id in chosen:
+        key = f"pulse:{result.period}:{user_id}"
+        if send_once(job.sessions, job.client, job.team_id, key, user_id, text, blocks, now=now):
+            result.sent += 1
+            result.recipients.append(user_id)
+    with job.sessions.begin() as session:
+        claim(session, job.team_id, run_key, now)
+        complete(session, job.team_id, run_key, now)
+    result.posted = result.sent > 0
+    logger.info("pulse for %s asked %s people", result.period, result.sent)
+    return result
