@@ -19,7 +19,7 @@ from bot.blocks.assists import (
     refusal_lines,
 )
 from handlers.forms import parse_kind, parse_stage, split_mentions, view_metadata, view_values
-from handlers.home import refresh_homes
+from handlers.home_tab import refresh_homes
 from handlers.notify import notify_credited, tell
 from handlers.services import Services
 from models.assists import (

@@ -11,7 +11,7 @@ from slack_sdk.errors import SlackApiError
 from sqlalchemy import select
 
 from bot.blocks.assists import refusal_lines
-from handlers.home import refresh_homes
+from handlers.home_tab import refresh_homes
 from handlers.notify import notify_credited
 from handlers.services import Services
 from models.assists import (

@@ -29,7 +29,7 @@ from bot.blocks.referrals import (
 )
 from handlers.assists import url_error
 from handlers.forms import parse_money, view_metadata, view_values
-from handlers.home import refresh_homes
+from handlers.home_tab import refresh_homes
 from handlers.notify import tell
 from handlers.referral_cards import post_queue_card, post_working_card, refresh_cards
 from handlers.services import Services

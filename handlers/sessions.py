@@ -31,7 +31,7 @@ from bot.blocks.sessions import (
 )
 from handlers.assists import url_error
 from handlers.forms import view_metadata, view_values
-from handlers.home import refresh_homes
+from handlers.home_tab import refresh_homes
 from handlers.notify import notify_credited, tell
 from handlers.services import Services
 from models.base import utcnow
@@ -68,18 +68,24 @@ def session_command(services: Services) -> Callable[..., None]:
                 talks = upcoming(session, team_id, utcnow())
             respond(response_type="ephemeral", text="Upcoming sessions", blocks=session_list(talks))
             return
-        with services.sessions() as session:
-            known = departments(session, team_id)
-            me = find_person(session, team_id, user_id)
-        view = session_modal(
-            departments=known,
-            creator=user_id,
-            creator_department=me.department if me else None,
-            default_channel=services.settings.session_channel,
+        client.views_open(
+            trigger_id=command["trigger_id"], view=schedule_form(services, team_id, user_id)
         )
-        client.views_open(trigger_id=command["trigger_id"], view=view)
 
     return handle
+
+
+def schedule_form(services: Services, team_id: str, user_id: str) -> dict:
+    """The scheduling form, with the departments known and the person's own preselected."""
+    with services.sessions() as session:
+        known = departments(session, team_id)
+        me = find_person(session, team_id, user_id)
+    return session_modal(
+        departments=known,
+        creator=user_id,
+        creator_department=me.department if me else None,
+        default_channel=services.settings.session_channel,
+    )
 
 
 def form_problems(values: dict) -> dict[str, str]:

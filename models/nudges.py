@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from sqlalchemy import Boolean, Integer, String, UniqueConstraint, func, select
+from sqlalchemy import Boolean, Integer, String, UniqueConstraint, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Mapped, Session, aliased, mapped_column
 
@@ -248,16 +247,6 @@ def _upcoming(session: Session, team_id: str, end: datetime) -> list[tuple[int, 
     return [tuple(row) for row in rows]  # type: ignore[misc]
 
 
-def nudge_paused(session: Session, team_id: str, manager_id: str, now: datetime) -> bool:
-    """True when the manager stopped nudges or snoozed them past `now`."""
-    preference = _preference(session, team_id, manager_id)
-    if preference is None:
-        return False
-    return preference.stopped or (
-        preference.snoozed_until is not None and preference.snoozed_until > now
-    )
-
-
 def paused_managers(session: Session, team_id: str, now: datetime) -> set[str]:
     rows = session.execute(
         select(
@@ -321,39 +310,9 @@ def record_thanks(
     return credit, True
 
 
-def thanks_given(session: Session, team_id: str, manager_id: str) -> int:
-    return (
-        session.scalar(
-            select(func.count(ManagerThanks.id)).where(
-                ManagerThanks.team_id == team_id, ManagerThanks.manager_id == manager_id
-            )
-        )
-        or 0
-    )
-
-
 def _preference(session: Session, team_id: str, manager_id: str) -> NudgePreference | None:
     return session.scalar(
         select(NudgePreference).where(
             NudgePreference.team_id == team_id, NudgePreference.manager_id == manager_id
         )
     )
-
-
-def manager_reports(session: Session, team_id: str, manager_id: str) -> list[str]:
-    return list(
-        session.scalars(
-            select(Person.user_id).where(Person.team_id == team_id, Person.manager_id == manager_id)
-        )
-    )
-
-
-def reports_by_manager(session: Session, team_id: str) -> dict[str, list[str]]:
-    grouped: dict[str, list[str]] = defaultdict(list)
-    for user_id, manager_id in session.execute(
-        select(Person.user_id, Person.manager_id).where(
-            Person.team_id == team_id, Person.manager_id.is_not(None)
-        )
-    ):
-        grouped[manager_id].append(user_id)
-    return dict(grouped)

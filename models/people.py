@@ -83,10 +83,6 @@ def as_info(person: Person) -> PersonInfo:
     )
 
 
-def display_name(person: Person | None, user_id: str) -> str:
-    return person.name if person is not None and person.name else user_id
-
-
 def names_by_id(session: Session, team_id: str) -> dict[str, str]:
     rows = session.execute(select(Person.user_id, Person.name).where(Person.team_id == team_id))
     return {user_id: name for user_id, name in rows if name}

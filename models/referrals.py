@@ -374,10 +374,6 @@ def overdue(session: Session, team_id: str | None, before: datetime) -> Sequence
     return session.scalars(query.order_by(Referral.id)).all()
 
 
-def age(referral: Referral, now: datetime) -> timedelta:
-    return now - referral.created_at
-
-
 def _compare_and_set(
     session: Session, referral: Referral, expected: State, values: dict[str, object]
 ) -> bool:
