@@ -7,6 +7,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 
+from bot.blocks.kit import option, plain_text
 from bot.blocks.text import (
     PRIVATE_PLACEHOLDER,
     kind_emoji,
@@ -42,14 +43,6 @@ class AssistFields:
     is_private: bool = False
 
 
-def _plain(text: str) -> dict:
-    return {"type": "plain_text", "text": text, "emoji": True}
-
-
-def _option(value: str, label: str) -> dict:
-    return {"text": _plain(label), "value": value}
-
-
 def _select(
     block_id: str, label: str, options: list[dict], initial: str | None, optional: bool
 ) -> dict:
@@ -61,7 +54,7 @@ def _select(
         "type": "input",
         "block_id": block_id,
         "optional": optional,
-        "label": _plain(label),
+        "label": plain_text(label),
         "element": element,
     }
 
@@ -89,11 +82,11 @@ def _text_input(
         "type": "input",
         "block_id": block_id,
         "optional": optional,
-        "label": _plain(label),
+        "label": plain_text(label),
         "element": element,
     }
     if hint:
-        block["hint"] = _plain(hint)
+        block["hint"] = plain_text(hint)
     return block
 
 
@@ -101,20 +94,20 @@ def _people_input(block_id: str, label: str, initial: Sequence[str]) -> dict:
     element: dict = {
         "type": "multi_users_select",
         "action_id": "value",
-        "placeholder": _plain("Choose people"),
+        "placeholder": plain_text("Choose people"),
     }
     if initial:
         element["initial_users"] = list(initial)
-    return {"type": "input", "block_id": block_id, "label": _plain(label), "element": element}
+    return {"type": "input", "block_id": block_id, "label": plain_text(label), "element": element}
 
 
 def _detail_inputs(fields: AssistFields, kinds: Sequence[Kind]) -> list[dict]:
-    kind_options = [_option(k.value, f"{kind_label(k.value)}") for k in kinds]
-    stage_options = [_option(s.value, stage_label(s.value)) for s in Stage]
+    kind_options = [option(k.value, f"{kind_label(k.value)}") for k in kinds]
+    stage_options = [option(s.value, stage_label(s.value)) for s in Stage]
     privacy = {
         "type": "checkboxes",
         "action_id": "value",
-        "options": [_option("private", "Keep the details out of public posts")],
+        "options": [option("private", "Keep the details out of public posts")],
     }
     if fields.is_private:
         privacy["initial_options"] = privacy["options"]
@@ -129,7 +122,7 @@ def _detail_inputs(fields: AssistFields, kinds: Sequence[Kind]) -> list[dict]:
             "type": "input",
             "block_id": "crm_url",
             "optional": True,
-            "label": _plain("CRM link"),
+            "label": plain_text("CRM link"),
             "element": {
                 "type": "url_text_input",
                 "action_id": "value",
@@ -140,7 +133,7 @@ def _detail_inputs(fields: AssistFields, kinds: Sequence[Kind]) -> list[dict]:
             "type": "input",
             "block_id": "privacy",
             "optional": True,
-            "label": _plain("Privacy"),
+            "label": plain_text("Privacy"),
             "element": privacy,
         },
     ]
@@ -152,9 +145,9 @@ def assist_modal(channel_id: str | None, recipients: Sequence[str] = ()) -> dict
         "type": "modal",
         "callback_id": ASSIST_MODAL,
         "private_metadata": json.dumps({"channel_id": channel_id}),
-        "title": _plain("Log an assist"),
-        "submit": _plain("Credit them"),
-        "close": _plain("Cancel"),
+        "title": plain_text("Log an assist"),
+        "submit": plain_text("Credit them"),
+        "close": plain_text("Cancel"),
         "blocks": [
             _people_input("recipients", "Who helped?", recipients),
             *_detail_inputs(
@@ -183,9 +176,9 @@ def assist_details_modal(assist: Assist, channel_id: str | None) -> dict:
         "type": "modal",
         "callback_id": ASSIST_DETAILS_MODAL,
         "private_metadata": json.dumps({"assist_id": assist.id, "channel_id": channel_id}),
-        "title": _plain("Assist details"),
-        "submit": _plain("Save"),
-        "close": _plain("Cancel"),
+        "title": plain_text("Assist details"),
+        "submit": plain_text("Save"),
+        "close": plain_text("Cancel"),
         "blocks": [
             {
                 "type": "context",
@@ -203,21 +196,21 @@ def assist_details_modal(assist: Assist, channel_id: str | None) -> dict:
 
 def win_modal(channel_id: str | None) -> dict:
     """The `/win` form: the customer, the deal, the people who helped and the story."""
-    stage_options = [_option(s.value, stage_label(s.value)) for s in Stage]
+    stage_options = [option(s.value, stage_label(s.value)) for s in Stage]
     return {
         "type": "modal",
         "callback_id": WIN_MODAL,
         "private_metadata": json.dumps({"channel_id": channel_id}),
-        "title": _plain("Celebrate a win"),
-        "submit": _plain("Celebrate"),
-        "close": _plain("Cancel"),
+        "title": plain_text("Celebrate a win"),
+        "submit": plain_text("Celebrate"),
+        "close": plain_text("Cancel"),
         "blocks": [
             _text_input("customer", "Customer", None, optional=False),
             {
                 "type": "input",
                 "block_id": "deal_value",
                 "optional": True,
-                "label": _plain("Deal value"),
+                "label": plain_text("Deal value"),
                 "element": {
                     "type": "number_input",
                     "action_id": "value",
@@ -241,15 +234,15 @@ def win_modal(channel_id: str | None) -> dict:
                 "type": "input",
                 "block_id": "privacy",
                 "optional": True,
-                "label": _plain("Privacy"),
+                "label": plain_text("Privacy"),
                 "element": {
                     "type": "checkboxes",
                     "action_id": "value",
-                    "options": [_option("private", "Celebrate without quoting the story")],
+                    "options": [option("private", "Celebrate without quoting the story")],
                     **(
                         {
                             "initial_options": [
-                                _option("private", "Celebrate without quoting the story")
+                                option("private", "Celebrate without quoting the story")
                             ]
                         }
                         if opened_privately(channel_id)
@@ -316,7 +309,7 @@ def assist_confirmation(
                     {
                         "type": "button",
                         "action_id": ADD_DETAILS_ACTION,
-                        "text": _plain("Add details"),
+                        "text": plain_text("Add details"),
                         "value": str(assist.id),
                     }
                 ],
@@ -367,7 +360,7 @@ def win_celebration(assist: Assist, credited: Sequence[str]) -> tuple[str, list[
     blocks = [
         {
             "type": "header",
-            "text": _plain(truncate(f"🏆 We won {assist.customer or 'a customer'}!", 150)),
+            "text": plain_text(truncate(f"🏆 We won {assist.customer or 'a customer'}!", 150)),
         },
         {"type": "section", "text": {"type": "mrkdwn", "text": story}},
         {"type": "section", "fields": fields},

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from bot.blocks.kit import context_block, mrkdwn_section, plain_text
 from bot.blocks.text import (
     PRIVATE_PLACEHOLDER,
     kind_emoji,
@@ -18,21 +19,6 @@ from models.digest import Digest, Story
 
 MAX_BLOCKS = 50
 SECTION_LIMIT = 2900
-
-
-def _plain(text: str) -> dict:
-    return {"type": "plain_text", "text": text, "emoji": True}
-
-
-def _section(text: str) -> dict:
-    return {"type": "section", "text": {"type": "mrkdwn", "text": truncate(text, SECTION_LIMIT)}}
-
-
-def _context(text: str) -> dict:
-    return {
-        "type": "context",
-        "elements": [{"type": "mrkdwn", "text": truncate(text, SECTION_LIMIT)}],
-    }
 
 
 def _story_line(story: Story) -> str:
@@ -63,12 +49,14 @@ def digest_blocks(
         f"*{len(digest.departments_contributing)}* of {digest.departments_total or '?'} departments contributing"
     )
     blocks: list[dict] = [
-        {"type": "header", "text": _plain(f"🤝 Everybody sells: {label}")},
-        _section(headline),
+        {"type": "header", "text": plain_text(f"🤝 Everybody sells: {label}")},
+        mrkdwn_section(headline),
     ]
     if index is not None:
         blocks.append(
-            _context(f"*Everybody-sells index:* {index:.0%} of departments contributed this week.")
+            context_block(
+                f"*Everybody-sells index:* {index:.0%} of departments contributed this week."
+            )
         )
     most = max(digest.credits_by_stage.values(), default=0)
     stages = "\n".join(
@@ -76,19 +64,21 @@ def digest_blocks(
         for stage, count in digest.credits_by_stage.items()
         if stage in {s.value for s in Stage} or count
     )
-    blocks += [{"type": "divider"}, _section(f"*Credits across the loop*\n{stages}")]
+    blocks += [{"type": "divider"}, mrkdwn_section(f"*Credits across the loop*\n{stages}")]
     if digest.top:
         lines = "\n".join(
             f"{i}. {mention(c.user_id)}: {c.credits}"
             + (f" · {safe_mrkdwn(c.department)}" if c.department else "")
             for i, c in enumerate(digest.top, 1)
         )
-        blocks.append(_section(f"*Top contributors*\n{lines}"))
+        blocks.append(mrkdwn_section(f"*Top contributors*\n{lines}"))
     if digest.stories:
-        blocks.append(_section("*Stories*\n" + "\n".join(_story_line(s) for s in digest.stories)))
+        blocks.append(
+            mrkdwn_section("*Stories*\n" + "\n".join(_story_line(s) for s in digest.stories))
+        )
     if digest.first_timers:
         blocks.append(
-            _section(
+            mrkdwn_section(
                 f":seedling: *First credits, welcome!* {mentions(list(digest.first_timers[:20]))}"
             )
         )
@@ -98,23 +88,25 @@ def digest_blocks(
             + (f", won by {mention(owner)}" if owner else "")
             for referrer, customer, owner in digest.referrals_won[:5]
         )
-        blocks.append(_section(f"*Referrals won*\n{won}"))
+        blocks.append(mrkdwn_section(f"*Referrals won*\n{won}"))
     blocks += _sessions(digest)
     blocks += _passions(digest)
     if digest.lessons:
         blocks.append(
-            _section(
+            mrkdwn_section(
                 "*Loud mistakes, lessons learned*\n"
                 + "\n".join(_story_line(s) for s in digest.lessons)
             )
         )
     if digest.quiet_departments:
         blocks.append(
-            _context(
+            context_block(
                 f"Not heard from this week: {', '.join(safe_mrkdwn(d) for d in digest.quiet_departments)}. Everybody sells: credit them when they help."
             )
         )
-    blocks.append(_context("Credit someone with `/assist`, a :handshake: reaction, or `/win`."))
+    blocks.append(
+        context_block("Credit someone with `/assist`, a :handshake: reaction, or `/win`.")
+    )
     text = f"Everybody sells, {label}: {digest.assists} assists, {digest.people_credited} people credited"
     return text, blocks[:MAX_BLOCKS]
 
@@ -133,7 +125,7 @@ def _sessions(digest: Digest) -> list[dict]:
         f":bulb: {mention(user)} learned: “{truncate(safe_mrkdwn(text), 200)}”"
         for user, text in digest.learned
     ]
-    return [_section("*Sessions*\n" + "\n".join(lines))] if lines else []
+    return [mrkdwn_section("*Sessions*\n" + "\n".join(lines))] if lines else []
 
 
 def _passions(digest: Digest) -> list[dict]:
@@ -143,7 +135,7 @@ def _passions(digest: Digest) -> list[dict]:
         f":sparkles: {mention(user)}: “{truncate(safe_mrkdwn(text), 240)}”"
         for user, text in digest.passions
     )
-    return [_section(f"*What excites us about our customers*\n{said}")]
+    return [mrkdwn_section(f"*What excites us about our customers*\n{said}")]
 
 
 def quiet_blocks(digest: Digest, label: str, tip: str | None) -> tuple[str, list[dict]]:
@@ -152,8 +144,8 @@ def quiet_blocks(digest: Digest, label: str, tip: str | None) -> tuple[str, list
         "and credit them with `/assist @name what they did`. It takes ten seconds."
     )
     blocks = [
-        {"type": "header", "text": _plain(f"🤝 Everybody sells: {label}")},
-        _section(f"A quiet week: no assists were logged. {suggestion}"),
+        {"type": "header", "text": plain_text(f"🤝 Everybody sells: {label}")},
+        mrkdwn_section(f"A quiet week: no assists were logged. {suggestion}"),
     ]
     blocks += _sessions(digest) + _passions(digest)
     return f"Everybody sells, {label}: a quiet week. {suggestion}", blocks

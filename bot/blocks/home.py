@@ -5,10 +5,11 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from bot.blocks.kit import button, header_block, mrkdwn_section
 from bot.blocks.referrals import STATE_EMOJI, STATE_LABELS, age_label
 from bot.blocks.sells import breakdown
 from bot.blocks.sessions import RSVP_ACTION, when
-from bot.blocks.text import mention, mentions, plural, safe_mrkdwn, truncate
+from bot.blocks.text import mention, mentions, plural, safe_mrkdwn
 from models.home import HomeData
 from models.knowledge_sessions import DIRECTION_LABELS, Direction
 from models.referrals import State
@@ -19,36 +20,17 @@ HOME_SESSION_ACTION = "home_session"
 HOME_LESSON_ACTION = "home_lesson"
 
 
-def _plain(text: str) -> dict:
-    return {"type": "plain_text", "text": text, "emoji": True}
-
-
-def _section(text: str) -> dict:
-    return {"type": "section", "text": {"type": "mrkdwn", "text": truncate(text, 2900)}}
-
-
-def _header(text: str) -> dict:
-    return {"type": "header", "text": _plain(text)}
-
-
-def _button(action_id: str, label: str, value: str = "home", style: str | None = None) -> dict:
-    button = {"type": "button", "action_id": action_id, "text": _plain(label), "value": value}
-    if style:
-        button["style"] = style
-    return button
-
-
 def home_view(data: HomeData, now: datetime) -> dict:
     """The whole Home tab for one person (at most 100 blocks)."""
     blocks: list[dict] = [
-        _header("Everybody sells"),
+        header_block("Everybody sells"),
         {
             "type": "actions",
             "elements": [
-                _button(HOME_ASSIST_ACTION, "Log an assist", style="primary"),
-                _button(HOME_REFERRAL_ACTION, "Pass a referral"),
-                _button(HOME_SESSION_ACTION, "Schedule a session"),
-                _button(HOME_LESSON_ACTION, "Share a lesson"),
+                button(HOME_ASSIST_ACTION, "Log an assist", style="primary"),
+                button(HOME_REFERRAL_ACTION, "Pass a referral"),
+                button(HOME_SESSION_ACTION, "Schedule a session"),
+                button(HOME_LESSON_ACTION, "Share a lesson"),
             ],
         },
         *_record(data),
@@ -71,7 +53,7 @@ def _record(data: HomeData) -> list[dict]:
     )
     return [
         {"type": "divider"},
-        _header("My record"),
+        header_block("My record"),
         {
             "type": "section",
             "fields": [
@@ -85,10 +67,12 @@ def _record(data: HomeData) -> list[dict]:
                 },
             ],
         },
-        _section(
+        mrkdwn_section(
             "*Received this month*\n" + breakdown(month.received_by_kind, month.received_by_stage)
         ),
-        _section("*Given this month*\n" + breakdown(month.given_by_kind, month.given_by_stage)),
+        mrkdwn_section(
+            "*Given this month*\n" + breakdown(month.given_by_kind, month.given_by_stage)
+        ),
         {"type": "context", "elements": [{"type": "mrkdwn", "text": streak}]},
     ]
 
@@ -110,22 +94,22 @@ def _referrals(data: HomeData, now: datetime) -> list[dict]:
                 f"{STATE_EMOJI[state]} #{r.id} *{safe_mrkdwn(r.customer)}*: {STATE_LABELS[state]} · {role} · {age} old"
             )
         lines = "\n".join(rows)
-    return [{"type": "divider"}, _header("My referrals"), _section(lines)]
+    return [{"type": "divider"}, header_block("My referrals"), mrkdwn_section(lines)]
 
 
 def _sessions(data: HomeData) -> list[dict]:
-    blocks: list[dict] = [{"type": "divider"}, _header("Upcoming sessions")]
+    blocks: list[dict] = [{"type": "divider"}, header_block("Upcoming sessions")]
     if not data.sessions:
         nothing = "Nothing scheduled. Every team has something to teach: *Schedule a session*."
-        return [*blocks, _section(nothing)]
+        return [*blocks, mrkdwn_section(nothing)]
     for talk in data.sessions:
         going = data.user_id in talk.rsvp_ids
-        block = _section(
+        block = mrkdwn_section(
             f"*{safe_mrkdwn(talk.title)}* · {DIRECTION_LABELS[Direction(talk.direction)]}\n"
             f"{mentions(talk.presenter_ids)} ({safe_mrkdwn(talk.department)}) · {when(talk)} · "
             f"{len(talk.rsvps)} going"
         )
-        block["accessory"] = _button(
+        block["accessory"] = button(
             RSVP_ACTION,
             "You're going ✓" if going else "RSVP",
             str(talk.id),
@@ -148,7 +132,7 @@ def _team(data: HomeData) -> list[dict]:
             f"*{safe_mrkdwn(r.customer)}* ({mention(r.owner_id)})" for r in team.stuck[:6]
         )
         lines.append(f"*Stuck referrals:* {stuck}")
-    return [{"type": "divider"}, _header("My team"), _section("\n".join(lines))]
+    return [{"type": "divider"}, header_block("My team"), mrkdwn_section("\n".join(lines))]
 
 
 def _health(data: HomeData) -> list[dict]:
@@ -163,4 +147,4 @@ def _health(data: HomeData) -> list[dict]:
         lines.append(f"*No contribution this month:* {', '.join(health.silent_departments)}")
     if health.overdue_departments:
         lines.append(f"*Overdue to present a session:* {', '.join(health.overdue_departments)}")
-    return [{"type": "divider"}, _header("Workspace health"), _section("\n".join(lines))]
+    return [{"type": "divider"}, header_block("Workspace health"), mrkdwn_section("\n".join(lines))]

@@ -4,21 +4,18 @@ from __future__ import annotations
 
 import json
 
+from bot.blocks.kit import plain_text
 from models.assists import MAX_LENGTHS
 
 LESSON_MODAL = "lesson_modal"
 LESSON_LENGTHS = {"experiment": 150, "happened": 700, "learned": 600}
 
 
-def _plain(text: str) -> dict:
-    return {"type": "plain_text", "text": text, "emoji": True}
-
-
 def _input(block_id: str, label: str, multiline: bool, hint: str | None = None) -> dict:
     block = {
         "type": "input",
         "block_id": block_id,
-        "label": _plain(label),
+        "label": plain_text(label),
         "element": {
             "type": "plain_text_input",
             "action_id": "value",
@@ -27,7 +24,7 @@ def _input(block_id: str, label: str, multiline: bool, hint: str | None = None) 
         },
     }
     if hint:
-        block["hint"] = _plain(hint)
+        block["hint"] = plain_text(hint)
     return block
 
 
@@ -38,9 +35,9 @@ def lesson_modal(channel_id: str | None) -> dict:
         "type": "modal",
         "callback_id": LESSON_MODAL,
         "private_metadata": json.dumps({"channel_id": channel_id}),
-        "title": _plain("Share a lesson"),
-        "submit": _plain("Share it"),
-        "close": _plain("Cancel"),
+        "title": plain_text("Share a lesson"),
+        "submit": plain_text("Share it"),
+        "close": plain_text("Cancel"),
         "blocks": [
             {
                 "type": "context",
@@ -59,7 +56,7 @@ def lesson_modal(channel_id: str | None) -> dict:
                 "type": "input",
                 "block_id": "involved",
                 "optional": True,
-                "label": _plain("Who else was involved?"),
+                "label": plain_text("Who else was involved?"),
                 "element": {"type": "multi_users_select", "action_id": "value"},
             },
         ],

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from bot.blocks.kit import mrkdwn_section, plain_text
 from bot.blocks.referrals import STATE_LABELS, age_label
 from bot.blocks.text import (
     PRIVATE_PLACEHOLDER,
@@ -21,14 +22,6 @@ SNOOZE_ACTION = "nudge_snooze"
 STOP_ACTION = "nudge_stop"
 
 
-def _plain(text: str) -> dict:
-    return {"type": "plain_text", "text": text, "emoji": True}
-
-
-def _section(text: str) -> dict:
-    return {"type": "section", "text": {"type": "mrkdwn", "text": truncate(text, 2900)}}
-
-
 def _credit_block(credit: ReportCredit) -> dict:
     what = (
         PRIVATE_PLACEHOLDER
@@ -36,13 +29,13 @@ def _credit_block(credit: ReportCredit) -> dict:
         else f"“{truncate(safe_mrkdwn(credit.description), 200)}”"
     )
     about = f" ({safe_mrkdwn(credit.customer)})" if credit.customer else ""
-    block = _section(
+    block = mrkdwn_section(
         f"{kind_emoji(credit.kind)} {mention(credit.report_id)}, credited by {mention(credit.giver_id)}{about}: {what}"
     )
     block["accessory"] = {
         "type": "button",
         "action_id": THANKS_ACTION,
-        "text": _plain("Say thanks"),
+        "text": plain_text("Say thanks"),
         "value": str(credit.credit_id),
     }
     return block
@@ -59,17 +52,17 @@ def _referral_line(referral: StuckReferral, now: datetime) -> str:
 def nudge_blocks(nudge: ManagerNudge, label: str, now: datetime) -> tuple[str, list[dict]]:
     """One manager's weekly DM, about their own reports only."""
     blocks: list[dict] = [
-        {"type": "header", "text": _plain(f"Your team, {label}")},
-        _section("A few minutes to serve your people first: thank, notice, unblock."),
+        {"type": "header", "text": plain_text(f"Your team, {label}")},
+        mrkdwn_section("A few minutes to serve your people first: thank, notice, unblock."),
     ]
     if nudge.credits:
         blocks.append(
-            _section(f"*Thank them* ({len(nudge.credits)} credits your reports received)")
+            mrkdwn_section(f"*Thank them* ({len(nudge.credits)} credits your reports received)")
         )
         blocks += [_credit_block(c) for c in nudge.credits]
     if nudge.unrecognised:
         blocks.append(
-            _section(
+            mrkdwn_section(
                 f"*Not credited in 30 days:* {mentions(nudge.unrecognised[:15])}"
                 + (
                     f" and {len(nudge.unrecognised) - 15} more"
@@ -81,16 +74,16 @@ def nudge_blocks(nudge: ManagerNudge, label: str, now: datetime) -> tuple[str, l
         )
     if nudge.stuck:
         lines = "\n".join(_referral_line(r, now) for r in nudge.stuck[:8])
-        blocks.append(_section(f"*Referrals that are stuck*\n{lines}"))
+        blocks.append(mrkdwn_section(f"*Referrals that are stuck*\n{lines}"))
     if nudge.unanswered:
         lines = "\n".join(_referral_line(r, now) for r in nudge.unanswered[:8])
-        blocks.append(_section(f"*Referrals from other teams nobody has answered*\n{lines}"))
+        blocks.append(mrkdwn_section(f"*Referrals from other teams nobody has answered*\n{lines}"))
     if nudge.upcoming:
         lines = "\n".join(
             f"• *{safe_mrkdwn(title)}*, <!date^{int(starts.timestamp())}^{{date_short_pretty}} at {{time}}|{starts:%d %b %H:%M} UTC>"
             for _, title, starts in nudge.upcoming
         )
-        blocks.append(_section(f"*Sessions your people could attend or give*\n{lines}"))
+        blocks.append(mrkdwn_section(f"*Sessions your people could attend or give*\n{lines}"))
     blocks.append(
         {
             "type": "actions",
@@ -98,19 +91,19 @@ def nudge_blocks(nudge: ManagerNudge, label: str, now: datetime) -> tuple[str, l
                 {
                     "type": "button",
                     "action_id": SNOOZE_ACTION,
-                    "text": _plain("Snooze for a week"),
+                    "text": plain_text("Snooze for a week"),
                     "value": "7",
                 },
                 {
                     "type": "button",
                     "action_id": STOP_ACTION,
-                    "text": _plain("Stop these"),
+                    "text": plain_text("Stop these"),
                     "value": "stop",
                     "confirm": {
-                        "title": _plain("Stop weekly nudges?"),
-                        "text": _plain("Turn them back on any time with /sells nudges on."),
-                        "confirm": _plain("Stop"),
-                        "deny": _plain("Keep them"),
+                        "title": plain_text("Stop weekly nudges?"),
+                        "text": plain_text("Turn them back on any time with /sells nudges on."),
+                        "confirm": plain_text("Stop"),
+                        "deny": plain_text("Keep them"),
                     },
                 },
             ],

@@ -5,22 +5,15 @@ from __future__ import annotations
 import json
 from collections.abc import Sequence
 
+from bot.blocks.kit import mrkdwn_section, plain_text
 from bot.blocks.sessions import when
-from bot.blocks.text import safe_mrkdwn, truncate
+from bot.blocks.text import safe_mrkdwn
 from models.knowledge_sessions import KnowledgeSession
 from models.pulse import ANSWER_LENGTH
 
 PULSE_ACTION = "pulse_answer"
 PULSE_MODAL = "pulse_modal"
 PULSE_QUESTION = "What's one thing that really gets you excited about our customers?"
-
-
-def _plain(text: str) -> dict:
-    return {"type": "plain_text", "text": text, "emoji": True}
-
-
-def _section(text: str) -> dict:
-    return {"type": "section", "text": {"type": "mrkdwn", "text": truncate(text, 2900)}}
 
 
 def directory_lines(rows: Sequence[tuple[str, str | None]]) -> str:
@@ -44,26 +37,28 @@ def welcome(
         "*How to log an assist:* `/assist @someone what they did`, or react to their message "
         "with :handshake:. Pass a customer's need to sales with `/referral`."
     )
-    blocks = [_section(intro), _section(how)]
+    blocks = [mrkdwn_section(intro), mrkdwn_section(how)]
     if directory:
-        blocks.append(_section("*How each team helps sell*\n" + directory_lines(directory[:20])))
+        blocks.append(
+            mrkdwn_section("*How each team helps sell*\n" + directory_lines(directory[:20]))
+        )
     if sessions:
         lines = "\n".join(f"• *{safe_mrkdwn(t.title)}*, {when(t)}" for t in sessions[:3])
-        blocks.append(_section(f"*Sessions to join, to learn what each team does*\n{lines}"))
+        blocks.append(mrkdwn_section(f"*Sessions to join, to learn what each team does*\n{lines}"))
     return "Welcome! Here, everybody sells.", blocks
 
 
 def pulse_question(period: str) -> tuple[str, list[dict]]:
     text = f":sparkles: A quick question, from the customer-passion pulse: *{PULSE_QUESTION}*"
     return text, [
-        _section(text),
+        mrkdwn_section(text),
         {
             "type": "actions",
             "elements": [
                 {
                     "type": "button",
                     "action_id": PULSE_ACTION,
-                    "text": _plain("Answer"),
+                    "text": plain_text("Answer"),
                     "value": period,
                     "style": "primary",
                 }
@@ -77,14 +72,14 @@ def pulse_modal(period: str) -> dict:
         "type": "modal",
         "callback_id": PULSE_MODAL,
         "private_metadata": json.dumps({"period": period}),
-        "title": _plain("Customer passion"),
-        "submit": _plain("Send"),
-        "close": _plain("Cancel"),
+        "title": plain_text("Customer passion"),
+        "submit": plain_text("Send"),
+        "close": plain_text("Cancel"),
         "blocks": [
             {
                 "type": "input",
                 "block_id": "answer",
-                "label": _plain(PULSE_QUESTION),
+                "label": plain_text(PULSE_QUESTION),
                 "element": {
                     "type": "plain_text_input",
                     "action_id": "value",
@@ -96,13 +91,13 @@ def pulse_modal(period: str) -> dict:
                 "type": "input",
                 "block_id": "share",
                 "optional": True,
-                "label": _plain("Sharing"),
+                "label": plain_text("Sharing"),
                 "element": {
                     "type": "checkboxes",
                     "action_id": "value",
                     "options": [
                         {
-                            "text": _plain("It may feature in the weekly digest, with my name"),
+                            "text": plain_text("It may feature in the weekly digest, with my name"),
                             "value": "share",
                         }
                     ],

@@ -7,6 +7,7 @@ from collections.abc import Sequence
 from datetime import datetime
 
 from bot.blocks.assists import format_money, opened_privately
+from bot.blocks.kit import button, option, plain_text
 from bot.blocks.text import PRIVATE_PLACEHOLDER, mention, safe_mrkdwn, truncate
 from models.referrals import (
     CLOSED,
@@ -61,20 +62,12 @@ BUTTON_LABELS = {
 }
 
 
-def _plain(text: str) -> dict:
-    return {"type": "plain_text", "text": text, "emoji": True}
-
-
-def _option(value: str, label: str) -> dict:
-    return {"text": _plain(label), "value": value}
-
-
 def _text_input(block_id: str, label: str, *, optional: bool, multiline: bool = False) -> dict:
     return {
         "type": "input",
         "block_id": block_id,
         "optional": optional,
-        "label": _plain(label),
+        "label": plain_text(label),
         "element": {
             "type": "plain_text_input",
             "action_id": "value",
@@ -96,7 +89,7 @@ def referral_modal(channel_id: str | None, has_queue: bool) -> dict:
     privacy = {
         "type": "checkboxes",
         "action_id": "value",
-        "options": [_option("private", "Keep the context out of public channels")],
+        "options": [option("private", "Keep the context out of public channels")],
     }
     if private:
         privacy["initial_options"] = privacy["options"]
@@ -109,30 +102,30 @@ def referral_modal(channel_id: str | None, has_queue: bool) -> dict:
         "type": "modal",
         "callback_id": REFERRAL_MODAL,
         "private_metadata": json.dumps({"channel_id": channel_id}),
-        "title": _plain("Pass a referral"),
-        "submit": _plain("Send to sales"),
-        "close": _plain("Cancel"),
+        "title": plain_text("Pass a referral"),
+        "submit": plain_text("Send to sales"),
+        "close": plain_text("Cancel"),
         "blocks": [
             _text_input("customer", "Customer or account", optional=False),
             {
                 "type": "input",
                 "block_id": "need",
-                "label": _plain("What do they need?"),
+                "label": plain_text("What do they need?"),
                 "element": {
                     "type": "static_select",
                     "action_id": "value",
-                    "options": [_option(n.value, label) for n, label in NEED_LABELS.items()],
+                    "options": [option(n.value, label) for n, label in NEED_LABELS.items()],
                 },
             },
             {
                 "type": "input",
                 "block_id": "urgency",
-                "label": _plain("Urgency"),
+                "label": plain_text("Urgency"),
                 "element": {
                     "type": "radio_buttons",
                     "action_id": "value",
-                    "options": [_option(u.value, label) for u, label in URGENCY_LABELS.items()],
-                    "initial_option": _option(Urgency.NORMAL.value, URGENCY_LABELS[Urgency.NORMAL]),
+                    "options": [option(u.value, label) for u, label in URGENCY_LABELS.items()],
+                    "initial_option": option(Urgency.NORMAL.value, URGENCY_LABELS[Urgency.NORMAL]),
                 },
             },
             _text_input("context", "What did you hear?", optional=False, multiline=True),
@@ -141,22 +134,22 @@ def referral_modal(channel_id: str | None, has_queue: bool) -> dict:
                 "type": "input",
                 "block_id": "crm_url",
                 "optional": True,
-                "label": _plain("CRM link"),
+                "label": plain_text("CRM link"),
                 "element": {"type": "url_text_input", "action_id": "value"},
             },
             {
                 "type": "input",
                 "block_id": "owner",
                 "optional": has_queue,
-                "label": _plain("Send to a rep"),
-                "hint": _plain(owner_hint),
+                "label": plain_text("Send to a rep"),
+                "hint": plain_text(owner_hint),
                 "element": {"type": "users_select", "action_id": "value"},
             },
             {
                 "type": "input",
                 "block_id": "privacy",
                 "optional": True,
-                "label": _plain("Privacy"),
+                "label": plain_text("Privacy"),
                 "element": privacy,
             },
         ],
@@ -201,7 +194,7 @@ def referral_card(
     blocks: list[dict] = [
         {
             "type": "header",
-            "text": _plain(truncate(f"Referral #{referral.id}: {referral.customer}", 150)),
+            "text": plain_text(truncate(f"Referral #{referral.id}: {referral.customer}", 150)),
         },
         {"type": "section", "text": {"type": "mrkdwn", "text": context}},
         {"type": "section", "fields": [{"type": "mrkdwn", "text": f} for f in fields]},
@@ -226,13 +219,6 @@ def referral_card(
     return text, blocks
 
 
-def _button(action_id: str, label: str, value: str, style: str | None = None) -> dict:
-    button = {"type": "button", "action_id": action_id, "text": _plain(label), "value": value}
-    if style:
-        button["style"] = style
-    return button
-
-
 def _buttons(referral: Referral, public: bool) -> list[dict]:
     state = State(referral.state)
     if state in CLOSED:
@@ -240,11 +226,11 @@ def _buttons(referral: Referral, public: bool) -> list[dict]:
     if public:
         buttons = []
         if referral.owner_id is None:
-            buttons.append(_button(CLAIM_ACTION, "Claim", str(referral.id), "primary"))
-        buttons.append(_button(REASSIGN_ACTION, "Reassign", str(referral.id)))
+            buttons.append(button(CLAIM_ACTION, "Claim", str(referral.id), "primary"))
+        buttons.append(button(REASSIGN_ACTION, "Reassign", str(referral.id)))
         return buttons
     return [
-        _button(
+        button(
             f"{MOVE_ACTION}_{target.value}",
             BUTTON_LABELS[target],
             f"{referral.id}:{target.value}",
@@ -261,9 +247,9 @@ def reason_modal(referral: Referral, target: State) -> dict:
         "type": "modal",
         "callback_id": REASON_MODAL,
         "private_metadata": json.dumps({"id": referral.id, "state": target.value}),
-        "title": _plain(f"Mark as {STATE_LABELS[target].lower()}"),
-        "submit": _plain("Save"),
-        "close": _plain("Cancel"),
+        "title": plain_text(f"Mark as {STATE_LABELS[target].lower()}"),
+        "submit": plain_text("Save"),
+        "close": plain_text("Cancel"),
         "blocks": [
             {
                 "type": "section",
@@ -272,7 +258,7 @@ def reason_modal(referral: Referral, target: State) -> dict:
             {
                 "type": "input",
                 "block_id": "reason",
-                "label": _plain("What happened? (the referrer will see this)"),
+                "label": plain_text("What happened? (the referrer will see this)"),
                 "element": {
                     "type": "plain_text_input",
                     "action_id": "value",
@@ -290,9 +276,9 @@ def won_modal(referral: Referral) -> dict:
         "type": "modal",
         "callback_id": WON_MODAL,
         "private_metadata": json.dumps({"id": referral.id, "state": State.WON.value}),
-        "title": _plain("Mark as won"),
-        "submit": _plain("Celebrate"),
-        "close": _plain("Cancel"),
+        "title": plain_text("Mark as won"),
+        "submit": plain_text("Celebrate"),
+        "close": plain_text("Cancel"),
         "blocks": [
             {
                 "type": "section",
@@ -306,7 +292,7 @@ def won_modal(referral: Referral) -> dict:
                 "type": "input",
                 "block_id": "deal_value",
                 "optional": True,
-                "label": _plain("Deal value"),
+                "label": plain_text("Deal value"),
                 "element": {
                     "type": "number_input",
                     "action_id": "value",
@@ -323,14 +309,14 @@ def reassign_modal(referral: Referral) -> dict:
         "type": "modal",
         "callback_id": REASSIGN_MODAL,
         "private_metadata": json.dumps({"id": referral.id}),
-        "title": _plain("Reassign referral"),
-        "submit": _plain("Reassign"),
-        "close": _plain("Cancel"),
+        "title": plain_text("Reassign referral"),
+        "submit": plain_text("Reassign"),
+        "close": plain_text("Cancel"),
         "blocks": [
             {
                 "type": "input",
                 "block_id": "owner",
-                "label": _plain(truncate(f"New owner for {referral.customer}", 150)),
+                "label": plain_text(truncate(f"New owner for {referral.customer}", 150)),
                 "element": {"type": "users_select", "action_id": "value"},
             }
         ],
@@ -412,7 +398,7 @@ def referral_list(
         return "\n".join(out)
 
     return [
-        {"type": "header", "text": _plain("Your referrals")},
+        {"type": "header", "text": plain_text("Your referrals")},
         {
             "type": "section",
             "text": {"type": "mrkdwn", "text": "*Passed by you*\n" + lines(passed, "owner")},

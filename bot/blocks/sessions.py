@@ -6,6 +6,7 @@ import json
 from collections.abc import Sequence
 from datetime import datetime
 
+from bot.blocks.kit import button, context_block, mrkdwn_section, option, plain_text
 from bot.blocks.text import mention, mentions, safe_mrkdwn, truncate
 from models.knowledge_sessions import (
     DIRECTION_LABELS,
@@ -30,29 +31,6 @@ NOT_HELD_ACTION = "session_not_held"
 LEARNED_ACTION = "session_learned_open"
 
 
-def _plain(text: str) -> dict:
-    return {"type": "plain_text", "text": text, "emoji": True}
-
-
-def _option(value: str, label: str) -> dict:
-    return {"text": _plain(truncate(label, 75)), "value": value}
-
-
-def _section(text: str) -> dict:
-    return {"type": "section", "text": {"type": "mrkdwn", "text": text}}
-
-
-def _context(text: str) -> dict:
-    return {"type": "context", "elements": [{"type": "mrkdwn", "text": text}]}
-
-
-def _button(action_id: str, label: str, value: str, style: str | None = None) -> dict:
-    button = {"type": "button", "action_id": action_id, "text": _plain(label), "value": value}
-    if style:
-        button["style"] = style
-    return button
-
-
 def when(talk: KnowledgeSession) -> str:
     """Start and end, each shown in the reader's own time zone."""
     start, end = int(talk.starts_at.timestamp()), int(talk.ends_at.timestamp())
@@ -70,10 +48,10 @@ def _department_input(
         "type": "input",
         "block_id": block_id,
         "optional": optional,
-        "label": _plain(label),
+        "label": plain_text(label),
     }
     if departments:
-        options = [_option(d, d) for d in departments]
+        options = [option(d, d) for d in departments]
         element: dict = {"type": "static_select", "action_id": "value", "options": options}
         chosen = [o for o in options if o["value"] == initial]
         if chosen:
@@ -95,7 +73,7 @@ def session_modal(
     talk: KnowledgeSession | None = None,
 ) -> dict:
     """`/session` (or Edit): what, who, when, where."""
-    directions = [_option(d.value, label) for d, label in DIRECTION_LABELS.items()]
+    directions = [option(d.value, label) for d, label in DIRECTION_LABELS.items()]
     direction: dict = {"type": "static_select", "action_id": "value", "options": directions}
     title: dict = {"type": "plain_text_input", "action_id": "value", "max_length": TITLE_LENGTH}
     presenters: dict = {
@@ -122,11 +100,11 @@ def session_modal(
         if talk.meeting_url:
             link["initial_value"] = talk.meeting_url
     blocks = [
-        {"type": "input", "block_id": "title", "label": _plain("Title"), "element": title},
+        {"type": "input", "block_id": "title", "label": plain_text("Title"), "element": title},
         {
             "type": "input",
             "block_id": "direction",
-            "label": _plain("Kind of session"),
+            "label": plain_text("Kind of session"),
             "element": direction,
         },
         _department_input(
@@ -142,16 +120,21 @@ def session_modal(
         {
             "type": "input",
             "block_id": "presenters",
-            "label": _plain("Presenters"),
+            "label": plain_text("Presenters"),
             "element": presenters,
         },
-        {"type": "input", "block_id": "starts_at", "label": _plain("Starts"), "element": starts},
-        {"type": "input", "block_id": "ends_at", "label": _plain("Ends"), "element": ends},
+        {
+            "type": "input",
+            "block_id": "starts_at",
+            "label": plain_text("Starts"),
+            "element": starts,
+        },
+        {"type": "input", "block_id": "ends_at", "label": plain_text("Ends"), "element": ends},
         {
             "type": "input",
             "block_id": "meeting_url",
             "optional": True,
-            "label": _plain("Meeting link"),
+            "label": plain_text("Meeting link"),
             "element": link,
         },
     ]
@@ -160,7 +143,7 @@ def session_modal(
             {
                 "type": "input",
                 "block_id": "channel",
-                "label": _plain("Announce in"),
+                "label": plain_text("Announce in"),
                 "element": channel,
             }
         )
@@ -174,9 +157,9 @@ def session_modal(
         "type": "modal",
         "callback_id": EDIT_MODAL if talk else SESSION_MODAL,
         "private_metadata": json.dumps({"id": talk.id} if talk else {}),
-        "title": _plain("Edit session" if talk else "Schedule a session"),
-        "submit": _plain("Save" if talk else "Schedule"),
-        "close": _plain("Cancel"),
+        "title": plain_text("Edit session" if talk else "Schedule a session"),
+        "submit": plain_text("Save" if talk else "Schedule"),
+        "close": plain_text("Cancel"),
         "blocks": blocks,
     }
 
@@ -198,15 +181,15 @@ def announcement(talk: KnowledgeSession) -> tuple[str, list[dict]]:
     if talk.meeting_url and state == SessionState.SCHEDULED:
         lines.append(f":link: <{talk.meeting_url}|Join the meeting>")
     blocks: list[dict] = [
-        {"type": "header", "text": _plain(truncate(header, 150))},
-        _section("\n".join(lines)),
+        {"type": "header", "text": plain_text(truncate(header, 150))},
+        mrkdwn_section("\n".join(lines)),
     ]
     going = len(talk.rsvps)
     if state == SessionState.HELD:
-        blocks.append(_context(f"{len(talk.attendees)} attended · {going} had RSVP'd"))
+        blocks.append(context_block(f"{len(talk.attendees)} attended · {going} had RSVP'd"))
     else:
         blocks.append(
-            _context(f":raising_hand: {going} going" if going else "Be the first to RSVP")
+            context_block(f":raising_hand: {going} going" if going else "Be the first to RSVP")
         )
     if state == SessionState.SCHEDULED:
         blocks.append(
@@ -214,15 +197,15 @@ def announcement(talk: KnowledgeSession) -> tuple[str, list[dict]]:
                 "type": "actions",
                 "block_id": f"session-{talk.id}",
                 "elements": [
-                    _button(RSVP_ACTION, "RSVP / un-RSVP", str(talk.id), "primary"),
-                    _button(EDIT_ACTION, "Edit", str(talk.id)),
+                    button(RSVP_ACTION, "RSVP / un-RSVP", str(talk.id), "primary"),
+                    button(EDIT_ACTION, "Edit", str(talk.id)),
                     {
-                        **_button(CANCEL_ACTION, "Cancel session", str(talk.id), "danger"),
+                        **button(CANCEL_ACTION, "Cancel session", str(talk.id), "danger"),
                         "confirm": {
-                            "title": _plain("Cancel this session?"),
-                            "text": _plain("Everyone who RSVP'd will be told."),
-                            "confirm": _plain("Cancel it"),
-                            "deny": _plain("Keep it"),
+                            "title": plain_text("Cancel this session?"),
+                            "text": plain_text("Everyone who RSVP'd will be told."),
+                            "confirm": plain_text("Cancel it"),
+                            "deny": plain_text("Keep it"),
                         },
                     },
                 ],
@@ -243,7 +226,7 @@ def session_list(talks: Sequence[KnowledgeSession]) -> list[dict]:
     """`/session list`: what's coming up."""
     if not talks:
         return [
-            _section(
+            mrkdwn_section(
                 "No sessions are scheduled. Schedule one with `/session`: every team has something to teach."
             )
         ]
@@ -252,7 +235,10 @@ def session_list(talks: Sequence[KnowledgeSession]) -> list[dict]:
         f"{safe_mrkdwn(t.department)}, {when(t)} · {len(t.rsvps)} going"
         for t in talks
     ]
-    return [{"type": "header", "text": _plain("Upcoming sessions")}, _section("\n".join(lines))]
+    return [
+        {"type": "header", "text": plain_text("Upcoming sessions")},
+        mrkdwn_section("\n".join(lines)),
+    ]
 
 
 def change_notice(talk: KnowledgeSession, what: str) -> str:
@@ -272,9 +258,9 @@ def reminder(talk: KnowledgeSession, soon: bool) -> tuple[str, list[dict]]:
         if soon
         else f":calendar: Reminder: {title} is {when(talk)}."
     )
-    blocks = [_section(text)]
+    blocks = [mrkdwn_section(text)]
     if talk.meeting_url:
-        blocks.append(_section(f":link: <{talk.meeting_url}|Join the meeting>"))
+        blocks.append(mrkdwn_section(f":link: <{talk.meeting_url}|Join the meeting>"))
     return text, blocks
 
 
@@ -282,12 +268,12 @@ def confirm_ask(talk: KnowledgeSession) -> tuple[str, list[dict]]:
     """After the end: did it happen, and who came?"""
     text = f"Did *{safe_mrkdwn(talk.title)}* take place? Confirm it to record who attended; presenters are credited."
     return text, [
-        _section(text),
+        mrkdwn_section(text),
         {
             "type": "actions",
             "elements": [
-                _button(CONFIRM_ACTION, "Yes, record attendance", str(talk.id), "primary"),
-                _button(NOT_HELD_ACTION, "It didn't happen", str(talk.id)),
+                button(CONFIRM_ACTION, "Yes, record attendance", str(talk.id), "primary"),
+                button(NOT_HELD_ACTION, "It didn't happen", str(talk.id)),
             ],
         },
     ]
@@ -301,18 +287,18 @@ def attendance_modal(talk: KnowledgeSession) -> dict:
         "type": "modal",
         "callback_id": ATTENDANCE_MODAL,
         "private_metadata": json.dumps({"id": talk.id}),
-        "title": _plain("Who attended?"),
-        "submit": _plain("Confirm"),
-        "close": _plain("Cancel"),
+        "title": plain_text("Who attended?"),
+        "submit": plain_text("Confirm"),
+        "close": plain_text("Cancel"),
         "blocks": [
-            _section(
+            mrkdwn_section(
                 f"*{safe_mrkdwn(talk.title)}*, {when(talk)}. Everyone who RSVP'd is preselected."
             ),
             {
                 "type": "input",
                 "block_id": "attendees",
                 "optional": True,
-                "label": _plain("Attendees"),
+                "label": plain_text("Attendees"),
                 "element": element,
             },
         ],
@@ -322,10 +308,10 @@ def attendance_modal(talk: KnowledgeSession) -> dict:
 def learned_ask(talk: KnowledgeSession) -> tuple[str, list[dict]]:
     text = f"Thanks for attending *{safe_mrkdwn(talk.title)}*! What's one thing you learned? (optional)"
     return text, [
-        _section(text),
+        mrkdwn_section(text),
         {
             "type": "actions",
-            "elements": [_button(LEARNED_ACTION, "Share one thing I learned", str(talk.id))],
+            "elements": [button(LEARNED_ACTION, "Share one thing I learned", str(talk.id))],
         },
     ]
 
@@ -335,14 +321,14 @@ def learned_modal(talk: KnowledgeSession) -> dict:
         "type": "modal",
         "callback_id": LEARNED_MODAL,
         "private_metadata": json.dumps({"id": talk.id}),
-        "title": _plain("One thing I learned"),
-        "submit": _plain("Share"),
-        "close": _plain("Cancel"),
+        "title": plain_text("One thing I learned"),
+        "submit": plain_text("Share"),
+        "close": plain_text("Cancel"),
         "blocks": [
             {
                 "type": "input",
                 "block_id": "learned",
-                "label": _plain(truncate(f"From “{talk.title}”", 150)),
+                "label": plain_text(truncate(f"From “{talk.title}”", 150)),
                 "element": {
                     "type": "plain_text_input",
                     "action_id": "value",
@@ -354,11 +340,11 @@ def learned_modal(talk: KnowledgeSession) -> dict:
                 "type": "input",
                 "block_id": "share",
                 "optional": True,
-                "label": _plain("Digest"),
+                "label": plain_text("Digest"),
                 "element": {
                     "type": "checkboxes",
                     "action_id": "value",
-                    "options": [_option("share", "It may feature in the weekly digest")],
+                    "options": [option("share", "It may feature in the weekly digest")],
                 },
             },
         ],
@@ -371,7 +357,9 @@ def cadence_blocks(
     """`/sells sessions`: each department's history, and who is overdue."""
     if not rows:
         return [
-            _section("No departments yet: import the org chart with `everybody-sells org import`.")
+            mrkdwn_section(
+                "No departments yet: import the org chart with `everybody-sells org import`."
+            )
         ]
     lines = []
     for row in rows:
@@ -388,9 +376,9 @@ def cadence_blocks(
         else "Every department is on cadence."
     )
     return [
-        {"type": "header", "text": _plain("Knowledge-sharing sessions")},
-        _section("\n".join(lines)),
-        _context(summary),
+        {"type": "header", "text": plain_text("Knowledge-sharing sessions")},
+        mrkdwn_section("\n".join(lines)),
+        context_block(summary),
     ]
 
 
