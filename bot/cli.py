@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import logging
+import os
 import sys
 from collections.abc import Sequence
 
@@ -56,6 +57,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     except SettingsError as problem:
         print(f"everybody-sells: configuration error: {problem}", file=sys.stderr)
         return 2
+    except BrokenPipeError:
+        # `everybody-sells nudge --preview | head`: the reader left; that is not Slack's fault.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 0
     except (SlackApiError, BoltError, OSError) as error:
         # Slack unreachable or refusing the token (Bolt's auth.test at start): one line.
         problem = settings and slack_failure(error, settings.slack_api_url)

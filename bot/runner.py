@@ -61,7 +61,11 @@ def scheduled_jobs(
     """Every job, rebuilt from settings at each start; each one claims its work in the database."""
     tz = settings.timezone
     bodies = session_jobs(
-        sessions, client, settings.session_cadence_days, settings.sales_department
+        sessions,
+        client,
+        settings.session_cadence_days,
+        settings.sales_department,
+        lease=settings.claim_lease,
     )
     recognition = Recognition(
         settings, sessions, client, team_id=client.auth_test()["team_id"], worker=worker_name()
@@ -80,14 +84,14 @@ def scheduled_jobs(
         # Catches what a restart, a crash or downtime left undone; first run at start.
         ScheduledJob(
             "recognition_sweep",
-            IntervalTrigger(minutes=5, timezone=tz),
+            IntervalTrigger(seconds=settings.sweep_seconds, timezone=tz),
             lambda: (sweep(recognition), catch_up_report(recognition)),
             run_at_start=True,
         ),
         ScheduledJob(
             "referral_sla",
             CronTrigger(minute="*/10", timezone=tz),
-            sla_job(sessions, client, settings.referral_sla_hours),
+            sla_job(sessions, client, settings.referral_sla_hours, lease=settings.claim_lease),
         ),
         ScheduledJob(
             "session_reminders", CronTrigger(minute="*", timezone=tz), bodies["session_reminders"]

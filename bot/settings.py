@@ -6,6 +6,7 @@ import os
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from datetime import timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -50,6 +51,9 @@ class Settings:
     reaction_kinds: Mapping[str, Kind] = field(default_factory=lambda: dict(DEFAULT_REACTION_KINDS))
     daily_credit_limit: int = 10
     http_threads: int = 8
+    claim_lease_seconds: int = 600
+    run_lease_seconds: int = 1800
+    sweep_seconds: int = 300
     log_level: str = "INFO"
 
     @property
@@ -61,6 +65,16 @@ class Settings:
     def session_channel(self) -> str | None:
         """Where sessions are announced unless the presenter picks another channel."""
         return self.sessions_channel or self.recognition_channel
+
+    @property
+    def claim_lease(self) -> timedelta:
+        """How long a claim on one scheduled message holds before another sender may take it."""
+        return timedelta(seconds=self.claim_lease_seconds)
+
+    @property
+    def run_lease(self) -> timedelta:
+        """How long a claim on a digest, nudge or report run holds before a sweep takes it over."""
+        return timedelta(seconds=self.run_lease_seconds)
 
     @property
     def socket_mode(self) -> bool:
@@ -129,6 +143,13 @@ def load_settings(
             text("DAILY_CREDIT_LIMIT"), "DAILY_CREDIT_LIMIT", 10, low=1, high=1000
         ),
         http_threads=_integer(text("HTTP_THREADS"), "HTTP_THREADS", 8, low=1, high=256),
+        claim_lease_seconds=_integer(
+            text("CLAIM_LEASE_SECONDS"), "CLAIM_LEASE_SECONDS", 600, low=1, high=86400
+        ),
+        run_lease_seconds=_integer(
+            text("RUN_LEASE_SECONDS"), "RUN_LEASE_SECONDS", 1800, low=1, high=86400
+        ),
+        sweep_seconds=_integer(text("SWEEP_SECONDS"), "SWEEP_SECONDS", 300, low=1, high=86400),
         log_level=_log_level(text("LOG_LEVEL") or "INFO"),
     )
 

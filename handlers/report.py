@@ -7,7 +7,6 @@ import logging
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackClientError
 
-from bot.report import upload_report
 from handlers.services import Services
 from jobs.culture_report import slack_error
 from models.base import utcnow
@@ -32,6 +31,9 @@ def report_subcommand(
             session, team_id, utcnow(), services.settings.timezone, months=months, to_date=True
         )
     try:
+        # matplotlib costs ~50 MB and half a second: loaded when an admin first asks.
+        from bot.report import upload_report
+
         upload_report(client, command["channel_id"], report)
     except (SlackClientError, OSError) as error:
         reason = slack_error(error)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
+from datetime import datetime
 
 from slack_bolt import Ack, App, Respond
 from slack_sdk import WebClient
@@ -28,7 +29,9 @@ from bot.blocks.sessions import (
     rsvp_note,
     session_list,
     session_modal,
+    when,
 )
+from bot.blocks.text import plural
 from handlers.assists import url_error
 from handlers.forms import view_metadata, view_values
 from handlers.home_tab import refresh_homes
@@ -88,8 +91,11 @@ def schedule_form(services: Services, team_id: str, user_id: str) -> dict:
     )
 
 
-def form_problems(values: dict) -> dict[str, str]:
+def form_problems(values: dict, current_start: datetime | None = None) -> dict[str, str]:
+    """Field errors; an edit that keeps the start time may be saved after the start."""
     problems = schedule_problems(values.get("starts_at"), values.get("ends_at"), utcnow())
+    if current_start is not None and values.get("starts_at") == current_start:
+        problems.pop("starts_at", None)
     title = values.get("title") or ""
     if len(title) > TITLE_LENGTH:
         problems["title"] = f"Please use at most {TITLE_LENGTH} characters for the title."
@@ -129,7 +135,8 @@ def schedule_submission(services: Services) -> Callable[..., None]:
         if not created:
             return
         where = post_announcement(services, client, talk)
-        tell(client, creator, None, f":teacher: *{talk.title}* is scheduled{where}.")
+        tell(client, creator, None, f":teacher: *{talk.title}* ({when(talk)}) is scheduled{where}.")
+        refresh_homes(services, client, draft.team_id, [creator, *talk.presenter_ids])
 
     return handle
 
@@ -194,7 +201,7 @@ def rsvp_action(services: Services) -> Callable[..., None]:
         logger.info("session %s RSVP by %s: %s", talk.id, user_id, going)
         refresh_announcement(client, talk)
         refresh_homes(services, client, team_id, [user_id])
-        if respond is not None:  # a click in App Home has no response URL; the Home shows it
+        if body.get("response_url"):  # a click in App Home has none; the Home shows it
             respond(response_type="ephemeral", replace_original=False, text=rsvp_note(going, talk))
 
     return handle
@@ -240,14 +247,17 @@ def edit_action(services: Services) -> Callable[..., None]:
 def edit_submission(services: Services) -> Callable[..., None]:
     def handle(ack: Ack, body: dict, view: dict, client: WebClient, context: dict) -> None:
         values = view_values(view)
-        problems = form_problems(values)
+        team_id, session_id = context["team_id"], int(view_metadata(view)["id"])
+        with services.sessions() as session:
+            current = get_session(session, team_id, session_id)
+        problems = form_problems(values, current.starts_at if current else None)
         if problems:
             ack(response_action="errors", errors=problems)
             return
         ack()
-        user_id, team_id = body["user"]["id"], context["team_id"]
+        user_id = body["user"]["id"]
         with services.sessions.begin() as session:
-            talk = get_session(session, team_id, int(view_metadata(view)["id"]))
+            talk = get_session(session, team_id, session_id)
             if talk is None or not may_manage(talk, user_id, services.is_admin(user_id)):
                 return
             change = update_session(
@@ -262,12 +272,9 @@ def edit_submission(services: Services) -> Callable[..., None]:
         tell_rsvps(
             client, talk, change_notice(talk, "rescheduled" if change.rescheduled else "edited")
         )
-        tell(
-            client,
-            user_id,
-            None,
-            f"Saved *{talk.title}*; {len(talk.rsvps)} people who RSVP'd were told.",
-        )
+        told = plural(len(talk.rsvps), "person who RSVP'd", "people who RSVP'd")
+        tell(client, user_id, None, f"Saved *{talk.title}*; {told} told.")
+        refresh_homes(services, client, team_id, [*talk.rsvp_ids, *talk.presenter_ids])
 
     return handle
 
@@ -286,6 +293,7 @@ def cancel_action(services: Services) -> Callable[..., None]:
         if cancelled:
             refresh_announcement(client, talk)
             tell_rsvps(client, talk, change_notice(talk, "cancelled"))
+            refresh_homes(services, client, team_id, [*talk.rsvp_ids, *talk.presenter_ids])
         respond(
             response_type="ephemeral", replace_original=False, text=f"*{talk.title}* is cancelled."
         )
@@ -362,11 +370,12 @@ def not_held_action(services: Services) -> Callable[..., None]:
             changed = mark_not_held(talk)
         if changed:
             refresh_announcement(client, talk)
-        respond(
-            response_type="ephemeral",
-            replace_original=False,
-            text=f"Noted: *{talk.title}* did not take place.",
+        text = (
+            f"Noted: *{talk.title}* did not take place."
+            if changed
+            else f"*{talk.title}* is already marked {talk.state.replace('_', ' ')}; nothing changed."
         )
+        respond(response_type="ephemeral", replace_original=False, text=text)
 
     return handle
 

@@ -14,7 +14,7 @@ from apscheduler.triggers.cron import CronTrigger
 from slack_sdk.errors import SlackApiError, SlackClientError
 
 from bot.report import upload_report
-from jobs.recognition import RUN_LEASE, Recognition, RunResult, installed_at, last_tick
+from jobs.recognition import Recognition, RunResult, installed_at, last_tick
 from models.base import utcnow
 from models.culture import MONTHS, CultureReport, culture_report
 from models.deliveries import claim, complete, is_done, release
@@ -49,12 +49,21 @@ def run_report(
         return result
     key = f"report:{result.period}"
     with job.sessions.begin() as session:
-        claimed = claim(session, job.team_id, key, now, worker=job.worker, lease=RUN_LEASE)
+        claimed = claim(
+            session, job.team_id, key, now, worker=job.worker, lease=job.settings.run_lease
+        )
     if not claimed and not force:
         result.reason = f"the report for {result.period} was already posted (or is being posted)"
         return result
+    report = report_for(job, now, months=months)
+    if not any(month.credits for month in report.months):
+        # A chart of zeros in a public channel helps nobody: say so and try next month.
+        with job.sessions.begin() as session:
+            release(session, job.team_id, key)
+        result.reason = f"no credits were recorded in {report.span}; nothing to chart yet"
+        return result
     try:
-        upload_report(job.client, channel, report_for(job, now, months=months))
+        upload_report(job.client, channel, report)
     except (SlackClientError, OSError) as error:  # an API error, or the bytes' upload failing
         with job.sessions.begin() as session:
             release(session, job.team_id, key)

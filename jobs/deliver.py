@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 import logging
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 from sqlalchemy.orm import Session, sessionmaker
 
 from models.base import utcnow
-from models.deliveries import claim, complete, release
+from models.deliveries import DEFAULT_LEASE, claim, complete, release
 
 logger = logging.getLogger(__name__)
 
@@ -26,11 +26,13 @@ def send_once(
     *,
     now: datetime,
     worker: str = "",
+    lease: timedelta = DEFAULT_LEASE,
 ) -> bool:
     """True if this call sent it. A crash before `complete` lets the claim expire and retry;
-    a Slack error gives the claim back so the next run tries again."""
+    a Slack error gives the claim back so the next run tries again. `lease`: how long a
+    claim that was never completed holds (the settings' CLAIM_LEASE_SECONDS)."""
     with sessions.begin() as session:
-        if not claim(session, team_id, key, now, worker=worker):
+        if not claim(session, team_id, key, now, worker=worker, lease=lease):
             return False
     try:
         client.chat_postMessage(channel=channel, text=text, blocks=blocks, unfurl_links=False)

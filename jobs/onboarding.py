@@ -61,9 +61,12 @@ def run_pulse(
         for user_id in chosen:
             record_asked(session, job.team_id, user_id, result.period, now)
     text, blocks = pulse_question(result.period)
+    lease = job.settings.claim_lease
     for user_id in chosen:
         key = f"pulse:{result.period}:{user_id}"
-        if send_once(job.sessions, job.client, job.team_id, key, user_id, text, blocks, now=now):
+        if send_once(
+            job.sessions, job.client, job.team_id, key, user_id, text, blocks, now=now, lease=lease
+        ):
             result.sent += 1
             result.recipients.append(user_id)
     with job.sessions.begin() as session:

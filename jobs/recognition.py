@@ -30,9 +30,9 @@ from models.periods import DIGEST_WINDOW, iso_week
 
 logger = logging.getLogger(__name__)
 
-# Long enough for a slow fan-out to finish before another instance takes it over;
-# a takeover is harmless anyway, as every recipient is claimed on its own.
-RUN_LEASE = timedelta(minutes=30)
+# A run is claimed for `settings.run_lease` (RUN_LEASE_SECONDS, 30 minutes): long enough for a
+# slow fan-out to finish before another instance takes it over. A takeover is harmless
+# anyway, as every recipient is claimed on its own, for `settings.claim_lease`.
 FOREVER = timedelta(days=36500)
 
 
@@ -84,7 +84,9 @@ def run_digest(
         return result
     key = f"digest:{result.period}"
     with job.sessions.begin() as session:
-        claimed = claim(session, job.team_id, key, now, worker=job.worker, lease=RUN_LEASE)
+        claimed = claim(
+            session, job.team_id, key, now, worker=job.worker, lease=job.settings.run_lease
+        )
     if not claimed and not force:
         result.reason = f"the digest for {result.period} was already posted (or is being posted)"
         return result
@@ -124,10 +126,12 @@ def run_nudges(
 ) -> RunResult:
     """DM every manager once for `period`; a crash resumes without re-sending anyone done."""
     now = now or utcnow()
+    started = utcnow()
     result = RunResult(period=period or job.period(now))
     run_key = f"nudge-run:{result.period}"
+    lease = job.settings.run_lease
     with job.sessions.begin() as session:
-        if not claim(session, job.team_id, run_key, now, worker=job.worker, lease=RUN_LEASE):
+        if not claim(session, job.team_id, run_key, now, worker=job.worker, lease=lease):
             result.reason = f"the nudges for {result.period} were already sent (or are being sent)"
             return result
     nudges = nudges_for(job, now)
@@ -138,6 +142,8 @@ def run_nudges(
             return False
         text, blocks = nudge_blocks(nudge, label, now)
         key = f"nudge:{result.period}:{nudge.manager_id}"
+        # Claimed as of now, not of the run's start: a claim dated back then would already
+        # look expired to an instance taking this run over, which would send it again.
         return send_once(
             job.sessions,
             job.client,
@@ -146,8 +152,9 @@ def run_nudges(
             nudge.manager_id,
             text,
             blocks,
-            now=now,
+            now=now + (utcnow() - started),
             worker=job.worker,
+            lease=job.settings.claim_lease,
         )
 
     # A few requests in flight keep the fan-out near Slack's rate, not our round trips;

@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from bot.blocks.referrals import manager_nudge, owner_reminder
 from jobs.deliver import send_once
 from models.base import utcnow
+from models.deliveries import DEFAULT_LEASE
 from models.people import find_person
 from models.referrals import overdue
 
@@ -32,6 +33,7 @@ def check_referral_sla(
     sla: timedelta,
     now: datetime | None = None,
     worker: str = "",
+    lease: timedelta = DEFAULT_LEASE,
 ) -> SlaReport:
     """One pass over waiting referrals; safe to run as often as you like, from any instance."""
     now = now or utcnow()
@@ -44,7 +46,16 @@ def check_referral_sla(
         key = f"referral:{referral.id}:owner-reminder"
         owner = referral.owner_id or ""
         if send_once(
-            sessions, client, referral.team_id, key, owner, text, blocks, now=now, worker=worker
+            sessions,
+            client,
+            referral.team_id,
+            key,
+            owner,
+            text,
+            blocks,
+            now=now,
+            worker=worker,
+            lease=lease,
         ):
             report.owners_reminded += 1
     for referral in very_late:
@@ -57,15 +68,26 @@ def check_referral_sla(
         text, blocks = manager_nudge(referral, now)
         key = f"referral:{referral.id}:manager-nudge"
         if send_once(
-            sessions, client, referral.team_id, key, manager, text, blocks, now=now, worker=worker
+            sessions,
+            client,
+            referral.team_id,
+            key,
+            manager,
+            text,
+            blocks,
+            now=now,
+            worker=worker,
+            lease=lease,
         ):
             report.managers_nudged += 1
     return report
 
 
-def sla_job(sessions: sessionmaker[Session], client: WebClient, hours: int) -> Callable[[], None]:
+def sla_job(
+    sessions: sessionmaker[Session], client: WebClient, hours: int, lease: timedelta = DEFAULT_LEASE
+) -> Callable[[], None]:
     def run() -> None:
-        report = check_referral_sla(sessions, client, timedelta(hours=hours))
+        report = check_referral_sla(sessions, client, timedelta(hours=hours), lease=lease)
         if report.owners_reminded or report.managers_nudged:
             logger.info("referral SLA: %s", report)
 

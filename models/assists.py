@@ -13,6 +13,7 @@ from sqlalchemy import (
     Boolean,
     Date,
     ForeignKey,
+    Index,
     Integer,
     Numeric,
     String,
@@ -60,7 +61,11 @@ MAX_LENGTHS = {"customer": 150, "description": 1500, "crm_url": 500}
 
 class Assist(TeamScoped, Base):
     __tablename__ = "assists"
-    __table_args__ = (UniqueConstraint("team_id", "dedupe_key"),)
+    __table_args__ = (
+        UniqueConstraint("team_id", "dedupe_key"),
+        # The digest's stories: a week of assists, not a scan of all of them.
+        Index("ix_assists_team_id_created_at", "team_id", "created_at"),
+    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     giver_id: Mapped[str] = mapped_column(String(32), index=True)
@@ -84,14 +89,25 @@ class Assist(TeamScoped, Base):
 
 class Credit(TeamScoped, Base):
     __tablename__ = "credits"
-    __table_args__ = (UniqueConstraint("assist_id", "recipient_id"),)
+    __table_args__ = (
+        UniqueConstraint("assist_id", "recipient_id"),
+        # A period's credits (digest, leaderboards, culture report); one person's received
+        # and given credits (`/sells stats`, Home, the digest's first-timers).
+        Index("ix_credits_team_id_created_at", "team_id", "created_at"),
+        Index(
+            "ix_credits_team_id_recipient_id_created_at", "team_id", "recipient_id", "created_at"
+        ),
+        Index("ix_credits_team_id_giver_id_created_at", "team_id", "giver_id", "created_at"),
+    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     assist_id: Mapped[int] = mapped_column(ForeignKey("assists.id", ondelete="CASCADE"))
     recipient_id: Mapped[str] = mapped_column(String(32), index=True)
-    # Copied from the assist so limits and leaderboards need no join.
+    # Copied from the assist so limits, leaderboards and counts by stage need no join; kept
+    # in step with the assist by `record_assist` and `update_details`.
     giver_id: Mapped[str] = mapped_column(String(32), index=True)
     kind: Mapped[str] = mapped_column(String(16))
+    stage: Mapped[str | None] = mapped_column(String(16))
     created_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow, index=True)
     revoked_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
 
@@ -251,6 +267,7 @@ def record_assist(
             recipient_id=user_id,
             giver_id=draft.giver_id,
             kind=draft.kind.value,
+            stage=assist.stage,
             created_at=now,
         )
         for user_id in eligible
@@ -347,6 +364,7 @@ def update_details(
     assist.crm_url = crm_url or None
     for credit in assist.credits:
         credit.kind = kind.value
+        credit.stage = assist.stage
 
 
 def _duplicate(existing: Assist) -> RecordOutcome:

@@ -6,8 +6,8 @@ from collections import Counter
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from sqlalchemy import ColumnElement, and_, func, select
-from sqlalchemy.orm import Session
+from sqlalchemy import ColumnElement, and_, exists, func, select
+from sqlalchemy.orm import Session, aliased
 
 from models.assists import Assist, Credit, Kind, Stage
 from models.knowledge_sessions import KnowledgeSession, SessionAttendee, SessionState
@@ -71,25 +71,42 @@ class Digest:
 
 
 def build_digest(session: Session, team_id: str, start: datetime, end: datetime) -> Digest:
-    """Everything the digest shows for credits and events in [start, end)."""
+    """Everything the digest shows for credits and events in [start, end).
+
+    The period's credits are read through the index on (team_id, created_at) and never
+    joined to their assists (the stage is copied onto each credit); people are joined only
+    after the credits are grouped, once per person rather than once per credit.
+    """
     active = and_(
         Credit.team_id == team_id,
         Credit.revoked_at.is_(None),
         Credit.created_at >= start,
         Credit.created_at < end,
     )
-    assists = session.scalar(select(func.count(func.distinct(Credit.assist_id))).where(active)) or 0
-    people = (
-        session.scalar(select(func.count(func.distinct(Credit.recipient_id))).where(active)) or 0
-    )
-    recipient = and_(Person.team_id == Credit.team_id, Person.user_id == Credit.recipient_id)
-    contributing = tuple(
-        d
-        for d in session.scalars(
-            select(Person.department).join(Credit, recipient).where(active).distinct()
+    # A credit's stage is its assist's, so grouping by stage splits the assists too.
+    assists = 0
+    stages: Counter[str] = Counter()
+    for stage, assist_count, count in session.execute(
+        select(Credit.stage, func.count(func.distinct(Credit.assist_id)), func.count(Credit.id))
+        .where(active)
+        .group_by(Credit.stage)
+    ):
+        assists += assist_count
+        stages[stage or "unset"] += count
+    recipients = select(Credit.recipient_id).where(active).distinct().subquery()
+    people = 0
+    contributing = []
+    for department, count in session.execute(
+        select(Person.department, func.count())
+        .select_from(recipients)
+        .outerjoin(
+            Person, and_(Person.team_id == team_id, Person.user_id == recipients.c.recipient_id)
         )
-        if d
-    )
+        .group_by(Person.department)
+    ):
+        people += count
+        if department:
+            contributing.append(department)
     all_departments = sorted(
         d
         for d in session.scalars(
@@ -97,14 +114,6 @@ def build_digest(session: Session, team_id: str, start: datetime, end: datetime)
         )
         if d
     )
-    stages: Counter[str] = Counter()
-    for stage, count in session.execute(
-        select(Assist.stage, func.count(Credit.id))
-        .join(Assist, Assist.id == Credit.assist_id)
-        .where(active)
-        .group_by(Assist.stage)
-    ):
-        stages[stage or "unset"] += count
     return Digest(
         start=start,
         end=end,
@@ -114,9 +123,9 @@ def build_digest(session: Session, team_id: str, start: datetime, end: datetime)
         departments_total=len(all_departments),
         credits_by_stage={s.value: stages.get(s.value, 0) for s in Stage}
         | ({"unset": stages["unset"]} if stages.get("unset") else {}),
-        top=_top(session, active, recipient),
+        top=_top(session, team_id, active),
         stories=_stories(session, team_id, start, end, kinds=None),
-        first_timers=_first_timers(session, team_id, start, end),
+        first_timers=_first_timers(session, team_id, start, active),
         referrals_won=_referrals_won(session, team_id, start, end),
         sessions_held=_sessions_held(session, team_id, start, end),
         sessions_upcoming=_sessions_upcoming(session, team_id, end),
@@ -127,17 +136,21 @@ def build_digest(session: Session, team_id: str, start: datetime, end: datetime)
     )
 
 
-def _top(
-    session: Session, active: ColumnElement[bool], recipient: ColumnElement[bool]
-) -> tuple[Contributor, ...]:
+def _top(session: Session, team_id: str, active: ColumnElement[bool]) -> tuple[Contributor, ...]:
+    """The people credited most; only those few are looked up in the org chart."""
     credits = func.count(Credit.id).label("credits")
-    rows = session.execute(
-        select(Credit.recipient_id, Person.department, credits)
-        .outerjoin(Person, recipient)
+    top = (
+        select(Credit.recipient_id, credits)
         .where(active, Credit.kind.not_in(UNRANKED))
-        .group_by(Credit.recipient_id, Person.department)
+        .group_by(Credit.recipient_id)
         .order_by(credits.desc(), Credit.recipient_id)
         .limit(TOP_CONTRIBUTORS)
+        .subquery()
+    )
+    rows = session.execute(
+        select(top.c.recipient_id, Person.department, top.c.credits)
+        .outerjoin(Person, and_(Person.team_id == team_id, Person.user_id == top.c.recipient_id))
+        .order_by(top.c.credits.desc(), top.c.recipient_id)
     )
     return tuple(Contributor(user_id, department, count) for user_id, department, count in rows)
 
@@ -179,19 +192,22 @@ def _stories(
 
 
 def _first_timers(
-    session: Session, team_id: str, start: datetime, end: datetime
+    session: Session, team_id: str, start: datetime, active: ColumnElement[bool]
 ) -> tuple[str, ...]:
-    """People whose first credit ever was received in the period."""
-    first = (
-        select(Credit.recipient_id, func.min(Credit.created_at).label("first"))
-        .where(Credit.team_id == team_id, Credit.revoked_at.is_(None))
-        .group_by(Credit.recipient_id)
-        .subquery()
+    """People whose first credit ever was received in the period: credited in it and never
+    before, one index probe per person credited rather than a pass over every credit."""
+    recipients = select(Credit.recipient_id).where(active).distinct().subquery()
+    earlier = aliased(Credit)
+    credited_before = exists().where(
+        earlier.team_id == team_id,
+        earlier.recipient_id == recipients.c.recipient_id,
+        earlier.revoked_at.is_(None),
+        earlier.created_at < start,
     )
     rows = session.scalars(
-        select(first.c.recipient_id)
-        .where(first.c.first >= start, first.c.first < end)
-        .order_by(first.c.recipient_id)
+        select(recipients.c.recipient_id)
+        .where(~credited_before)
+        .order_by(recipients.c.recipient_id)
     )
     return tuple(rows)
 

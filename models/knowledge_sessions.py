@@ -386,7 +386,11 @@ def cadence(
     session: Session, team_id: str, now: datetime, window: timedelta, sales_department: str
 ) -> list[DepartmentCadence]:
     """Per department in the org chart: its last held session, and sales' last visit to it."""
-    held = (KnowledgeSession.team_id == team_id, KnowledgeSession.state == SessionState.HELD.value)
+    # A session on the calendar counts too: the department is not overdue, it is planned.
+    held = (
+        KnowledgeSession.team_id == team_id,
+        KnowledgeSession.state.in_([SessionState.HELD.value, SessionState.SCHEDULED.value]),
+    )
     presented = dict(
         session.execute(
             select(func.lower(KnowledgeSession.department), func.max(KnowledgeSession.starts_at))
@@ -474,6 +478,7 @@ def suggest_topic(
             Assist.revoked_at.is_(None),
             Assist.created_at >= since,
             Assist.is_private.is_(False),
+            Assist.kind != Kind.LESSON.value,
             func.lower(Person.department) == department.lower(),
         )
         .order_by(Assist.customer.is_(None), Assist.created_at.desc())

@@ -6,7 +6,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import Boolean, Integer, String, UniqueConstraint, select
+from sqlalchemy import Boolean, Index, Integer, String, UniqueConstraint, select
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from models.base import Base, TeamScoped, UtcDateTime, utcnow
@@ -14,7 +14,11 @@ from models.base import Base, TeamScoped, UtcDateTime, utcnow
 
 class Person(TeamScoped, Base):
     __tablename__ = "people"
-    __table_args__ = (UniqueConstraint("team_id", "user_id"),)
+    __table_args__ = (
+        UniqueConstraint("team_id", "user_id"),
+        # Departments and headcounts (digest, culture report) read from the index alone.
+        Index("ix_people_team_id_department", "team_id", "department"),
+    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     user_id: Mapped[str] = mapped_column(String(32))

@@ -11,6 +11,7 @@ from enum import StrEnum
 from sqlalchemy import (
     Boolean,
     ForeignKey,
+    Index,
     Integer,
     Numeric,
     String,
@@ -68,7 +69,11 @@ REFERRAL_LENGTHS = {"context": 1500, "contact": 200, "reason": 500, **MAX_LENGTH
 
 class Referral(TeamScoped, Base):
     __tablename__ = "referrals"
-    __table_args__ = (UniqueConstraint("team_id", "dedupe_key"),)
+    __table_args__ = (
+        UniqueConstraint("team_id", "dedupe_key"),
+        # The digest's referrals won in the week.
+        Index("ix_referrals_team_id_state_closed_at", "team_id", "state", "closed_at"),
+    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     referrer_id: Mapped[str] = mapped_column(String(32), index=True)

@@ -562,6 +562,7 @@ class _Writer:
                     "recipient_id": recipient_id,
                     "giver_id": assist["giver_id"],
                     "kind": assist["kind"],
+                    "stage": assist["stage"],
                     "created_at": assist["created_at"],
                     "revoked_at": assist["revoked_at"],
                 }
@@ -651,10 +652,9 @@ def credits_by_department(
     if since is not None:
         active.append(Credit.created_at >= since)
     rows = session.execute(
-        select(Credit.recipient_id, Assist.stage, func.count(Credit.id))
-        .join(Assist, Assist.id == Credit.assist_id)
+        select(Credit.recipient_id, Credit.stage, func.count(Credit.id))
         .where(*active)
-        .group_by(Credit.recipient_id, Assist.stage)
+        .group_by(Credit.recipient_id, Credit.stage)
     )
     department_of = {
         user_id: department or ""

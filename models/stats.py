@@ -10,7 +10,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import and_, func, select
 from sqlalchemy.orm import Session
 
-from models.assists import Assist, Credit, Kind
+from models.assists import Credit, Kind
 from models.people import Person
 
 PERIODS = ("week", "month", "quarter")
@@ -68,8 +68,7 @@ def personal_stats(session: Session, team_id: str, user_id: str, window: Window)
         (Credit.recipient_id, stats.received_by_kind, stats.received_by_stage),
     ):
         rows = session.execute(
-            select(Credit.kind, Assist.stage, func.count(Credit.id))
-            .join(Assist, Assist.id == Credit.assist_id)
+            select(Credit.kind, Credit.stage, func.count(Credit.id))
             .where(
                 Credit.team_id == team_id,
                 column == user_id,
@@ -77,7 +76,7 @@ def personal_stats(session: Session, team_id: str, user_id: str, window: Window)
                 Credit.created_at >= window.start,
                 Credit.created_at < window.end,
             )
-            .group_by(Credit.kind, Assist.stage)
+            .group_by(Credit.kind, Credit.stage)
         )
         for kind, stage, count in rows:
             by_kind[kind] += count

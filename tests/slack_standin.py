@@ -6,6 +6,7 @@ what our code sent to Slack. It also serves `response_url`s, and can answer 429.
 
 from __future__ import annotations
 
+import contextlib
 import itertools
 import json
 import threading
@@ -46,6 +47,8 @@ class StandInState:
     channel_errors: dict[str, list[str]] = field(default_factory=dict)
     # method -> event that must be set before the stand-in answers (a "slow" Slack)
     holds: dict[str, threading.Event] = field(default_factory=dict)
+    # method -> seconds each of its calls takes before it is answered (and recorded)
+    delays: dict[str, float] = field(default_factory=dict)
     # file id -> the bytes POSTed to its upload URL (files_upload_v2's second step)
     uploads: dict[str, bytes] = field(default_factory=dict)
 
@@ -127,6 +130,11 @@ class SlackStandIn:
         self.state.holds[method] = gate
         return gate
 
+    def delay(self, method: str, seconds: float) -> None:
+        """Each call of `method` arriving from now on takes `seconds` (0: no delay), like a
+        Slack that is slow but keeps up; the call counts as received once it is answered."""
+        self.state.delays[method] = seconds
+
     def throttle(self, method: str, times: int, retry_after: int = 1) -> None:
         """The next `times` calls of `method` answer 429 with Retry-After."""
         self.state.throttle[method] = [retry_after] * times
@@ -184,6 +192,9 @@ class SlackStandIn:
         gate = self.state.holds.get(method)
         if gate is not None:
             gate.wait(timeout=10)
+        pause = self.state.delays.get(method)
+        if pause:
+            time.sleep(pause)
         with self._lock:
             pending = self.state.throttle.get(method)
             if pending:
@@ -259,13 +270,15 @@ class SlackStandIn:
             def _reply(
                 self, status: int, payload: bytes, content_type: str, headers: dict[str, str]
             ) -> None:
-                self.send_response(status)
-                self.send_header("Content-Type", content_type)
-                self.send_header("Content-Length", str(len(payload)))
-                for name, value in headers.items():
-                    self.send_header(name, value)
-                self.end_headers()
-                self.wfile.write(payload)
+                # A caller that hung up (a killed instance) had its call received all the same.
+                with contextlib.suppress(BrokenPipeError, ConnectionResetError):
+                    self.send_response(status)
+                    self.send_header("Content-Type", content_type)
+                    self.send_header("Content-Length", str(len(payload)))
+                    for name, value in headers.items():
+                        self.send_header(name, value)
+                    self.end_headers()
+                    self.wfile.write(payload)
 
             do_GET = _serve
             do_POST = _serve

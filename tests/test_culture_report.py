@@ -238,6 +238,7 @@ def test_the_monthly_run_uploads_the_chart_with_the_figures(job, standin, sessio
 
 def test_one_report_per_month_unless_forced(job, standin, sessions):
     org(sessions)
+    give(sessions, ANA, [GINA], NOW - timedelta(days=40))
     assert run_report(job, NOW).posted
     second = run_report(job, NOW + timedelta(days=3))
     assert not second.posted and "already posted" in second.reason
@@ -251,6 +252,7 @@ def test_one_report_per_month_unless_forced(job, standin, sessions):
 
 def test_a_refused_upload_is_retried_by_the_next_run(job, standin, sessions):
     org(sessions)
+    give(sessions, ANA, [GINA], NOW - timedelta(days=40))
     standin.fail("files.completeUploadExternal", "not_in_channel")
     failed = run_report(job, NOW)
     assert not failed.posted and "not_in_channel" in failed.reason
@@ -261,6 +263,7 @@ def test_a_refused_upload_is_retried_by_the_next_run(job, standin, sessions):
 
 def test_two_instances_at_once_upload_once(job, database_url, standin, sessions):
     org(sessions)
+    give(sessions, ANA, [GINA], NOW - timedelta(days=40))
     engines = [make_engine(database_url) for _ in range(2)]
     jobs = [
         replace(job, sessions=make_session_factory(e), worker=f"i{i}")
@@ -288,6 +291,7 @@ def test_the_scheduler_runs_it_on_the_first_of_the_month_at_nine(settings, sessi
     monthly = jobs["culture_report"]
     fire = monthly.trigger.get_next_fire_time(None, NOW)
     assert fire == datetime(2026, 8, 1, 9, 0, tzinfo=BERLIN)
+    last_month_credit(sessions)
     monthly.run()
     monthly.run()
     assert len(uploads(standin)) == 1
@@ -406,6 +410,20 @@ def test_a_report_missed_on_the_first_is_posted_once_when_the_bot_returns(
     back = datetime(2026, 11, 3, 12, 0, tzinfo=UTC)  # down over 1 Nov 09:00
     with sessions.begin() as session:
         claim(session, TEAM_ID, "installed", back - timedelta(days=90))
+    org(sessions)
+    give(sessions, ANA, [GINA], back - timedelta(days=20))
     assert catch_up_report(job, back).posted
     assert catch_up_report(job, back + timedelta(minutes=5)) is None
     assert len(standin.calls("files.completeUploadExternal")) == 1
+
+
+def test_a_report_with_no_credits_is_not_posted(settings, sessions, standin):
+    from bot.slack_client import build_client
+    from jobs.culture_report import run_report
+    from jobs.recognition import Recognition
+    from tests.slack_standin import TEAM_ID
+
+    job = Recognition(settings, sessions, build_client(settings), team_id=TEAM_ID, worker="test")
+    result = run_report(job, datetime(2026, 11, 1, 9, 0, tzinfo=UTC))
+    assert not result.posted and "no credits were recorded" in result.reason
+    assert uploads(standin) == []

@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 
-from bot.blocks.kit import option, plain_text
+from bot.blocks.kit import mrkdwn_section, option, plain_text
 from bot.blocks.text import (
     PRIVATE_PLACEHOLDER,
     kind_emoji,
@@ -320,6 +320,13 @@ def assist_confirmation(
 
 def credit_notice(assist: Assist) -> tuple[str, list[dict]]:
     """The DM a credited person receives: who credited them and for what."""
+    if assist.source == "session":
+        text = (
+            f"Thanks for presenting! You {safe_mrkdwn(assist.description)}; that's a session credit"
+        )
+        return f"{kind_emoji(assist.kind)} {text}.", [
+            mrkdwn_section(f"{kind_emoji(assist.kind)} {text}.")
+        ]
     if assist.source == "reaction":
         where = f" in <#{assist.channel_id}>" if assist.channel_id else ""
         link = f"<{assist.permalink}|your message>" if assist.permalink else "your message"

@@ -11,6 +11,7 @@ from bot.blocks.text import (
     kind_emoji,
     mention,
     mentions,
+    plural,
     safe_mrkdwn,
     truncate,
 )
@@ -18,16 +19,18 @@ from models.nudges import ManagerNudge, ReportCredit, StuckReferral
 from models.referrals import State
 
 THANKS_ACTION = "nudge_thanks"
+CREDITS_LISTED = 20  # keeps the DM well inside Slack's 50 blocks, buttons included
 SNOOZE_ACTION = "nudge_snooze"
 STOP_ACTION = "nudge_stop"
 
 
 def _credit_block(credit: ReportCredit) -> dict:
-    what = (
-        PRIVATE_PLACEHOLDER
-        if credit.is_private
-        else f"“{truncate(safe_mrkdwn(credit.description), 200)}”"
-    )
+    if credit.is_private:
+        what = PRIVATE_PLACEHOLDER
+    elif credit.description:
+        what = f"“{truncate(safe_mrkdwn(credit.description), 200)}”"
+    else:
+        what = "reacted to their message"
     about = f" ({safe_mrkdwn(credit.customer)})" if credit.customer else ""
     block = mrkdwn_section(
         f"{kind_emoji(credit.kind)} {mention(credit.report_id)}, credited by {mention(credit.giver_id)}{about}: {what}"
@@ -59,7 +62,10 @@ def nudge_blocks(nudge: ManagerNudge, label: str, now: datetime) -> tuple[str, l
         blocks.append(
             mrkdwn_section(f"*Thank them* ({len(nudge.credits)} credits your reports received)")
         )
-        blocks += [_credit_block(c) for c in nudge.credits]
+        blocks += [_credit_block(c) for c in nudge.credits[:CREDITS_LISTED]]
+        if len(nudge.credits) > CREDITS_LISTED:
+            more = len(nudge.credits) - CREDITS_LISTED
+            blocks.append(mrkdwn_section(f"…and {plural(more, 'more credit')} this week."))
     if nudge.unrecognised:
         blocks.append(
             mrkdwn_section(

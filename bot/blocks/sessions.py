@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from datetime import datetime
 
 from bot.blocks.kit import button, context_block, mrkdwn_section, option, plain_text
-from bot.blocks.text import mention, mentions, safe_mrkdwn, truncate
+from bot.blocks.text import mention, mentions, plural, safe_mrkdwn, truncate
 from models.knowledge_sessions import (
     DIRECTION_LABELS,
     LEARNING_LENGTH,
@@ -251,13 +251,15 @@ def change_notice(talk: KnowledgeSession, what: str) -> str:
     }[what]
 
 
-def reminder(talk: KnowledgeSession, soon: bool) -> tuple[str, list[dict]]:
+def reminder(
+    talk: KnowledgeSession, soon: bool, now: datetime | None = None
+) -> tuple[str, list[dict]]:
     title = f"*{safe_mrkdwn(talk.title)}*"
-    text = (
-        f":alarm_clock: {title} starts in 15 minutes."
-        if soon
-        else f":calendar: Reminder: {title} is {when(talk)}."
-    )
+    if soon:
+        minutes = max(round((talk.starts_at - now).total_seconds() / 60), 1) if now else 15
+        text = f":alarm_clock: {title} starts in {plural(minutes, 'minute')}."
+    else:
+        text = f":calendar: Reminder: {title} is {when(talk)}."
     blocks = [mrkdwn_section(text)]
     if talk.meeting_url:
         blocks.append(mrkdwn_section(f":link: <{talk.meeting_url}|Join the meeting>"))

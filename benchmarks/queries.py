@@ -1,0 +1,369 @@
+"""Queries at scale: the digest, leaderboards, `/sells stats` and the culture report on a
+sample company of about a million credits, against a hand-written SQL floor.
+
+    python -m benchmarks.queries                    # builds a SQLite file in /tmp
+    python -m benchmarks.queries --reuse            # time again on the company built before
+    python -m benchmarks.queries --database-url postgresql+psycopg://postgres@127.0.0.1:5432/test
+
+Builds the demo company (`everybody-sells demo`'s generator, workspace TDEMO00001, a fixed
+clock so every build is the same) into a database of its own: by default a SQLite file in
+/tmp; on PostgreSQL a schema of its own (`--schema`, created here and reached through
+`options=-csearch_path=...`; nothing outside it is touched). Without `--reuse` that file or
+schema is dropped and built again (a SQLite file given by URL is kept and only the demo
+workspace's rows replaced); with it the company already there is used, and the
+migrations are brought up to date first, so a new index migration is measured on the same
+data. ANALYZE runs before timing (`--no-analyze` to leave the statistics as they are).
+
+Each query runs once to warm up and then `--repeat` times, each time in a new session, as
+the bot runs it; the table shows the median and the best. The floor is one hand-written
+SQL aggregate for the digest's headline figures (assists, people credited, departments
+contributing, credits per stage): what the database needs at least to answer them. The
+ORM digest's headline figures are checked against it.
+
+Targets (issue 7): the digest under 1 s on PostgreSQL and 2 s on SQLite, and within 1.5x
+of the floor; `/sells stats` under 100 ms. Exits 1 when a target is missed.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import platform
+import statistics
+import sys
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from urllib.parse import quote
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import Engine, bindparam, create_engine, func, select, text
+from sqlalchemy.orm import Session, sessionmaker
+
+from bot.settings import normalise_database_url
+from models.assists import Credit, Stage
+from models.base import UtcDateTime
+from models.culture import culture_report
+from models.database import make_engine, make_session_factory, upgrade
+from models.digest import build_digest
+from models.sample_company import (
+    DEMO_TEAM_ID,
+    MIN_PEOPLE,
+    build_sample_company,
+    clear_team,
+    sample_size,
+    tables_with_other_teams,
+)
+from models.stats import Window, leaderboard, period_window, personal_stats
+
+DEFAULT_SQLITE = Path("/tmp/everybody_sells_queries.db")
+DEFAULT_SCHEMA = "bench_queries"
+# The clock the company is built against: the digest covers the 7 days before it.
+NOW = datetime(2026, 11, 26, 15, 0, tzinfo=UTC)
+TZ = ZoneInfo("UTC")
+DEPARTMENT = "Support"
+DIGEST_SECONDS = {"sqlite": 2.0, "postgresql": 1.0}
+DIGEST_VS_FLOOR = 1.5
+STATS_SECONDS = 0.1
+
+# The digest's headline figures in one statement: one pass over the week's credits.
+FLOOR_SQL = """
+SELECT count(DISTINCT c.assist_id) AS assists,
+       count(DISTINCT c.recipient_id) AS people,
+       count(DISTINCT nullif(p.department, '')) AS departments,
+       sum(CASE WHEN a.stage = 'pre-sale' THEN 1 ELSE 0 END) AS pre_sale,
+       sum(CASE WHEN a.stage = 'sale' THEN 1 ELSE 0 END) AS sale,
+       sum(CASE WHEN a.stage = 'post-sale' THEN 1 ELSE 0 END) AS post_sale,
+       sum(CASE WHEN a.stage = 'resale' THEN 1 ELSE 0 END) AS resale,
+       sum(CASE WHEN a.stage IS NULL THEN 1 ELSE 0 END) AS unset
+FROM credits c
+JOIN assists a ON a.id = c.assist_id
+LEFT JOIN people p ON p.team_id = c.team_id AND p.user_id = c.recipient_id
+WHERE c.team_id = :team AND c.revoked_at IS NULL
+  AND c.created_at >= :start AND c.created_at < :end
+"""
+FLOOR = text(FLOOR_SQL).bindparams(
+    bindparam("start", type_=UtcDateTime()), bindparam("end", type_=UtcDateTime())
+)
+
+
+@dataclass(frozen=True)
+class Headline:
+    assists: int
+    people: int
+    departments: int
+    by_stage: dict[str, int]
+
+
+@dataclass(frozen=True)
+class Timing:
+    query: str
+    seconds: list[float]
+    target: str = "-"
+    met: bool | None = None
+
+    @property
+    def median_ms(self) -> float:
+        return statistics.median(self.seconds) * 1000
+
+    @property
+    def best_ms(self) -> float:
+        return min(self.seconds) * 1000
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--database-url", help=f"default: sqlite:///{DEFAULT_SQLITE}")
+    parser.add_argument(
+        "--schema", default=DEFAULT_SCHEMA, help="PostgreSQL: the schema the company lives in"
+    )
+    parser.add_argument("--people", type=int, default=10_000)
+    parser.add_argument("--weeks", type=int, default=104)
+    parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--repeat", type=int, default=7, help="timed runs per query")
+    parser.add_argument(
+        "--reuse", action="store_true", help="use the company already built there, if any"
+    )
+    parser.add_argument(
+        "--no-analyze", dest="analyze", action="store_false", help="skip ANALYZE before timing"
+    )
+    args = parser.parse_args()
+    if args.people < MIN_PEOPLE or args.repeat < 1:
+        parser.error(f"--people must be at least {MIN_PEOPLE} and --repeat at least 1")
+
+    url = prepare(args)
+    engine = make_engine(url)
+    try:
+        upgrade(engine)
+        sessions = make_session_factory(engine)
+        build(engine, sessions, args)
+        if args.analyze:
+            started = time.perf_counter()
+            analyze(engine)
+            print(f"ANALYZE: {time.perf_counter() - started:.1f} s", file=sys.stderr)
+        return measure(engine, sessions, args.repeat)
+    finally:
+        engine.dispose()
+
+
+def prepare(args: argparse.Namespace) -> str:
+    """The URL to work in; a fresh SQLite file or PostgreSQL schema unless --reuse."""
+    if not args.database_url:
+        if not args.reuse:
+            for end in ("", "-wal", "-shm", "-journal"):
+                Path(f"{DEFAULT_SQLITE}{end}").unlink(missing_ok=True)
+        return f"sqlite:///{DEFAULT_SQLITE}"
+    url = normalise_database_url(args.database_url)
+    if url.startswith("sqlite"):
+        return url  # a file given here is kept: only the demo workspace's rows are replaced
+    if "options=" in url:
+        sys.exit("benchmarks.queries: give the URL without options; it uses its own --schema")
+    schema = args.schema
+    if not schema.replace("_", "").isalnum() or schema.lower() == "public":
+        sys.exit(f"benchmarks.queries: --schema {schema!r} is not a schema of its own")
+    admin = create_engine(url, isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        if not args.reuse:
+            connection.execute(text(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE'))
+        connection.execute(text(f'CREATE SCHEMA IF NOT EXISTS "{schema}"'))
+    admin.dispose()
+    separator = "&" if "?" in url else "?"
+    return f"{url}{separator}options={quote(f'-csearch_path={schema}')}"
+
+
+def build(engine: Engine, sessions: sessionmaker[Session], args: argparse.Namespace) -> None:
+    others = tables_with_other_teams(engine)
+    if others:
+        sys.exit(f"benchmarks.queries: the database holds other workspaces' data ({others})")
+    with sessions() as session:
+        if args.reuse and sample_size(session).credits:
+            return
+        print(
+            f"Building {args.people:,} people x {args.weeks} weeks ...", file=sys.stderr, flush=True
+        )
+        started = time.perf_counter()
+        clear_team(session)
+        session.commit()
+        build_sample_company(
+            session, people=args.people, weeks=args.weeks, seed=args.seed, tz=TZ, now=NOW
+        )
+        print(f"Built in {time.perf_counter() - started:.0f} s", file=sys.stderr)
+
+
+def analyze(engine: Engine) -> None:
+    with engine.connect() as connection:
+        connection.execute(text("ANALYZE"))
+        connection.commit()
+
+
+def clock(sessions: sessionmaker[Session]) -> datetime:
+    """`now` for the queries: the build clock, or just after the newest credit if later."""
+    with sessions() as session:
+        newest = session.scalar(
+            select(func.max(Credit.created_at)).where(Credit.team_id == DEMO_TEAM_ID)
+        )
+    return NOW if newest is None or newest < NOW else newest + timedelta(seconds=1)
+
+
+def time_it(
+    sessions: sessionmaker[Session], repeat: int, work: Callable[[Session], object]
+) -> tuple[list[float], object]:
+    """One warm-up run, then `repeat` timed runs, each in a new session."""
+    seconds, result = [], None
+    for run in range(repeat + 1):
+        with sessions() as session:
+            started = time.perf_counter()
+            result = work(session)
+            elapsed = time.perf_counter() - started
+            session.rollback()
+        if run:
+            seconds.append(elapsed)
+    return seconds, result
+
+
+def floor(session: Session, start: datetime, end: datetime) -> Headline:
+    row = session.execute(FLOOR, {"team": DEMO_TEAM_ID, "start": start, "end": end}).one()
+    by_stage = {
+        Stage.PRE_SALE.value: row.pre_sale or 0,
+        Stage.SALE.value: row.sale or 0,
+        Stage.POST_SALE.value: row.post_sale or 0,
+        Stage.RESALE.value: row.resale or 0,
+    }
+    if row.unset:
+        by_stage["unset"] = row.unset
+    return Headline(row.assists, row.people, row.departments, by_stage)
+
+
+def people_to_ask(session: Session, window: Window) -> tuple[str, str]:
+    """A typical person (the median of those credited in the window) and the busiest one."""
+    credits = func.count(Credit.id)
+    ranked = session.scalars(
+        select(Credit.recipient_id)
+        .where(
+            Credit.team_id == DEMO_TEAM_ID,
+            Credit.revoked_at.is_(None),
+            Credit.created_at >= window.start,
+            Credit.created_at < window.end,
+        )
+        .group_by(Credit.recipient_id)
+        .order_by(credits, Credit.recipient_id)
+    ).all()
+    return ranked[len(ranked) // 2], ranked[-1]
+
+
+def measure(engine: Engine, sessions: sessionmaker[Session], repeat: int) -> int:
+    dialect = engine.dialect.name
+    now = clock(sessions)
+    start = now - timedelta(days=7)
+    month = period_window("month", now, TZ)
+    with sessions() as session:
+        size = sample_size(session)
+        typical, busiest = people_to_ask(session, month)
+        week = session.scalar(
+            select(func.count(Credit.id)).where(
+                Credit.team_id == DEMO_TEAM_ID,
+                Credit.revoked_at.is_(None),
+                Credit.created_at >= start,
+                Credit.created_at < now,
+            )
+        )
+        version = session.execute(
+            text("SELECT sqlite_version()" if dialect == "sqlite" else "SHOW server_version")
+        ).scalar()
+
+    digest_s, digest = time_it(
+        sessions, repeat, lambda s: build_digest(s, DEMO_TEAM_ID, start, now)
+    )
+    floor_s, headline = time_it(sessions, repeat, lambda s: floor(s, start, now))
+    limit = DIGEST_SECONDS[dialect]
+    timings = [
+        Timing(
+            "digest (build_digest, 7 days)",
+            digest_s,
+            f"<{limit:g} s, <={DIGEST_VS_FLOOR:g}x floor",
+        ),
+        Timing("floor (one SQL aggregate)", floor_s),
+    ]
+    ratio = statistics.median(digest_s) / statistics.median(floor_s)
+    timings[0] = Timing(
+        timings[0].query,
+        digest_s,
+        timings[0].target,
+        statistics.median(digest_s) < limit and ratio <= DIGEST_VS_FLOOR,
+    )
+    for name, work in (
+        ("leaderboard (month)", lambda s: leaderboard(s, DEMO_TEAM_ID, month)),
+        (
+            f"leaderboard (month, {DEPARTMENT})",
+            lambda s: leaderboard(s, DEMO_TEAM_ID, month, DEPARTMENT),
+        ),
+    ):
+        timings.append(Timing(name, time_it(sessions, repeat, work)[0]))
+    for name, user_id in (("typical", typical), ("busiest", busiest)):
+        seconds, _ = time_it(
+            sessions, repeat, lambda s, u=user_id: personal_stats(s, DEMO_TEAM_ID, u, month)
+        )
+        timings.append(
+            Timing(
+                f"/sells stats (month, {name} person)",
+                seconds,
+                f"<{STATS_SECONDS * 1000:g} ms",
+                statistics.median(seconds) < STATS_SECONDS,
+            )
+        )
+    seconds, _ = time_it(sessions, repeat, lambda s: culture_report(s, DEMO_TEAM_ID, now, TZ))
+    timings.append(Timing("culture report (6 months)", seconds))
+
+    print(
+        f"{size.people:,} people, {size.credits:,} credits ({size.revoked_credits:,} revoked) "
+        f"from {size.assists:,} assists; {week:,} credits in the digest's week; "
+        f"month {month.label}; {repeat} runs each after a warm-up"
+    )
+    print(
+        f"database: {dialect} {version}; machine: {os.cpu_count()} CPUs, "
+        f"{platform.processor() or platform.machine()}, Python {platform.python_version()}; "
+        f"load average {os.getloadavg()[0]:.2f} when done"
+    )
+    print()
+    print(table(timings, dialect, ratio))
+    print()
+    orm = Headline(
+        digest.assists,
+        digest.people_credited,
+        len(digest.departments_contributing),
+        digest.credits_by_stage,
+    )
+    print(f"headline, ORM digest: {orm}")
+    print(f"headline, floor SQL:  {headline}")
+    assert orm == headline, "the ORM digest and the hand-written floor disagree"
+    print("they agree")
+    return 0 if all(t.met is not False for t in timings) else 1
+
+
+def table(timings: list[Timing], dialect: str, ratio: float) -> str:
+    header = ["query", "database", "median ms", "best ms", "target", "met?", "vs floor"]
+    rows = []
+    for t in timings:
+        vs = f"{ratio:.2f}x" if t.query.startswith("digest") else ""
+        if t.query.startswith("floor"):
+            vs = "1.00x"
+        met = "-" if t.met is None else ("yes" if t.met else "NO")
+        rows.append(
+            [t.query, dialect, f"{t.median_ms:,.1f}", f"{t.best_ms:,.1f}", t.target, met, vs]
+        )
+    widths = [max(len(r[i]) for r in [header, *rows]) for i in range(len(header))]
+    lines = []
+    for n, row in enumerate([header, *rows]):
+        cells = [row[0].ljust(widths[0]), row[1].ljust(widths[1])]
+        cells += [c.rjust(w) for c, w in zip(row[2:4], widths[2:4], strict=True)]
+        cells += [c.ljust(w) for c, w in zip(row[4:], widths[4:], strict=True)]
+        lines.append("  ".join(cells).rstrip())
+        if n == 0:
+            lines.append("-" * max(len(line) for line in lines))
+    return "\n".join(lines)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
