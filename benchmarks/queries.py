@@ -68,18 +68,18 @@ DIGEST_SECONDS = {"sqlite": 2.0, "postgresql": 1.0}
 DIGEST_VS_FLOOR = 1.5
 STATS_SECONDS = 0.1
 
-# The digest's headline figures in one statement: one pass over the week's credits.
+# The digest's headline figures in one statement: one pass over the week's credits, each
+# joined to the person credited (a credit carries its assist's stage since migration 0007).
 FLOOR_SQL = """
 SELECT count(DISTINCT c.assist_id) AS assists,
        count(DISTINCT c.recipient_id) AS people,
        count(DISTINCT nullif(p.department, '')) AS departments,
-       sum(CASE WHEN a.stage = 'pre-sale' THEN 1 ELSE 0 END) AS pre_sale,
-       sum(CASE WHEN a.stage = 'sale' THEN 1 ELSE 0 END) AS sale,
-       sum(CASE WHEN a.stage = 'post-sale' THEN 1 ELSE 0 END) AS post_sale,
-       sum(CASE WHEN a.stage = 'resale' THEN 1 ELSE 0 END) AS resale,
-       sum(CASE WHEN a.stage IS NULL THEN 1 ELSE 0 END) AS unset
+       sum(CASE WHEN c.stage = 'pre-sale' THEN 1 ELSE 0 END) AS pre_sale,
+       sum(CASE WHEN c.stage = 'sale' THEN 1 ELSE 0 END) AS sale,
+       sum(CASE WHEN c.stage = 'post-sale' THEN 1 ELSE 0 END) AS post_sale,
+       sum(CASE WHEN c.stage = 'resale' THEN 1 ELSE 0 END) AS resale,
+       sum(CASE WHEN c.stage IS NULL THEN 1 ELSE 0 END) AS unset
 FROM credits c
-JOIN assists a ON a.id = c.assist_id
 LEFT JOIN people p ON p.team_id = c.team_id AND p.user_id = c.recipient_id
 WHERE c.team_id = :team AND c.revoked_at IS NULL
   AND c.created_at >= :start AND c.created_at < :end
@@ -136,7 +136,9 @@ def main() -> int:
     url = prepare(args)
     engine = make_engine(url)
     try:
+        started = time.perf_counter()
         upgrade(engine)
+        print(f"migrations: {time.perf_counter() - started:.1f} s", file=sys.stderr)
         sessions = make_session_factory(engine)
         build(engine, sessions, args)
         if args.analyze:

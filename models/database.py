@@ -49,6 +49,19 @@ def alembic_config(engine: Engine) -> Config:
     return config
 
 
+MIGRATION_LOCK = 720_451_118  # any fixed number: the advisory lock instances share
+
+
 def upgrade(engine: Engine, revision: str = "head") -> None:
-    """Apply pending migrations; safe to call at every start."""
-    command.upgrade(alembic_config(engine), revision)
+    """Apply pending migrations; safe to call at every start, from several instances at once
+    (on PostgreSQL they queue on an advisory lock; SQLite serialises writers itself)."""
+    if engine.dialect.name != "postgresql":
+        command.upgrade(alembic_config(engine), revision)
+        return
+    with engine.connect() as lock:
+        lock.exec_driver_sql(f"SELECT pg_advisory_lock({MIGRATION_LOCK})")
+        try:
+            command.upgrade(alembic_config(engine), revision)
+        finally:
+            lock.exec_driver_sql(f"SELECT pg_advisory_unlock({MIGRATION_LOCK})")
+            lock.commit()

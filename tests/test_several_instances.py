@@ -73,9 +73,11 @@ class Instance:
         return self.log.read_text(errors="replace")
 
     def kill(self) -> None:
+        """The finalizer: SIGKILL if still running; its log shows when the test failed."""
         if self.process.poll() is None:
             self.process.kill()
         self.process.wait(timeout=10)
+        print(f"--- instance {self.name} (pid {self.process.pid}) ---\n{self.output()[-5000:]}")
 
 
 def launch(
