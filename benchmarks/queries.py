@@ -12,13 +12,17 @@ clock so every build is the same) into a database of its own: by default a SQLit
 schema is dropped and built again (a SQLite file given by URL is kept and only the demo
 workspace's rows replaced); with it the company already there is used, and the
 migrations are brought up to date first, so a new index migration is measured on the same
-data. ANALYZE runs before timing (`--no-analyze` to leave the statistics as they are).
+data. ANALYZE runs before timing (`--statistics keep` leaves the planner statistics as they
+are; `--statistics none`, SQLite only, deletes them: a bot's own SQLite database is never
+ANALYZEd, so that is how its queries are planned in production).
 
 Each query runs once to warm up and then `--repeat` times, each time in a new session, as
 the bot runs it; the table shows the median and the best. The floor is one hand-written
 SQL aggregate for the digest's headline figures (assists, people credited, departments
 contributing, credits per stage): what the database needs at least to answer them. The
-ORM digest's headline figures are checked against it.
+ORM digest's headline figures are checked against it. The digest is timed whole (it also
+finds the top contributors, the first-timers and the stories, which the floor does not)
+and for its figures alone (`models.digest.headline_figures`), the like-for-like ratio.
 
 Targets (issue 7): the digest under 1 s on PostgreSQL and 2 s on SQLite, and within 1.5x
 of the floor; `/sells stats` under 100 ms. Exits 1 when a target is missed.
@@ -47,7 +51,7 @@ from models.assists import Credit, Stage
 from models.base import UtcDateTime
 from models.culture import culture_report
 from models.database import make_engine, make_session_factory, upgrade
-from models.digest import build_digest
+from models.digest import build_digest, headline_figures
 from models.sample_company import (
     DEMO_TEAM_ID,
     MIN_PEOPLE,
@@ -103,6 +107,7 @@ class Timing:
     seconds: list[float]
     target: str = "-"
     met: bool | None = None
+    vs_floor: float | None = None
 
     @property
     def median_ms(self) -> float:
@@ -127,11 +132,17 @@ def main() -> int:
         "--reuse", action="store_true", help="use the company already built there, if any"
     )
     parser.add_argument(
-        "--no-analyze", dest="analyze", action="store_false", help="skip ANALYZE before timing"
+        "--statistics",
+        choices=("analyze", "keep", "none"),
+        default="analyze",
+        help="planner statistics before timing: ANALYZE (default), keep them as they are, "
+        "or none (SQLite only)",
     )
     args = parser.parse_args()
     if args.people < MIN_PEOPLE or args.repeat < 1:
         parser.error(f"--people must be at least {MIN_PEOPLE} and --repeat at least 1")
+    if args.statistics == "none" and args.database_url and "sqlite" not in args.database_url:
+        parser.error("--statistics none is for SQLite only")
 
     url = prepare(args)
     engine = make_engine(url)
@@ -141,11 +152,13 @@ def main() -> int:
         print(f"migrations: {time.perf_counter() - started:.1f} s", file=sys.stderr)
         sessions = make_session_factory(engine)
         build(engine, sessions, args)
-        if args.analyze:
-            started = time.perf_counter()
-            analyze(engine)
-            print(f"ANALYZE: {time.perf_counter() - started:.1f} s", file=sys.stderr)
-        return measure(engine, sessions, args.repeat)
+        started = time.perf_counter()
+        statistics_for(engine, args.statistics)
+        print(
+            f"statistics ({args.statistics}): {time.perf_counter() - started:.1f} s",
+            file=sys.stderr,
+        )
+        return measure(engine, sessions, args.repeat, args.statistics)
     finally:
         engine.dispose()
 
@@ -194,10 +207,19 @@ def build(engine: Engine, sessions: sessionmaker[Session], args: argparse.Namesp
         print(f"Built in {time.perf_counter() - started:.0f} s", file=sys.stderr)
 
 
-def analyze(engine: Engine) -> None:
+def statistics_for(engine: Engine, how: str) -> None:
+    """Refresh the planner statistics, leave them, or (SQLite) delete them."""
+    if how == "keep":
+        return
     with engine.connect() as connection:
-        connection.execute(text("ANALYZE"))
+        if how == "analyze":
+            connection.execute(text("ANALYZE"))
+        elif connection.execute(
+            text("SELECT 1 FROM sqlite_master WHERE name = 'sqlite_stat1'")
+        ).first():
+            connection.execute(text("DELETE FROM sqlite_stat1"))
         connection.commit()
+    engine.dispose()  # new connections plan with the statistics as they are now
 
 
 def clock(sessions: sessionmaker[Session]) -> datetime:
@@ -255,7 +277,7 @@ def people_to_ask(session: Session, window: Window) -> tuple[str, str]:
     return ranked[len(ranked) // 2], ranked[-1]
 
 
-def measure(engine: Engine, sessions: sessionmaker[Session], repeat: int) -> int:
+def measure(engine: Engine, sessions: sessionmaker[Session], repeat: int, stats: str) -> int:
     dialect = engine.dialect.name
     now = clock(sessions)
     start = now - timedelta(days=7)
@@ -278,23 +300,30 @@ def measure(engine: Engine, sessions: sessionmaker[Session], repeat: int) -> int
     digest_s, digest = time_it(
         sessions, repeat, lambda s: build_digest(s, DEMO_TEAM_ID, start, now)
     )
+    figures_s, figures = time_it(
+        sessions, repeat, lambda s: headline_figures(s, DEMO_TEAM_ID, start, now)
+    )
     floor_s, headline = time_it(sessions, repeat, lambda s: floor(s, start, now))
     limit = DIGEST_SECONDS[dialect]
+    whole = statistics.median(digest_s) / statistics.median(floor_s)
+    alone = statistics.median(figures_s) / statistics.median(floor_s)
     timings = [
         Timing(
             "digest (build_digest, 7 days)",
             digest_s,
             f"<{limit:g} s, <={DIGEST_VS_FLOOR:g}x floor",
+            statistics.median(digest_s) < limit and whole <= DIGEST_VS_FLOOR,
+            whole,
         ),
-        Timing("floor (one SQL aggregate)", floor_s),
+        Timing(
+            "  its figures alone (headline_figures)",
+            figures_s,
+            f"<={DIGEST_VS_FLOOR:g}x floor",
+            alone <= DIGEST_VS_FLOOR,
+            alone,
+        ),
+        Timing("floor (one SQL aggregate)", floor_s, vs_floor=1.0),
     ]
-    ratio = statistics.median(digest_s) / statistics.median(floor_s)
-    timings[0] = Timing(
-        timings[0].query,
-        digest_s,
-        timings[0].target,
-        statistics.median(digest_s) < limit and ratio <= DIGEST_VS_FLOOR,
-    )
     for name, work in (
         ("leaderboard (month)", lambda s: leaderboard(s, DEMO_TEAM_ID, month)),
         (
@@ -324,33 +353,29 @@ def measure(engine: Engine, sessions: sessionmaker[Session], repeat: int) -> int
         f"month {month.label}; {repeat} runs each after a warm-up"
     )
     print(
-        f"database: {dialect} {version}; machine: {os.cpu_count()} CPUs, "
+        f"database: {dialect} {version}, statistics: {stats}; machine: {os.cpu_count()} CPUs, "
         f"{platform.processor() or platform.machine()}, Python {platform.python_version()}; "
         f"load average {os.getloadavg()[0]:.2f} when done"
     )
     print()
-    print(table(timings, dialect, ratio))
+    print(table(timings, dialect))
     print()
-    orm = Headline(
-        digest.assists,
-        digest.people_credited,
-        len(digest.departments_contributing),
-        digest.credits_by_stage,
-    )
-    print(f"headline, ORM digest: {orm}")
+    orm = [
+        Headline(d.assists, d.people_credited, len(d.departments_contributing), d.credits_by_stage)
+        for d in (digest, figures)
+    ]
+    print(f"headline, ORM digest: {orm[0]}")
     print(f"headline, floor SQL:  {headline}")
-    assert orm == headline, "the ORM digest and the hand-written floor disagree"
+    assert orm == [headline, headline], "the ORM digest and the hand-written floor disagree"
     print("they agree")
     return 0 if all(t.met is not False for t in timings) else 1
 
 
-def table(timings: list[Timing], dialect: str, ratio: float) -> str:
+def table(timings: list[Timing], dialect: str) -> str:
     header = ["query", "database", "median ms", "best ms", "target", "met?", "vs floor"]
     rows = []
     for t in timings:
-        vs = f"{ratio:.2f}x" if t.query.startswith("digest") else ""
-        if t.query.startswith("floor"):
-            vs = "1.00x"
+        vs = "" if t.vs_floor is None else f"{t.vs_floor:.2f}x"
         met = "-" if t.met is None else ("yes" if t.met else "NO")
         rows.append(
             [t.query, dialect, f"{t.median_ms:,.1f}", f"{t.best_ms:,.1f}", t.target, met, vs]

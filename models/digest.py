@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections import Counter
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 
 from sqlalchemy import ColumnElement, and_, exists, func, select
@@ -71,18 +71,31 @@ class Digest:
 
 
 def build_digest(session: Session, team_id: str, start: datetime, end: datetime) -> Digest:
-    """Everything the digest shows for credits and events in [start, end).
+    """Everything the digest shows for credits and events in [start, end)."""
+    active = _active(team_id, start, end)
+    return replace(
+        headline_figures(session, team_id, start, end),
+        top=_top(session, team_id, active),
+        stories=_stories(session, team_id, start, end, kinds=None),
+        first_timers=_first_timers(session, team_id, start, active),
+        referrals_won=_referrals_won(session, team_id, start, end),
+        sessions_held=_sessions_held(session, team_id, start, end),
+        sessions_upcoming=_sessions_upcoming(session, team_id, end),
+        lessons=_stories(session, team_id, start, end, kinds=(Kind.LESSON.value,)),
+        learned=_learned(session, team_id, start, end),
+        passions=tuple(shared_answers(session, team_id, start, end)),
+    )
+
+
+def headline_figures(session: Session, team_id: str, start: datetime, end: datetime) -> Digest:
+    """The digest's figures alone: assists, people credited, departments contributing (and
+    not), credits per stage; no names, stories or events.
 
     The period's credits are read through the index on (team_id, created_at) and never
-    joined to their assists (the stage is copied onto each credit); people are joined only
+    joined to their assists (a credit carries its assist's stage); people are joined only
     after the credits are grouped, once per person rather than once per credit.
     """
-    active = and_(
-        Credit.team_id == team_id,
-        Credit.revoked_at.is_(None),
-        Credit.created_at >= start,
-        Credit.created_at < end,
-    )
+    active = _active(team_id, start, end)
     # A credit's stage is its assist's, so grouping by stage splits the assists too.
     assists = 0
     stages: Counter[str] = Counter()
@@ -123,16 +136,16 @@ def build_digest(session: Session, team_id: str, start: datetime, end: datetime)
         departments_total=len(all_departments),
         credits_by_stage={s.value: stages.get(s.value, 0) for s in Stage}
         | ({"unset": stages["unset"]} if stages.get("unset") else {}),
-        top=_top(session, team_id, active),
-        stories=_stories(session, team_id, start, end, kinds=None),
-        first_timers=_first_timers(session, team_id, start, active),
-        referrals_won=_referrals_won(session, team_id, start, end),
-        sessions_held=_sessions_held(session, team_id, start, end),
-        sessions_upcoming=_sessions_upcoming(session, team_id, end),
-        lessons=_stories(session, team_id, start, end, kinds=(Kind.LESSON.value,)),
-        learned=_learned(session, team_id, start, end),
         quiet_departments=tuple(d for d in all_departments if d not in contributing),
-        passions=tuple(shared_answers(session, team_id, start, end)),
+    )
+
+
+def _active(team_id: str, start: datetime, end: datetime) -> ColumnElement[bool]:
+    return and_(
+        Credit.team_id == team_id,
+        Credit.revoked_at.is_(None),
+        Credit.created_at >= start,
+        Credit.created_at < end,
     )
 
 

@@ -15,10 +15,12 @@ from sqlalchemy import select
 from bot.settings import Settings
 from bot.slack_client import build_client
 from jobs.recognition import Recognition, run_digest, sweep
-from models.assists import AssistDraft, Kind, Stage, record_assist
+from models.assists import Assist, AssistDraft, Kind, Stage, record_assist, update_details
 from models.database import make_engine, make_session_factory
 from models.deliveries import Delivery, claim
+from models.digest import build_digest
 from models.people import PersonInfo, find_person, save_person
+from models.stats import Window, personal_stats
 from tests.slack_standin import TEAM_ID
 from tests.workspace import ANA, BEN, GINA, RECOGNITION
 
@@ -116,6 +118,31 @@ def test_the_digest_shows_the_week_in_figures_and_stories(job, standin, sessions
     assert "Not heard from this week: Finance" in text
     assert len(post["blocks"]) <= 50
     assert all(len(b.get("text", {}).get("text", "")) <= 3000 for b in post["blocks"])
+
+
+def test_a_stage_set_later_moves_every_credit_of_the_assist(sessions):
+    """Credits carry their assist's stage (counts by stage need no join), kept in step."""
+    org(sessions)
+    give(sessions, ANA, [GINA, BEN], NOW - timedelta(days=1), description="helped")
+    give(sessions, BEN, [GINA], NOW - timedelta(days=2), stage=Stage.SALE, description="x")
+    with sessions.begin() as session:
+        assist = session.scalars(select(Assist).where(Assist.giver_id == ANA)).one()
+        update_details(
+            assist,
+            kind=Kind.INSIGHT,
+            stage=Stage.RESALE,
+            customer="Acme",
+            description="spotted it",
+            crm_url=None,
+        )
+    week = Window(NOW - timedelta(days=7), NOW, "week")
+    with sessions() as session:
+        digest = build_digest(session, TEAM_ID, week.start, week.end)
+        stats = personal_stats(session, TEAM_ID, GINA, week)
+    assert digest.assists == 2 and digest.people_credited == 2
+    assert digest.credits_by_stage == {"pre-sale": 0, "sale": 1, "post-sale": 0, "resale": 2}
+    assert dict(stats.received_by_stage) == {"resale": 1, "sale": 1}
+    assert dict(stats.received_by_kind) == {"insight": 1, "assist": 1}
 
 
 def test_a_quiet_week_gets_a_short_post_with_a_suggestion(job, standin, sessions):

@@ -24,8 +24,11 @@ def upgrade() -> None:
 
     with op.batch_alter_table("credits", schema=None) as batch_op:
         batch_op.add_column(sa.Column("stage", sa.String(length=16), nullable=True))
+        batch_op.drop_index(batch_op.f("ix_credits_created_at"))
+        batch_op.drop_index(batch_op.f("ix_credits_giver_id"))
+        batch_op.drop_index(batch_op.f("ix_credits_recipient_id"))
 
-    # Each credit carries its assist's stage from now on (as it carries its kind).
+    # Each credit carries its assist's stage from now on, as it carries its kind.
     op.execute(
         "UPDATE credits SET stage = "
         "(SELECT assists.stage FROM assists WHERE assists.id = credits.assist_id)"
@@ -68,6 +71,9 @@ def downgrade() -> None:
         batch_op.drop_index("ix_credits_team_id_recipient_id_created_at")
         batch_op.drop_index("ix_credits_team_id_giver_id_created_at")
         batch_op.drop_index("ix_credits_team_id_created_at")
+        batch_op.create_index(batch_op.f("ix_credits_recipient_id"), ["recipient_id"], unique=False)
+        batch_op.create_index(batch_op.f("ix_credits_giver_id"), ["giver_id"], unique=False)
+        batch_op.create_index(batch_op.f("ix_credits_created_at"), ["created_at"], unique=False)
         batch_op.drop_column("stage")
 
     with op.batch_alter_table("assists", schema=None) as batch_op:
