@@ -3,17 +3,42 @@
 from __future__ import annotations
 
 import logging
-from concurrent.futures import Executor, ThreadPoolExecutor
+from collections.abc import Callable
+from concurrent.futures import Executor
 
-from slack_bolt import App
+from slack_bolt import Ack, App, BoltContext, BoltResponse
 from slack_sdk import WebClient
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.directory import Directory
+from bot.listener_pool import ListenerPool
 from bot.settings import Settings
 from bot.slack_client import build_client
 from handlers import register_all
 from handlers.services import Services
+
+
+class KeptAck(Ack):
+    """An ack that stays sent. When a listener raises after calling ack(), Bolt 1.30 sets
+    ack.response back to None; if that happens before the request thread's 10 ms poll saw
+    the ack, Slack gets a 404 for a request that was answered."""
+
+    @property  # type: ignore[override]
+    def response(self) -> BoltResponse | None:
+        return self._response
+
+    @response.setter
+    def response(self, value: BoltResponse | None) -> None:
+        if value is not None or getattr(self, "_response", None) is None:
+            self._response = value
+
+
+def before_listeners(context: BoltContext, body: dict, next: Callable[[], None]) -> None:
+    """Global middleware, on the thread that dispatches the request."""
+    context["ack"] = KeptAck()
+    # Bolt has already acked an Events API delivery: its listener can wait for a thread.
+    ListenerPool.mark_request(background=body.get("type") == "event_callback")
+    next()
 
 
 def create_app(
@@ -24,14 +49,15 @@ def create_app(
     listener_executor: Executor | None = None,
 ) -> App:
     """A Bolt app with every listener registered, signature checks on, retries on 429."""
+    pool = listener_executor or ListenerPool(listener_threads)
     app = App(
         # The token travels in the client, which carries our base URL and 429 retries.
         client=client or build_client(settings),
         signing_secret=settings.signing_secret or "",
         logger=logging.getLogger("everybody_sells.bolt"),
         # Listeners ack first, then make their Slack calls on this pool.
-        listener_executor=listener_executor
-        or ThreadPoolExecutor(max_workers=listener_threads, thread_name_prefix="listener"),
+        listener_executor=pool,
     )
+    app.use(before_listeners)
     register_all(app, Services(settings=settings, sessions=sessions, directory=Directory(sessions)))
     return app

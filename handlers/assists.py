@@ -19,7 +19,7 @@ from bot.blocks.assists import (
     refusal_lines,
 )
 from handlers.forms import parse_kind, parse_stage, split_mentions, view_metadata, view_values
-from handlers.home_tab import refresh_homes
+from handlers.home_tab import publish_homes
 from handlers.notify import notify_credited, tell
 from handlers.services import Services
 from models.assists import (
@@ -34,6 +34,7 @@ from models.assists import (
     update_details,
 )
 from models.base import utcnow
+from models.home import home_openers
 from models.people import people_by_id
 
 logger = logging.getLogger(__name__)
@@ -93,9 +94,14 @@ def record_and_report(
     limit = services.giving_limit if limited else None
     with services.sessions.begin() as session:
         outcome = record_assist(session, draft, people, limit)
+        openers = (
+            home_openers(session, draft.team_id, [draft.giver_id, *outcome.credited])
+            if outcome.recorded
+            else []
+        )
     if outcome.recorded:
         notify_credited(client, outcome.assist, outcome.credited)
-        refresh_homes(services, client, draft.team_id, [draft.giver_id, *outcome.credited])
+        publish_homes(services, client, draft.team_id, openers)
     logger.info(
         "assist from %s via %s: credited=%s refused=%s duplicate=%s limit=%s",
         draft.giver_id,

@@ -44,5 +44,12 @@ def refresh_homes(
     """Re-publish the Home of those among `user_ids` who use it; the others cost nothing."""
     with services.sessions() as session:
         openers = home_openers(session, team_id, sorted(set(user_ids)))
+    publish_homes(services, client, team_id, openers)
+
+
+def publish_homes(
+    services: Services, client: WebClient, team_id: str, openers: Iterable[str]
+) -> None:
+    """Re-publish Homes for `openers`, found by home_openers in the caller's transaction."""
     for user_id in openers:
         publish_home(services, client, team_id, user_id)

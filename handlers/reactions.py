@@ -8,10 +8,9 @@ from collections.abc import Callable
 from slack_bolt import App
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
-from sqlalchemy import select
 
 from bot.blocks.assists import refusal_lines
-from handlers.home_tab import refresh_homes
+from handlers.home_tab import publish_homes, refresh_homes
 from handlers.notify import notify_credited
 from handlers.services import Services
 from models.assists import (
@@ -23,7 +22,8 @@ from models.assists import (
     reaction_key,
     revoke_assist,
 )
-from models.events import ProcessedEvent, claim_event
+from models.events import claim_event
+from models.home import home_openers
 
 logger = logging.getLogger(__name__)
 
@@ -31,18 +31,6 @@ logger = logging.getLogger(__name__)
 def base_emoji(name: str) -> str:
     """`handshake::skin-tone-3` counts as `handshake`."""
     return name.split("::", 1)[0]
-
-
-def already_processed(services: Services, team_id: str, event_id: str) -> bool:
-    with services.sessions() as session:
-        return (
-            session.scalar(
-                select(ProcessedEvent.id).where(
-                    ProcessedEvent.team_id == team_id, ProcessedEvent.event_id == event_id
-                )
-            )
-            is not None
-        )
 
 
 def reaction_added(services: Services) -> Callable[..., None]:
@@ -55,9 +43,6 @@ def reaction_added(services: Services) -> Callable[..., None]:
         team_id, event_id = context["team_id"], body.get("event_id") or ""
         giver, author = event["user"], event.get("item_user")
         channel, ts = item["channel"], item["ts"]
-        if already_processed(services, team_id, event_id):
-            logger.info("event %s already processed; ignoring the redelivery", event_id)
-            return
         if not author:
             logger.info("reaction on %s/%s has no human author; nothing to credit", channel, ts)
             return
@@ -80,8 +65,10 @@ def reaction_added(services: Services) -> Callable[..., None]:
         )
         with services.sessions.begin() as session:
             if not claim_event(session, team_id, event_id):
+                logger.info("event %s already processed; ignoring the redelivery", event_id)
                 return
             outcome = credit_reaction(session, draft, author_info, services.giving_limit)
+            openers = home_openers(session, team_id, [giver, author]) if outcome.recorded else []
         logger.info(
             "reaction %s by %s on %s/%s: credited=%s duplicate=%s",
             emoji,
@@ -95,7 +82,7 @@ def reaction_added(services: Services) -> Callable[..., None]:
         if outcome.recorded:
             if not outcome.reactivated:
                 notify_credited(client, outcome.assist, outcome.credited)
-            refresh_homes(services, client, team_id, [giver, author])
+            publish_homes(services, client, team_id, openers)
         elif not outcome.duplicate:
             warn(client, channel, giver, refusal_lines(outcome.refused, outcome.limit_reached))
 

@@ -239,10 +239,20 @@ def record_assist(
 
     `limit` is None for credits the bot gives on someone's behalf (a won referral).
     """
-    now = now or utcnow()
     existing = find_by_dedupe_key(session, draft.team_id, draft.dedupe_key)
     if existing is not None:
         return _duplicate(existing)
+    return _record_new(session, draft, people, limit, now or utcnow())
+
+
+def _record_new(
+    session: Session,
+    draft: AssistDraft,
+    people: Mapping[str, PersonInfo | None],
+    limit: GivingLimit | None,
+    now: datetime,
+) -> RecordOutcome:
+    """record_assist once the dedupe key is known to be unused (a race is still caught)."""
     eligible, refused = screen_recipients(draft.giver_id, draft.recipient_ids, people)
     # A lesson is worth sharing even when nobody else was involved in the mistake.
     if not eligible and draft.kind != Kind.LESSON:
@@ -319,9 +329,11 @@ def credit_reaction(
     """Record a reaction's credit, or bring back one revoked when the reaction was removed."""
     now = now or utcnow()
     existing = find_by_dedupe_key(session, draft.team_id, draft.dedupe_key)
-    if existing is None or existing.revoked_at is None:
+    if existing is None:
         people = {author.user_id: author} if author else {}
-        return record_assist(session, draft, people, limit, now)
+        return _record_new(session, draft, people, limit, now)
+    if existing.revoked_at is None:
+        return _duplicate(existing)
     reached = reserve_credits(
         session, draft.team_id, draft.giver_id, len(existing.credits), limit, now
     )

@@ -6,7 +6,7 @@ from pathlib import Path
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Engine, create_engine, event, make_url
 from sqlalchemy.orm import Session, sessionmaker
 
 MIGRATIONS = Path(__file__).parent / "migrations"
@@ -15,7 +15,18 @@ MIGRATIONS = Path(__file__).parent / "migrations"
 def make_engine(url: str, *, pool_size: int = 10) -> Engine:
     """An engine tuned for a threaded bot: WAL and a busy timeout on SQLite."""
     if url.startswith("sqlite"):
-        engine = create_engine(url, connect_args={"timeout": 30, "check_same_thread": False})
+        # Every SQLite transaction takes the one write lock (BEGIN IMMEDIATE below), so a
+        # process gains nothing from more connections; one, handed over by the pool in
+        # arrival order, beats threads polling sqlite's busy handler for the lock.
+        database = make_url(url).database
+        one_connection = (
+            {"pool_size": 1, "max_overflow": 0, "pool_timeout": 60}
+            if database and database != ":memory:"
+            else {}
+        )
+        engine = create_engine(
+            url, connect_args={"timeout": 30, "check_same_thread": False}, **one_connection
+        )
 
         @event.listens_for(engine, "connect")
         def _sqlite_pragmas(dbapi_connection, _record) -> None:  # type: ignore[no-untyped-def]

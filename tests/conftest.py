@@ -7,7 +7,7 @@ import os
 import time
 import uuid
 from collections.abc import Callable, Iterator
-from concurrent.futures import Future, ThreadPoolExecutor, wait
+from concurrent.futures import Future, wait
 from dataclasses import replace
 from urllib.parse import quote
 
@@ -17,6 +17,7 @@ from sqlalchemy import Engine, create_engine, text
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.app import create_app
+from bot.listener_pool import ListenerPool
 from bot.settings import Settings
 from models.database import make_engine, make_session_factory, upgrade
 from tests.slack_requests import SlackRequests
@@ -76,11 +77,11 @@ def settings(standin: SlackStandIn, database_url: str) -> Settings:
     )
 
 
-class TrackingExecutor(ThreadPoolExecutor):
+class TrackingExecutor(ListenerPool):
     """The listener pool, with a way to wait until every listener has finished."""
 
     def __init__(self) -> None:
-        super().__init__(max_workers=8, thread_name_prefix="test-listener")
+        super().__init__(workers=8, thread_name_prefix="test-listener")
         self._pending: set[Future] = set()
 
     def submit(self, fn, /, *args, **kwargs) -> Future:  # type: ignore[no-untyped-def]

@@ -47,6 +47,8 @@ class StandInState:
     channel_errors: dict[str, list[str]] = field(default_factory=dict)
     # method -> event that must be set before the stand-in answers (a "slow" Slack)
     holds: dict[str, threading.Event] = field(default_factory=dict)
+    # method -> calls waiting on its hold right now
+    held: dict[str, int] = field(default_factory=dict)
     # method -> seconds each of its calls takes before it is answered (and recorded)
     delays: dict[str, float] = field(default_factory=dict)
     # file id -> the bytes POSTed to its upload URL (files_upload_v2's second step)
@@ -155,6 +157,21 @@ class SlackStandIn:
             if c.ok and (channel is None or c.args.get("channel") == channel)
         ]
 
+    def wait_for_held(self, method: str, count: int, timeout: float = 5.0) -> int:
+        """Wait until `count` calls of a held `method` are waiting; how many are (a burst
+        can only reach the stand-in as fast as the app's threads let it)."""
+        deadline = time.monotonic() + timeout
+        with self._lock:
+            while self.state.held.get(method, 0) < count:
+                remaining = deadline - time.monotonic()
+                if remaining <= 0:
+                    raise AssertionError(
+                        f"expected {count} held call(s) of {method}, "
+                        f"got {self.state.held.get(method, 0)}"
+                    )
+                self._lock.wait(remaining)
+            return self.state.held[method]
+
     def wait_for(self, method: str, count: int = 1, timeout: float = 5.0) -> list[Call]:
         """Wait until at least `count` calls of `method` arrived; fail the test otherwise."""
         deadline = time.monotonic() + timeout
@@ -191,7 +208,12 @@ class SlackStandIn:
     def _answer(self, method: str, args: dict[str, Any]) -> tuple[int, dict, dict[str, str]]:
         gate = self.state.holds.get(method)
         if gate is not None:
+            with self._lock:
+                self.state.held[method] = self.state.held.get(method, 0) + 1
+                self._lock.notify_all()
             gate.wait(timeout=10)
+            with self._lock:
+                self.state.held[method] -= 1
         pause = self.state.delays.get(method)
         if pause:
             time.sleep(pause)
