@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from concurrent.futures import Executor
+from dataclasses import replace
 
 from slack_bolt import Ack, App, BoltContext, BoltResponse
 from slack_sdk import WebClient
@@ -37,7 +38,7 @@ def before_listeners(context: BoltContext, body: dict, next: Callable[[], None])
     """Global middleware, on the thread that dispatches the request."""
     context["ack"] = KeptAck()
     # Bolt has already acked an Events API delivery: its listener can wait for a thread.
-    ListenerPool.mark_request(background=body.get("type") == "event_callback")
+    ListenerPool.mark_request(is_event=body.get("type") == "event_callback")
     next()
 
 
@@ -59,5 +60,8 @@ def create_app(
         listener_executor=pool,
     )
     app.use(before_listeners)
-    register_all(app, Services(settings=settings, sessions=sessions, directory=Directory(sessions)))
+    services = Services(settings=settings, sessions=sessions, directory=Directory(sessions))
+    if isinstance(pool, ListenerPool):
+        services = replace(services, defer=pool.defer)
+    register_all(app, services)
     return app

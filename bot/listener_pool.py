@@ -1,24 +1,44 @@
-"""The listener pool: work someone is waiting on runs before event work.
+"""The listener pool: what someone waits on runs first, event work last.
 
-Bolt acks an Events API delivery before its listener starts; a slash command, button or
-form is only answered once its listener calls ack(). With one first-come pool, a burst
-of reactions fills every thread and a slash command behind them misses Slack's 3 seconds.
-So listeners for events go in a background lane that only takes a pool thread when none
-is wanted for an interactive request, and never more than `background_threads` at once.
+Slack shows an error when a slash command, button or form is not acked within 3 seconds,
+and a listener only acks once a pool thread runs it. With a first-come pool, a burst of
+reactions fills every thread and a slash command behind them times out; and every thread
+busy with Python code slows the one that would ack (they share the GIL). So the pool
+keeps three lanes, served in this order:
+
+- ACK: listeners of requests still waiting for ack() (commands, actions, forms);
+- ANSWER: work a listener deferred after its ack (an answer someone is waiting for);
+- EVENT: Events API listeners, which Bolt acked before they started.
+
+ANSWER and EVENT work together take at most half of the threads, EVENT alone a quarter,
+so a thread is always free for the next ack. Under a burst, work waits its turn instead
+of the acks; but only up to `backlog_limit` items (memory, and what a crash would lose).
+Past that, work runs on the thread that queued it: an event's HTTP answer, or the thread
+of the listener that acked, waits for it, and Slack feels the back-pressure.
 """
 
 from __future__ import annotations
 
 import logging
 import threading
+import time
 from collections import deque
 from collections.abc import Callable
 from concurrent.futures import Executor, Future
+from enum import IntEnum
 from typing import Any
 
 logger = logging.getLogger(__name__)
 
 _submitting = threading.local()
+
+Item = tuple[Future, Callable[..., Any], tuple, dict]
+
+
+class Lane(IntEnum):
+    ACK = 0
+    ANSWER = 1
+    EVENT = 2
 
 
 def _run(future: Future, fn: Callable[..., Any], args: tuple, kwargs: dict) -> None:
@@ -33,21 +53,19 @@ def _run(future: Future, fn: Callable[..., Any], args: tuple, kwargs: dict) -> N
 
 
 class ListenerPool(Executor):
-    """A thread pool with two lanes: interactive first, background (events) after."""
+    """Bolt's listener executor, with the lanes above."""
 
     def __init__(
-        self,
-        workers: int = 16,
-        background_threads: int | None = None,
-        thread_name_prefix: str = "listener",
+        self, workers: int = 16, backlog_limit: int = 10_000, thread_name_prefix: str = "listener"
     ) -> None:
-        if workers < 2:
-            raise ValueError("a listener pool needs at least two threads")
-        self._background_limit = background_threads or workers // 2
-        self._interactive: deque[tuple[Future, Callable[..., Any], tuple, dict]] = deque()
-        self._background: deque[tuple[Future, Callable[..., Any], tuple, dict]] = deque()
-        self._background_running = 0
+        if workers < 4:
+            raise ValueError("a listener pool needs at least four threads")
+        self._backlog_limit = backlog_limit
+        self._limits = {Lane.ACK: workers, Lane.ANSWER: workers // 2, Lane.EVENT: workers // 4}
+        self._queues: dict[Lane, deque[Item]] = {lane: deque() for lane in Lane}
+        self._running = dict.fromkeys(Lane, 0)
         self._closed = False
+        self._warned_full_at = -60.0
         self._changed = threading.Condition()
         self._threads = [
             threading.Thread(target=self._work, name=f"{thread_name_prefix}_{n}", daemon=True)
@@ -57,59 +75,93 @@ class ListenerPool(Executor):
             thread.start()
 
     @staticmethod
-    def mark_request(background: bool) -> None:
+    def mark_request(is_event: bool) -> None:
         """Called on the thread that dispatches a request, before Bolt submits its listener."""
-        _submitting.background = background
+        _submitting.lane = Lane.EVENT if is_event else Lane.ACK
 
     def submit(self, fn: Callable[..., Any], /, *args: Any, **kwargs: Any) -> Future:
-        future: Future = Future()
-        item = (future, fn, args, kwargs)
-        with self._changed:
-            if self._closed:
-                raise RuntimeError("cannot submit to a listener pool that is shut down")
-            lane = self._background if getattr(_submitting, "background", False) else None
-            (lane if lane is not None else self._interactive).append(item)
-            self._changed.notify()
-        return future
+        return self._queue(getattr(_submitting, "lane", Lane.ACK), fn, args, kwargs)
+
+    def defer(self, work: Callable[[], None]) -> Future:
+        """Queue `work` in the ANSWER lane, from a listener that has already acked."""
+        return self._queue(Lane.ANSWER, work, (), {})
 
     @property
     def backlog(self) -> int:
-        """Event work accepted (and acked) but not yet started."""
+        """Work accepted (its request acked) and not yet started."""
         with self._changed:
-            return len(self._background)
+            return len(self._queues[Lane.ANSWER]) + len(self._queues[Lane.EVENT])
 
-    def _next(self) -> tuple[tuple[Future, Callable[..., Any], tuple, dict], bool] | None:
+    def wait_idle(self, timeout: float = 10.0) -> bool:
+        """Wait until nothing is queued or running; False if `timeout` passed first."""
+        deadline = time.monotonic() + timeout
         with self._changed:
-            while True:
-                if self._interactive:
-                    return self._interactive.popleft(), False
-                if self._background and self._background_running < self._background_limit:
-                    self._background_running += 1
-                    return self._background.popleft(), True
-                if self._closed and not self._background:
-                    return None
-                self._changed.wait()
-
-    def _work(self) -> None:
-        while (picked := self._next()) is not None:
-            (future, fn, args, kwargs), background = picked
-            try:
-                _run(future, fn, args, kwargs)
-            finally:
-                if background:
-                    with self._changed:
-                        self._background_running -= 1
-                        self._changed.notify()
+            while any(self._running.values()) or any(self._queues.values()):
+                remaining = deadline - time.monotonic()
+                if remaining <= 0:
+                    return False
+                self._changed.wait(remaining)
+        return True
 
     def shutdown(self, wait: bool = True, *, cancel_futures: bool = False) -> None:
         with self._changed:
             self._closed = True
             if cancel_futures:
-                for future, *_ in (*self._interactive, *self._background):
-                    future.cancel()
-                self._interactive.clear()
-                self._background.clear()
+                for queue in self._queues.values():
+                    for future, *_ in queue:
+                        future.cancel()
+                    queue.clear()
             self._changed.notify_all()
         if wait:
             for thread in self._threads:
                 thread.join()
+
+    def _queue(self, lane: Lane, fn: Callable[..., Any], args: tuple, kwargs: dict) -> Future:
+        future: Future = Future()
+        with self._changed:
+            if self._closed:
+                raise RuntimeError("cannot submit to a listener pool that is shut down")
+            queued = len(self._queues[Lane.ANSWER]) + len(self._queues[Lane.EVENT])
+            full = lane != Lane.ACK and queued >= self._backlog_limit
+            if not full:
+                self._queues[lane].append((future, fn, args, kwargs))
+                self._changed.notify()
+                return future
+        if time.monotonic() - self._warned_full_at > 60:  # at most once a minute
+            self._warned_full_at = time.monotonic()
+            logger.warning(
+                "%d items of work are waiting; new work now runs before its request is "
+                "answered until the backlog shrinks",
+                queued,
+            )
+        _run(future, fn, args, kwargs)
+        return future
+
+    def _may_start(self, lane: Lane) -> bool:
+        if not self._queues[lane]:
+            return False
+        if lane == Lane.ACK:
+            return True
+        after_ack = self._running[Lane.ANSWER] + self._running[Lane.EVENT]
+        return after_ack < self._limits[Lane.ANSWER] and self._running[lane] < self._limits[lane]
+
+    def _next(self) -> tuple[Item, Lane] | None:
+        with self._changed:
+            while True:
+                for lane in Lane:
+                    if self._may_start(lane):
+                        self._running[lane] += 1
+                        return self._queues[lane].popleft(), lane
+                if self._closed and not any(self._queues.values()):
+                    return None
+                self._changed.wait()
+
+    def _work(self) -> None:
+        while (picked := self._next()) is not None:
+            (future, fn, args, kwargs), lane = picked
+            try:
+                _run(future, fn, args, kwargs)
+            finally:
+                with self._changed:
+                    self._running[lane] -= 1
+                    self._changed.notify_all()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import signal
 import time
 from collections.abc import Callable, Iterable
 
@@ -15,6 +16,7 @@ from slack_sdk import WebClient
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.app import create_app
+from bot.listener_pool import ListenerPool
 from bot.settings import Settings
 from jobs.culture_report import catch_up_report, run_report
 from jobs.onboarding import run_pulse
@@ -116,18 +118,30 @@ def scheduled_jobs(
     ]
 
 
-def build(settings: Settings) -> tuple[App, BackgroundScheduler]:
+def build(settings: Settings, pool: ListenerPool | None = None) -> tuple[App, BackgroundScheduler]:
     """Migrate, then build the app and its scheduler (not started)."""
     settings.require_slack()
     engine = make_engine(settings.database_url)
     upgrade(engine)
     sessions = make_session_factory(engine)
-    app = create_app(settings, sessions)
+    app = create_app(settings, sessions, listener_executor=pool)
     return app, build_scheduler(settings, scheduled_jobs(settings, sessions, app.client))
 
 
+def stop_on_sigterm() -> None:
+    """SIGTERM (a deploy, `docker stop`) ends the server loop the way Ctrl-C does, so the
+    `finally` below gets to finish the work of requests already acked."""
+
+    def stop(_signum: int, _frame: object) -> None:
+        raise SystemExit(0)
+
+    signal.signal(signal.SIGTERM, stop)
+
+
 def run(settings: Settings, *, with_scheduler: bool = True) -> None:
-    app, scheduler = build(settings)
+    pool = ListenerPool()
+    app, scheduler = build(settings, pool)
+    stop_on_sigterm()
     if with_scheduler:
         scheduler.start()
     try:
@@ -150,6 +164,10 @@ def run(settings: Settings, *, with_scheduler: bool = True) -> None:
     finally:
         if scheduler.running:
             scheduler.shutdown(wait=False)
+        # Slack will not resend what it saw acked: finish it before exiting.
+        logger.info("stopping; finishing %d queued items of work first", pool.backlog)
+        pool.shutdown(wait=True)
+        logger.info("stopped")
 
 
 def run_scheduler(settings: Settings) -> None:

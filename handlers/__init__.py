@@ -18,11 +18,9 @@ from handlers import (
     sessions,
     wins,
 )
-from handlers.services import Services
+from handlers.services import SORRY, Services
 
 logger = logging.getLogger(__name__)
-
-SORRY = "Sorry, something went wrong on my side and it has been logged. Please try again."
 
 
 def register_all(app: App, services: Services) -> None:

@@ -162,10 +162,14 @@ def assist_command(services: Services) -> Callable[..., None]:
             is_private=services.directory.is_private(client, channel_id),
             dedupe_key=f"command:{command['trigger_id']}",
         )
-        text, blocks = outcome_message(
-            record_and_report(services, client, draft), offer_details=True
-        )
-        respond(response_type="ephemeral", text=text, blocks=blocks)
+
+        def record() -> None:
+            text, blocks = outcome_message(
+                record_and_report(services, client, draft), offer_details=True
+            )
+            respond(response_type="ephemeral", text=text, blocks=blocks)
+
+        services.after_ack(respond, record)
 
     return handle
 

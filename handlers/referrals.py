@@ -228,13 +228,17 @@ def move_action(services: Services) -> Callable[..., None]:
             view = won_modal(referral) if target == State.WON else reason_modal(referral, target)
             client.views_open(trigger_id=body["trigger_id"], view=view)
             return
-        outcome = apply_move(services, client, team_id, referral_id, actor, target)
-        if not outcome.moved:
-            respond(
-                response_type="ephemeral",
-                replace_original=False,
-                text=refusal_text(outcome, target),
-            )
+
+        def move() -> None:
+            outcome = apply_move(services, client, team_id, referral_id, actor, target)
+            if not outcome.moved:
+                respond(
+                    response_type="ephemeral",
+                    replace_original=False,
+                    text=refusal_text(outcome, target),
+                )
+
+        services.after_ack(respond, move)
 
     return handle
 

@@ -114,6 +114,8 @@ SUBCOMMANDS: dict[str, Subcommand] = {
     "dept": dept_subcommand,
 }
 
+OPENS_A_FORM = {"lesson"}
+
 
 def sells_command(services: Services) -> Callable[..., None]:
     def handle(ack: Ack, command: dict, client: WebClient, respond: Respond, context: dict) -> None:
@@ -121,9 +123,19 @@ def sells_command(services: Services) -> Callable[..., None]:
         words = (command.get("text") or "").split()
         sub = words[0].lower() if words else "help"
         if sub in SUBCOMMANDS:
-            text, blocks = SUBCOMMANDS[sub](services, words, command, client, context["team_id"])
-            if text:  # a subcommand that opened a form has nothing to say
-                respond(response_type="ephemeral", text=text, blocks=blocks)
+
+            def answer() -> None:
+                text, blocks = SUBCOMMANDS[sub](
+                    services, words, command, client, context["team_id"]
+                )
+                if text:  # a subcommand that opened a form has nothing to say
+                    respond(response_type="ephemeral", text=text, blocks=blocks)
+
+            # A form must open while its trigger_id is fresh; answers can wait their turn.
+            if sub in OPENS_A_FORM:
+                answer()
+            else:
+                services.after_ack(respond, answer)
             return
         prefix = []
         if sub != "help":

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import logging
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from sqlalchemy.orm import Session, sessionmaker
@@ -10,12 +12,22 @@ from bot.directory import Directory
 from bot.settings import Settings
 from models.assists import GivingLimit
 
+logger = logging.getLogger(__name__)
+
+SORRY = "Sorry, something went wrong on my side and it has been logged. Please try again."
+
+
+def run_now(work: Callable[[], None]) -> object:
+    return work()
+
 
 @dataclass(frozen=True)
 class Services:
     settings: Settings
     sessions: sessionmaker[Session]
     directory: Directory
+    # Where work goes once its request is acked: the listener pool's background lane.
+    defer: Callable[[Callable[[], None]], object] = run_now
 
     @property
     def giving_limit(self) -> GivingLimit:
@@ -25,3 +37,20 @@ class Services:
 
     def is_admin(self, user_id: str) -> bool:
         return user_id in self.settings.admin_user_ids
+
+    def after_ack(self, respond: Callable[..., object] | None, work: Callable[[], None]) -> None:
+        """Run `work` behind requests still waiting for their ack. Only for work that needs
+        no trigger_id (those expire in 3 s). A failure is logged and the person told."""
+
+        def run() -> None:
+            try:
+                work()
+            except Exception:
+                logger.exception("work after the ack failed")
+                if respond is not None:
+                    try:
+                        respond(response_type="ephemeral", replace_original=False, text=SORRY)
+                    except Exception:
+                        logger.exception("could not tell the user about the failure")
+
+        self.defer(run)

@@ -7,7 +7,6 @@ import os
 import time
 import uuid
 from collections.abc import Callable, Iterator
-from concurrent.futures import Future, wait
 from dataclasses import replace
 from urllib.parse import quote
 
@@ -82,17 +81,9 @@ class TrackingExecutor(ListenerPool):
 
     def __init__(self) -> None:
         super().__init__(workers=8, thread_name_prefix="test-listener")
-        self._pending: set[Future] = set()
-
-    def submit(self, fn, /, *args, **kwargs) -> Future:  # type: ignore[no-untyped-def]
-        future = super().submit(fn, *args, **kwargs)
-        self._pending.add(future)
-        future.add_done_callback(self._pending.discard)
-        return future
 
     def settle(self, timeout: float = 10) -> None:
-        while self._pending:
-            wait(list(self._pending), timeout=timeout)
+        assert self.wait_idle(timeout), f"listeners still busy after {timeout} s"
 
 
 @pytest.fixture

@@ -23,8 +23,8 @@ def test_a_slash_command_is_answered_while_a_burst_of_reactions_waits_on_slack(
     slow_slack = standin.hold("chat.getPermalink")
     for n in range(12):
         assert slack.reaction(True, user=GINA, author=ANA, ts=f"1700000000.{n:06d}").status == 200
-    # Half the pool's 8 threads take event work; the rest of the burst waits its turn.
-    standin.wait_for_held("chat.getPermalink", count=4)
+    # A quarter of the pool's 8 threads take event work; the rest of the burst waits.
+    standin.wait_for_held("chat.getPermalink", count=2)
 
     started = time.monotonic()
     response = slack.command("/sells", "stats", user=ANA)
@@ -32,7 +32,7 @@ def test_a_slash_command_is_answered_while_a_burst_of_reactions_waits_on_slack(
     assert time.monotonic() - started < 3
     [answer] = standin.wait_for("respond")
     assert "credit" in answer.args["text"].lower()
-    assert standin.state.held["chat.getPermalink"] == 4
+    assert standin.state.held["chat.getPermalink"] == 2
 
     slow_slack.set()
     slack.settle()
@@ -41,28 +41,61 @@ def test_a_slash_command_is_answered_while_a_burst_of_reactions_waits_on_slack(
     assert standin.count("chat.postMessage") == 12  # every author was told, once
 
 
-def test_interactive_work_starts_before_queued_event_work():
-    pool = ListenerPool(workers=2, background_threads=1)
-    running, release = threading.Event(), threading.Event()
+def test_acks_go_first_then_answers_then_events_each_within_its_share():
+    pool = ListenerPool(workers=4)  # events: 1 thread; answers and events: 2
+    release = threading.Event()
     started: list[str] = []
+    lock = threading.Condition()
 
-    def job(name: str, wait: bool = False) -> None:
-        started.append(name)
-        if wait:
-            running.set()
+    def job(name: str) -> None:
+        with lock:
+            started.append(name)
+            lock.notify_all()
+        if name.endswith("slow"):
             release.wait(5)
 
-    ListenerPool.mark_request(background=True)
-    first_event = pool.submit(job, "event 1", wait=True)
-    running.wait(5)
-    pool.submit(job, "event 2")
-    ListenerPool.mark_request(background=False)
-    command = pool.submit(job, "command")
+    def wait_started(count: int) -> None:
+        with lock:
+            assert lock.wait_for(lambda: len(started) >= count, timeout=5), started
 
-    command.result(timeout=5)
-    assert started == ["event 1", "command"]
-    assert pool.backlog == 1
+    ListenerPool.mark_request(is_event=True)
+    pool.submit(job, "event slow")
+    wait_started(1)
+    pool.submit(job, "event 2")  # waits: the one event thread is busy
+    pool.defer(lambda: job("answer slow"))
+    wait_started(2)
+    pool.defer(lambda: job("answer 2"))  # waits: answers and events hold their 2 threads
+    ListenerPool.mark_request(is_event=False)
+    pool.submit(job, "ack")
+    wait_started(3)
+    assert started == ["event slow", "answer slow", "ack"]
+    assert pool.backlog == 2
+
     release.set()
-    first_event.result(timeout=5)
-    pool.shutdown(wait=True)
-    assert started == ["event 1", "command", "event 2"]
+    assert pool.wait_idle(5)
+    pool.shutdown()
+    assert started[3:] == ["answer 2", "event 2"]
+
+
+def test_past_the_backlog_limit_work_runs_on_the_thread_that_queued_it():
+    pool = ListenerPool(workers=4, backlog_limit=1)
+    running, release = threading.Event(), threading.Event()
+    where: list[str] = []
+
+    def slow() -> None:
+        running.set()
+        release.wait(5)
+
+    ListenerPool.mark_request(is_event=True)
+    pool.submit(slow)  # runs on the one event thread
+    assert running.wait(5)
+    eventually_started = pool.submit(lambda: where.append(threading.current_thread().name))
+    assert pool.backlog == 1
+    # The backlog is full: this event is handled before its HTTP answer goes back.
+    done = pool.submit(lambda: where.append(threading.current_thread().name))
+    assert done.done()
+    assert where == [threading.current_thread().name]
+    release.set()
+    eventually_started.result(timeout=5)
+    assert where[1].startswith("listener")
+    pool.shutdown()

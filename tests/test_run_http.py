@@ -256,6 +256,36 @@ def test_run_serves_commands_events_and_health_over_http(
     assert found == [(GINA, ANA, "assist", "command"), (BEN, ANA, "assist", "reaction")]
 
 
+def test_sigterm_finishes_the_work_of_requests_already_acked(
+    bot: RunningBot, standin: SlackStandIn, database_url: str
+) -> None:
+    slack = HttpSlackRequests(bot.events_url, standin, SIGNING_SECRET)
+    slow_slack = standin.hold("chat.getPermalink")
+    authors = [ANA, BEN] * 3
+    for n, author in enumerate(authors):
+        response = slack.reaction(True, user=GINA, author=author, ts=f"1700000000.{n:06d}")
+        assert response.status == 200, bot.output()
+    standin.wait_for_held("chat.getPermalink", count=1, timeout=10)
+
+    # A deploy stops the bot while Slack is slow: the six reactions were acked, so Slack
+    # will not send them again, and the bot must finish them before it exits.
+    bot.process.send_signal(signal.SIGTERM)
+    time.sleep(0.5)
+    assert bot.process.poll() is None, bot.output()
+    slow_slack.set()
+    assert bot.process.wait(timeout=30) == 0, bot.output()
+
+    assert "finishing" in bot.output()
+    assert standin.count("chat.postMessage") == 6
+    engine = make_engine(database_url)
+    try:
+        with Session(engine) as session:
+            recipients = sorted(c.recipient_id for c in session.scalars(select(Credit)))
+    finally:
+        engine.dispose()
+    assert recipients == sorted(authors)
+
+
 @pytest.mark.parametrize(
     ("settings", "named"),
     [
