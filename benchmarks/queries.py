@@ -18,11 +18,12 @@ ANALYZEd, so that is how its queries are planned in production).
 
 Each query runs once to warm up and then `--repeat` times, each time in a new session, as
 the bot runs it; the table shows the median and the best. The floor is one hand-written
-SQL aggregate for the digest's headline figures (assists, people credited, departments
-contributing, credits per stage): what the database needs at least to answer them. The
-ORM digest's headline figures are checked against it. The digest is timed whole (it also
-finds the top contributors, the first-timers and the stories, which the floor does not)
-and for its figures alone (`models.digest.headline_figures`), the like-for-like ratio.
+SQL statement that reads the same things the digest reads from credits and assists: the
+headline figures (assists, people credited, departments contributing, credits per stage),
+the top contributors, the first-timers and the stories: what the database needs at least
+to answer them. The ORM digest is checked against it. The digest's headline figures alone
+(`models.digest.headline_figures`) are also timed against a floor of their own, one SQL
+aggregate.
 
 Targets (issue 7): the digest under 1 s on PostgreSQL and 2 s on SQLite, and within 1.5x
 of the floor; `/sells stats` under 100 ms. Exits 1 when a target is missed.
@@ -51,7 +52,7 @@ from models.assists import Credit, Stage
 from models.base import UtcDateTime
 from models.culture import culture_report
 from models.database import make_engine, make_session_factory, upgrade
-from models.digest import build_digest, headline_figures
+from models.digest import Digest, build_digest, headline_figures
 from models.sample_company import (
     DEMO_TEAM_ID,
     MIN_PEOPLE,
@@ -99,6 +100,119 @@ class Headline:
     people: int
     departments: int
     by_stage: dict[str, int]
+
+
+# The same for everything the digest reads from credits and assists, in one statement:
+# figures per stage, departments contributing and in all, the top contributors, the
+# first-timers (credited now and never before) and the ids of the stories and lessons.
+# (Referrals won, sessions and pulse answers are a handful of rows from small tables.)
+DIGEST_FLOOR_SQL = """
+WITH week AS (
+    SELECT c.assist_id, c.recipient_id, c.stage, c.kind FROM credits c
+    WHERE c.team_id = :team AND c.revoked_at IS NULL
+      AND c.created_at >= :start AND c.created_at < :end
+), recipients AS (SELECT DISTINCT recipient_id FROM week)
+SELECT 'stage' AS section, coalesce(stage, 'unset') AS name,
+       count(DISTINCT assist_id) AS a, count(*) AS b
+FROM week GROUP BY stage
+UNION ALL
+SELECT 'credited', p.department, count(*), NULL
+FROM recipients r LEFT JOIN people p ON p.team_id = :team AND p.user_id = r.recipient_id
+GROUP BY p.department
+UNION ALL
+SELECT 'department', department, NULL, NULL FROM people
+WHERE team_id = :team AND department IS NOT NULL AND department <> '' GROUP BY department
+UNION ALL
+SELECT 'top', recipient_id, n, NULL FROM (
+    SELECT recipient_id, count(*) AS n FROM week WHERE kind <> 'lesson'
+    GROUP BY recipient_id ORDER BY n DESC, recipient_id LIMIT 5
+) top_five
+UNION ALL
+SELECT 'first', r.recipient_id, NULL, NULL FROM recipients r
+WHERE NOT EXISTS (
+    SELECT 1 FROM credits e WHERE e.team_id = :team AND e.recipient_id = r.recipient_id
+      AND e.revoked_at IS NULL AND e.created_at < :start
+)
+UNION ALL
+SELECT 'story', NULL, id, NULL FROM (
+    SELECT a.id FROM assists a
+    WHERE a.team_id = :team AND a.revoked_at IS NULL AND a.created_at >= :start
+      AND a.created_at < :end AND a.description <> '' AND a.source <> 'reaction'
+      AND a.kind <> 'lesson'
+    ORDER BY a.kind = 'win' DESC, a.customer IS NULL, a.created_at DESC LIMIT 3
+) stories
+UNION ALL
+SELECT 'lesson', NULL, id, NULL FROM (
+    SELECT a.id FROM assists a
+    WHERE a.team_id = :team AND a.revoked_at IS NULL AND a.created_at >= :start
+      AND a.created_at < :end AND a.description <> '' AND a.source <> 'reaction'
+      AND a.kind = 'lesson'
+    ORDER BY a.customer IS NULL, a.created_at DESC LIMIT 3
+) lessons
+"""
+DIGEST_FLOOR = text(DIGEST_FLOOR_SQL).bindparams(
+    bindparam("start", type_=UtcDateTime()), bindparam("end", type_=UtcDateTime())
+)
+
+
+@dataclass(frozen=True)
+class DigestFigures:
+    """What the ORM digest and the whole-digest floor must agree on."""
+
+    headline: Headline
+    departments_total: int
+    top: tuple[tuple[str, int], ...]
+    first_timers: tuple[str, ...]
+    stories: int
+    lessons: int
+
+
+def digest_floor(session: Session, start: datetime, end: datetime) -> DigestFigures:
+    rows = session.execute(DIGEST_FLOOR, {"team": DEMO_TEAM_ID, "start": start, "end": end})
+    by_stage: dict[str, int] = {stage.value: 0 for stage in Stage}
+    assists = people = departments_total = stories = lessons = 0
+    contributing: list[str] = []
+    top: list[tuple[str, int]] = []
+    first: list[str] = []
+    for section, name, a, b in rows:
+        if section == "stage":
+            assists += a
+            by_stage[name] = b
+        elif section == "credited":
+            people += a
+            contributing += [name] if name else []
+        elif section == "department":
+            departments_total += 1
+        elif section == "top":
+            top.append((name, a))
+        elif section == "first":
+            first.append(name)
+        elif section == "story":
+            stories += 1
+        else:
+            lessons += 1
+    headline = Headline(assists, people, len(contributing), by_stage)
+    top.sort(key=lambda pair: (-pair[1], pair[0]))
+    return DigestFigures(
+        headline, departments_total, tuple(top), tuple(sorted(first)), stories, lessons
+    )
+
+
+def digest_figures(digest: Digest) -> DigestFigures:
+    headline = Headline(
+        digest.assists,
+        digest.people_credited,
+        len(digest.departments_contributing),
+        digest.credits_by_stage,
+    )
+    return DigestFigures(
+        headline,
+        digest.departments_total,
+        tuple((c.user_id, c.credits) for c in digest.top),
+        tuple(sorted(digest.first_timers)),
+        len(digest.stories),
+        len(digest.lessons),
+    )
 
 
 @dataclass(frozen=True)
@@ -303,9 +417,10 @@ def measure(engine: Engine, sessions: sessionmaker[Session], repeat: int, stats:
     figures_s, figures = time_it(
         sessions, repeat, lambda s: headline_figures(s, DEMO_TEAM_ID, start, now)
     )
+    whole_floor_s, whole_floor = time_it(sessions, repeat, lambda s: digest_floor(s, start, now))
     floor_s, headline = time_it(sessions, repeat, lambda s: floor(s, start, now))
     limit = DIGEST_SECONDS[dialect]
-    whole = statistics.median(digest_s) / statistics.median(floor_s)
+    whole = statistics.median(digest_s) / statistics.median(whole_floor_s)
     alone = statistics.median(figures_s) / statistics.median(floor_s)
     timings = [
         Timing(
@@ -315,14 +430,15 @@ def measure(engine: Engine, sessions: sessionmaker[Session], repeat: int, stats:
             statistics.median(digest_s) < limit and whole <= DIGEST_VS_FLOOR,
             whole,
         ),
+        Timing("  floor: the same, one SQL statement", whole_floor_s, vs_floor=1.0),
         Timing(
-            "  its figures alone (headline_figures)",
+            "digest figures alone (headline_figures)",
             figures_s,
             f"<={DIGEST_VS_FLOOR:g}x floor",
             alone <= DIGEST_VS_FLOOR,
             alone,
         ),
-        Timing("floor (one SQL aggregate)", floor_s, vs_floor=1.0),
+        Timing("  floor: one SQL aggregate", floor_s, vs_floor=1.0),
     ]
     for name, work in (
         ("leaderboard (month)", lambda s: leaderboard(s, DEMO_TEAM_ID, month)),
@@ -367,7 +483,12 @@ def measure(engine: Engine, sessions: sessionmaker[Session], repeat: int, stats:
     print(f"headline, ORM digest: {orm[0]}")
     print(f"headline, floor SQL:  {headline}")
     assert orm == [headline, headline], "the ORM digest and the hand-written floor disagree"
-    print("they agree")
+    assert digest_figures(digest) == whole_floor, (digest_figures(digest), whole_floor)
+    print(
+        f"they agree, and with the whole-digest floor on the top {len(whole_floor.top)}, "
+        f"{len(whole_floor.first_timers)} first-timers, {whole_floor.stories} stories and "
+        f"{whole_floor.lessons} lessons"
+    )
     return 0 if all(t.met is not False for t in timings) else 1
 
 
