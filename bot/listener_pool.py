@@ -11,7 +11,8 @@ keeps three lanes, served in this order:
 - EVENT: Events API listeners, which Bolt acked before they started.
 
 ANSWER and EVENT work together take at most half of the threads, EVENT alone a quarter,
-so a thread is always free for the next ack. Under a burst, work waits its turn instead
+so a thread is always free for the next ack; and while acks keep coming, three threads
+(two for answers, one for events), so that work does not starve them of the GIL. Under a burst, work waits its turn instead
 of the acks; but only up to `backlog_limit` items (memory, and what a crash would lose).
 Past that, work runs on the thread that queued it: an event's HTTP answer, or the thread
 of the listener that acked, waits for it, and Slack feels the back-pressure.
@@ -33,6 +34,8 @@ logger = logging.getLogger(__name__)
 _submitting = threading.local()
 
 Item = tuple[Future, Callable[..., Any], tuple, dict]
+
+ACKING_WINDOW = 0.1  # seconds since the last ack-owing request that count as "acks coming"
 
 
 class Lane(IntEnum):
@@ -61,11 +64,17 @@ class ListenerPool(Executor):
         if workers < 4:
             raise ValueError("a listener pool needs at least four threads")
         self._backlog_limit = backlog_limit
-        self._limits = {Lane.ACK: workers, Lane.ANSWER: workers // 2, Lane.EVENT: workers // 4}
+        # Threads for (ANSWER, EVENT, both together): against the real Slack, work mostly
+        # waits on the network, so up to half the pool. While acks keep coming, work
+        # that is pure CPU (a fast Slack, a fast database) would starve them of the GIL:
+        # then 3 threads at most. Measured in benchmarks/ack_load.
+        self._limits = (workers // 2, workers // 4, workers // 2)
+        self._limits_acking = (2, 1, 3)
         self._queues: dict[Lane, deque[Item]] = {lane: deque() for lane in Lane}
         self._running = dict.fromkeys(Lane, 0)
         self._closed = False
         self._warned_full_at = -60.0
+        self._last_ack_at = -1.0
         self._changed = threading.Condition()
         self._threads = [
             threading.Thread(target=self._work, name=f"{thread_name_prefix}_{n}", daemon=True)
@@ -123,6 +132,8 @@ class ListenerPool(Executor):
                 raise RuntimeError("cannot submit to a listener pool that is shut down")
             queued = len(self._queues[Lane.ANSWER]) + len(self._queues[Lane.EVENT])
             full = lane != Lane.ACK and queued >= self._backlog_limit
+            if lane == Lane.ACK:
+                self._last_ack_at = time.monotonic()
             if not full:
                 self._queues[lane].append((future, fn, args, kwargs))
                 self._changed.notify()
@@ -142,8 +153,14 @@ class ListenerPool(Executor):
             return False
         if lane == Lane.ACK:
             return True
+        answers, events, both = self._limits_acking if self._acking() else self._limits
         after_ack = self._running[Lane.ANSWER] + self._running[Lane.EVENT]
-        return after_ack < self._limits[Lane.ANSWER] and self._running[lane] < self._limits[lane]
+        return after_ack < both and self._running[lane] < (
+            answers if lane == Lane.ANSWER else events
+        )
+
+    def _acking(self) -> bool:
+        return time.monotonic() - self._last_ack_at < ACKING_WINDOW
 
     def _next(self) -> tuple[Item, Lane] | None:
         with self._changed:
@@ -154,7 +171,8 @@ class ListenerPool(Executor):
                         return self._queues[lane].popleft(), lane
                 if self._closed and not any(self._queues.values()):
                     return None
-                self._changed.wait()
+                # Work held back while acking may start once the acks pause.
+                self._changed.wait(ACKING_WINDOW if self._acking() else None)
 
     def _work(self) -> None:
         while (picked := self._next()) is not None:

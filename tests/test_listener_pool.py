@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import threading
 import time
+from collections.abc import Callable
 
 from sqlalchemy import func, select
 
@@ -41,40 +42,67 @@ def test_a_slash_command_is_answered_while_a_burst_of_reactions_waits_on_slack(
     assert standin.count("chat.postMessage") == 12  # every author was told, once
 
 
-def test_acks_go_first_then_answers_then_events_each_within_its_share():
-    pool = ListenerPool(workers=4)  # events: 1 thread; answers and events: 2
-    release = threading.Event()
-    started: list[str] = []
-    lock = threading.Condition()
+class SlowWork:
+    """Jobs that block until released, and the order in which they started."""
 
-    def job(name: str) -> None:
-        with lock:
-            started.append(name)
-            lock.notify_all()
-        if name.endswith("slow"):
-            release.wait(5)
+    def __init__(self) -> None:
+        self.release = threading.Event()
+        self.started: list[str] = []
+        self._lock = threading.Condition()
 
-    def wait_started(count: int) -> None:
-        with lock:
-            assert lock.wait_for(lambda: len(started) >= count, timeout=5), started
+    def job(self, name: str) -> Callable[[], None]:
+        def run() -> None:
+            with self._lock:
+                self.started.append(name)
+                self._lock.notify_all()
+            if name != "ack":
+                self.release.wait(5)
 
+        return run
+
+    def wait_started(self, count: int) -> list[str]:
+        with self._lock:
+            assert self._lock.wait_for(lambda: len(self.started) >= count, 5), self.started
+        time.sleep(0.05)  # and no more than that
+        return sorted(self.started)
+
+
+def test_work_after_the_ack_takes_half_the_threads_and_events_a_quarter():
+    pool, work = ListenerPool(workers=8), SlowWork()
     ListenerPool.mark_request(is_event=True)
-    pool.submit(job, "event slow")
-    wait_started(1)
-    pool.submit(job, "event 2")  # waits: the one event thread is busy
-    pool.defer(lambda: job("answer slow"))
-    wait_started(2)
-    pool.defer(lambda: job("answer 2"))  # waits: answers and events hold their 2 threads
-    ListenerPool.mark_request(is_event=False)
-    pool.submit(job, "ack")
-    wait_started(3)
-    assert started == ["event slow", "answer slow", "ack"]
+    for n in range(3):
+        pool.submit(work.job(f"event {n}"))
+    assert work.wait_started(2) == ["event 0", "event 1"]
+    for n in range(3):
+        pool.defer(work.job(f"answer {n}"))
+    assert work.wait_started(4) == ["answer 0", "answer 1", "event 0", "event 1"]
     assert pool.backlog == 2
 
-    release.set()
+    ListenerPool.mark_request(is_event=False)
+    pool.submit(work.job("ack"))  # a thread is free for it at once
+    assert "ack" in work.wait_started(5)
+    work.release.set()
     assert pool.wait_idle(5)
     pool.shutdown()
-    assert started[3:] == ["answer 2", "event 2"]
+    assert len(work.started) == 7
+
+
+def test_while_acks_keep_coming_work_gets_three_threads():
+    pool, work = ListenerPool(workers=8), SlowWork()
+    ListenerPool.mark_request(is_event=False)
+    pool.submit(work.job("ack"))
+    ListenerPool.mark_request(is_event=True)
+    for n in range(3):
+        pool.submit(work.job(f"event {n}"))
+    for n in range(3):
+        pool.defer(work.job(f"answer {n}"))
+    assert work.wait_started(4) == ["ack", "answer 0", "answer 1", "event 0"]
+    # The acks pause: held-back work starts without waiting for a thread to finish,
+    # up to half the threads.
+    assert work.wait_started(5) == ["ack", "answer 0", "answer 1", "answer 2", "event 0"]
+    work.release.set()
+    assert pool.wait_idle(5)
+    pool.shutdown()
 
 
 def test_past_the_backlog_limit_work_runs_on_the_thread_that_queued_it():
