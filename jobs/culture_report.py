@@ -14,10 +14,10 @@ from apscheduler.triggers.cron import CronTrigger
 from slack_sdk.errors import SlackApiError, SlackClientError
 
 from bot.report import upload_report
-from jobs.recognition import Recognition, RunResult, installed_at, last_tick
+from jobs.recognition import NotPosted, Recognition, RunResult, installed_at, last_tick, post_once
 from models.base import utcnow
 from models.culture import MONTHS, CultureReport, culture_report
-from models.deliveries import claim, complete, is_done, release
+from models.deliveries import is_done
 
 logger = logging.getLogger(__name__)
 
@@ -42,39 +42,21 @@ def run_report(
 ) -> RunResult:
     """Upload the report on the last complete months unless this month's was uploaded."""
     now = now or utcnow()
+
+    def post(channel: str) -> NotPosted | None:
+        report = report_for(job, now, months=months)
+        if not any(month.credits for month in report.months):
+            # A chart of zeros in a public channel helps nobody: say so and try next month.
+            reason = f"no credits were recorded in {report.span}; nothing to chart yet"
+            return NotPosted(reason, expected=True)
+        try:
+            upload_report(job.client, channel, report)
+        except (SlackClientError, OSError) as error:  # an API error, or the upload failing
+            return NotPosted(f"Slack refused the upload: {slack_error(error)}")
+        return None
+
     result = RunResult(period=report_month(job, now))
-    channel = job.settings.recognition_channel
-    if not channel:
-        result.reason = "RECOGNITION_CHANNEL is not set"
-        return result
-    key = f"report:{result.period}"
-    with job.sessions.begin() as session:
-        claimed = claim(
-            session, job.team_id, key, now, worker=job.worker, lease=job.settings.run_lease
-        )
-    if not claimed and not force:
-        result.reason = f"the report for {result.period} was already posted (or is being posted)"
-        return result
-    report = report_for(job, now, months=months)
-    if not any(month.credits for month in report.months):
-        # A chart of zeros in a public channel helps nobody: say so and try next month.
-        with job.sessions.begin() as session:
-            release(session, job.team_id, key)
-        result.reason = f"no credits were recorded in {report.span}; nothing to chart yet"
-        return result
-    try:
-        upload_report(job.client, channel, report)
-    except (SlackClientError, OSError) as error:  # an API error, or the bytes' upload failing
-        with job.sessions.begin() as session:
-            release(session, job.team_id, key)
-        result.reason = f"Slack refused the upload: {slack_error(error)}"
-        logger.warning("culture report %s: %s", result.period, result.reason)
-        return result
-    with job.sessions.begin() as session:
-        complete(session, job.team_id, key, utcnow())
-    result.posted = True
-    logger.info("culture report for %s uploaded to %s", result.period, channel)
-    return result
+    return post_once(job, result, "report", now, post, force=force)
 
 
 def slack_error(error: SlackClientError | OSError) -> str:

@@ -9,6 +9,7 @@ next sweep; a period missed while the bot was down is posted once when it return
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -72,38 +73,72 @@ def digest_for(job: Recognition, now: datetime) -> tuple[Digest, str, list[dict]
     return digest, text, blocks
 
 
-def run_digest(
-    job: Recognition, now: datetime | None = None, *, period: str | None = None, force: bool = False
+@dataclass(frozen=True)
+class NotPosted:
+    """Why a claimed post did not go out; the claim is given back for the next sweep."""
+
+    reason: str
+    expected: bool = False  # nothing to post yet: logged at INFO, not as a warning
+
+
+def post_once(
+    job: Recognition,
+    result: RunResult,
+    what: str,
+    now: datetime,
+    post: Callable[[str], NotPosted | None],
+    *,
+    force: bool = False,
 ) -> RunResult:
-    """Post the digest for `period` (default: the ISO week of `now`) unless already posted."""
-    now = now or utcnow()
-    result = RunResult(period=period or job.period(now))
+    """Claim `what:period`, then `post(channel)` and mark it done, or give the claim back.
+
+    The digest and the culture report share this: one post per workspace and period,
+    however many instances, restarts and manual runs."""
     channel = job.settings.recognition_channel
     if not channel:
         result.reason = "RECOGNITION_CHANNEL is not set"
         return result
-    key = f"digest:{result.period}"
+    key = f"{what}:{result.period}"
     with job.sessions.begin() as session:
         claimed = claim(
             session, job.team_id, key, now, worker=job.worker, lease=job.settings.run_lease
         )
     if not claimed and not force:
-        result.reason = f"the digest for {result.period} was already posted (or is being posted)"
+        result.reason = f"the {what} for {result.period} was already posted (or is being posted)"
         return result
-    _, text, blocks = digest_for(job, now)
-    try:
-        job.client.chat_postMessage(channel=channel, text=text, blocks=blocks, unfurl_links=False)
-    except SlackApiError as error:
+    refused = post(channel)
+    if refused is not None:
         with job.sessions.begin() as session:
             release(session, job.team_id, key)
-        result.reason = f"Slack refused the post: {error.response.get('error')}"
-        logger.warning("digest %s: %s", result.period, result.reason)
+        result.reason = refused.reason
+        log = logger.info if refused.expected else logger.warning
+        log("%s %s: %s", what, result.period, result.reason)
         return result
     with job.sessions.begin() as session:
         complete(session, job.team_id, key, utcnow())
     result.posted = True
-    logger.info("digest for %s posted to %s", result.period, channel)
+    logger.info("%s for %s posted to %s", what, result.period, channel)
     return result
+
+
+def run_digest(
+    job: Recognition, now: datetime | None = None, *, period: str | None = None, force: bool = False
+) -> RunResult:
+    """Post the digest for `period` (default: the ISO week of `now`) unless already posted."""
+    now = now or utcnow()
+
+    def post(channel: str) -> NotPosted | None:
+        _, text, blocks = digest_for(job, now)
+        try:
+            job.client.chat_postMessage(
+                channel=channel, text=text, blocks=blocks, unfurl_links=False
+            )
+        except SlackApiError as error:
+            return NotPosted(f"Slack refused the post: {error.response.get('error')}")
+        return None
+
+    result = RunResult(period=period or job.period(now))
+    return post_once(job, result, "digest", now, post, force=force)
 
 
 def nudges_for(job: Recognition, now: datetime) -> list[ManagerNudge]:
