@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from datetime import datetime, timedelta
 
 from slack_sdk import WebClient
@@ -13,6 +14,14 @@ from models.base import utcnow
 from models.deliveries import DEFAULT_LEASE, claim, complete, release
 
 logger = logging.getLogger(__name__)
+
+
+def run_clock(now: datetime) -> Callable[[], datetime]:
+    """A run's clock: `now` at its start, then moving with real time. Claims made late in a
+    long fan-out are dated when they were made; dated back at the run's start, they would
+    look expired to an instance taking the run over, which would send them again."""
+    started = utcnow()
+    return lambda: now + (utcnow() - started)
 
 
 def send_once(
@@ -28,7 +37,8 @@ def send_once(
     worker: str = "",
     lease: timedelta = DEFAULT_LEASE,
 ) -> bool:
-    """True if this call sent it. A crash before `complete` lets the claim expire and retry;
+    """True if this call sent it; `now` dates the claim (a run_clock() reading in a fan-out).
+    A crash before `complete` lets the claim expire and retry;
     a Slack error gives the claim back so the next run tries again. `lease`: how long a
     claim that was never completed holds (the settings' CLAIM_LEASE_SECONDS)."""
     with sessions.begin() as session:

@@ -10,7 +10,7 @@ from slack_sdk import WebClient
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.blocks.onboarding import pulse_question, welcome
-from jobs.deliver import send_once
+from jobs.deliver import run_clock, send_once
 from jobs.recognition import Recognition, RunResult
 from models.base import utcnow
 from models.deliveries import claim, complete, is_done
@@ -34,10 +34,10 @@ def send_welcomes(
         text, blocks = welcome(
             directory(session, team_id), upcoming(session, team_id, now, limit=3)
         )
-    sent = 0
+    sent, clock = 0, run_clock(now)
     for user_id in user_ids:
         if send_once(
-            sessions, client, team_id, f"welcome:{user_id}", user_id, text, blocks, now=now
+            sessions, client, team_id, f"welcome:{user_id}", user_id, text, blocks, now=clock()
         ):
             sent += 1
     return sent
@@ -61,11 +61,19 @@ def run_pulse(
         for user_id in chosen:
             record_asked(session, job.team_id, user_id, result.period, now)
     text, blocks = pulse_question(result.period)
-    lease = job.settings.claim_lease
+    lease, clock = job.settings.claim_lease, run_clock(now)
     for user_id in chosen:
         key = f"pulse:{result.period}:{user_id}"
         if send_once(
-            job.sessions, job.client, job.team_id, key, user_id, text, blocks, now=now, lease=lease
+            job.sessions,
+            job.client,
+            job.team_id,
+            key,
+            user_id,
+            text,
+            blocks,
+            now=clock(),
+            lease=lease,
         ):
             result.sent += 1
             result.recipients.append(user_id)

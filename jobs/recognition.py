@@ -22,7 +22,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from bot.blocks.digest import digest_blocks, quiet_tip
 from bot.blocks.nudges import nudge_blocks
 from bot.settings import Settings
-from jobs.deliver import send_once
+from jobs.deliver import run_clock, send_once
 from models.base import utcnow
 from models.deliveries import claim, complete, first_claimed, is_done, release
 from models.digest import Digest, build_digest
@@ -161,7 +161,7 @@ def run_nudges(
 ) -> RunResult:
     """DM every manager once for `period`; a crash resumes without re-sending anyone done."""
     now = now or utcnow()
-    started = utcnow()
+    clock = run_clock(now)
     result = RunResult(period=period or job.period(now))
     run_key = f"nudge-run:{result.period}"
     lease = job.settings.run_lease
@@ -177,8 +177,6 @@ def run_nudges(
             return False
         text, blocks = nudge_blocks(nudge, label, now)
         key = f"nudge:{result.period}:{nudge.manager_id}"
-        # Claimed as of now, not of the run's start: a claim dated back then would already
-        # look expired to an instance taking this run over, which would send it again.
         return send_once(
             job.sessions,
             job.client,
@@ -187,7 +185,7 @@ def run_nudges(
             nudge.manager_id,
             text,
             blocks,
-            now=now + (utcnow() - started),
+            now=clock(),
             worker=job.worker,
             lease=job.settings.claim_lease,
         )

@@ -11,7 +11,7 @@ from slack_sdk import WebClient
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.blocks.referrals import manager_nudge, owner_reminder
-from jobs.deliver import send_once
+from jobs.deliver import run_clock, send_once
 from models.base import utcnow
 from models.deliveries import DEFAULT_LEASE
 from models.people import find_person
@@ -37,6 +37,7 @@ def check_referral_sla(
 ) -> SlaReport:
     """One pass over waiting referrals; safe to run as often as you like, from any instance."""
     now = now or utcnow()
+    clock = run_clock(now)
     report = SlaReport()
     with sessions() as session:
         late = list(overdue(session, None, now - sla))
@@ -53,7 +54,7 @@ def check_referral_sla(
             owner,
             text,
             blocks,
-            now=now,
+            now=clock(),
             worker=worker,
             lease=lease,
         ):
@@ -75,7 +76,7 @@ def check_referral_sla(
             manager,
             text,
             blocks,
-            now=now,
+            now=clock(),
             worker=worker,
             lease=lease,
         ):

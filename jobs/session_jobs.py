@@ -12,7 +12,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.blocks.sessions import cadence_nudge, confirm_ask, reminder
-from jobs.deliver import send_once
+from jobs.deliver import run_clock, send_once
 from models.base import utcnow
 from models.deliveries import DEFAULT_LEASE, claim, first_claimed
 from models.knowledge_sessions import cadence, ended_unconfirmed, scheduled_between, suggest_topic
@@ -41,6 +41,7 @@ def send_reminders(
     """A day before and 15 minutes before, to each RSVP. Keys carry the start time, so a
     rescheduled session reminds again for its new time and a cancelled one drops out."""
     now = now or utcnow()
+    clock = run_clock(now)
     report = SessionJobReport()
     with sessions() as session:
         upcoming = scheduled_between(session, now, now + DAY_BEFORE)
@@ -52,7 +53,7 @@ def send_reminders(
         for user_id in talk.rsvp_ids:
             key = f"session:{talk.id}:{stamp}:{which}:{user_id}"
             if send_once(
-                sessions, client, talk.team_id, key, user_id, text, blocks, now=now, lease=lease
+                sessions, client, talk.team_id, key, user_id, text, blocks, now=clock(), lease=lease
             ):
                 report.reminders += 1
     return report
@@ -66,6 +67,7 @@ def ask_for_confirmation(
 ) -> SessionJobReport:
     """After a session ends, ask its first presenter whether it happened and who came."""
     now = now or utcnow()
+    clock = run_clock(now)
     report = SessionJobReport()
     with sessions() as session:
         ended = ended_unconfirmed(session, now, CONFIRM_HORIZON)
@@ -74,7 +76,7 @@ def ask_for_confirmation(
         text, blocks = confirm_ask(talk)
         key = f"session:{talk.id}:confirm"
         if send_once(
-            sessions, client, talk.team_id, key, presenter, text, blocks, now=now, lease=lease
+            sessions, client, talk.team_id, key, presenter, text, blocks, now=clock(), lease=lease
         ):
             report.confirmations_asked += 1
     return report
@@ -91,6 +93,7 @@ def nudge_overdue_departments(
     """Managers of a department with no session in the window hear once per window;
     sales managers hear once per window for each department sales has not presented to."""
     now = now or utcnow()
+    clock = run_clock(now)
     window = timedelta(days=window_days)
     since = now - window
     period = int(now.timestamp() // window.total_seconds())
@@ -127,7 +130,7 @@ def nudge_overdue_departments(
                         f"{key}:{manager}",
                         manager,
                         text,
-                        now=now,
+                        now=clock(),
                         lease=lease,
                     ):
                         report.cadence_nudges += 1
