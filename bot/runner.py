@@ -154,7 +154,11 @@ def run(settings: Settings, *, with_scheduler: bool = True) -> None:
             from slack_bolt.adapter.socket_mode import SocketModeHandler
 
             logger.info("starting in Socket Mode")
-            SocketModeHandler(app, settings.app_token).start()
+            handler = SocketModeHandler(app, settings.app_token)
+            try:
+                handler.start()
+            finally:
+                handler.close()  # no new requests while the pool finishes the queued ones
         else:
             from waitress import serve
 
