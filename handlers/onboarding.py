@@ -31,7 +31,13 @@ def team_join(services: Services) -> Callable[..., None]:
         team_id = context["team_id"]
         with services.sessions.begin() as session:
             save_person(session, team_id, info)
-        send_welcomes(services.sessions, client, team_id, [info.user_id])
+        send_welcomes(
+            services.sessions,
+            client,
+            team_id,
+            [info.user_id],
+            lease=services.settings.claim_lease,
+        )
         logger.info("welcomed %s", info.user_id)
 
     return handle

@@ -27,8 +27,11 @@ def send_welcomes(
     team_id: str,
     user_ids: Iterable[str],
     now: datetime | None = None,
+    *,
+    lease: timedelta,
 ) -> int:
-    """Welcome each person once, ever: joining twice or a re-import sends nothing new."""
+    """Welcome each person once, ever: joining twice or a re-import sends nothing new.
+    `lease`: the settings' claim_lease, how long an uncompleted claim holds."""
     now = now or utcnow()
     with sessions() as session:
         text, blocks = welcome(
@@ -37,7 +40,15 @@ def send_welcomes(
     sent, clock = 0, run_clock(now)
     for user_id in user_ids:
         if send_once(
-            sessions, client, team_id, f"welcome:{user_id}", user_id, text, blocks, now=clock()
+            sessions,
+            client,
+            team_id,
+            f"welcome:{user_id}",
+            user_id,
+            text,
+            blocks,
+            now=clock(),
+            lease=lease,
         ):
             sent += 1
     return sent

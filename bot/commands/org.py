@@ -108,7 +108,9 @@ def import_file(rows: list[OrgRow], settings: Settings) -> tuple[str, ImportRepo
         with sessions.begin() as session:
             report = import_org_chart(session, team_id, rows, resolve)
         if had_org_chart and report.added:
-            report.welcomed = send_welcomes(sessions, client, team_id, report.added)
+            report.welcomed = send_welcomes(
+                sessions, client, team_id, report.added, lease=settings.claim_lease
+            )
         return team_id, report
     finally:
         engine.dispose()
