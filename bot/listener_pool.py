@@ -99,7 +99,10 @@ class ListenerPool(Executor):
     def backlog(self) -> int:
         """Work accepted (its request acked) and not yet started."""
         with self._changed:
-            return len(self._queues[Lane.ANSWER]) + len(self._queues[Lane.EVENT])
+            return self._queued_work()
+
+    def _queued_work(self) -> int:
+        return len(self._queues[Lane.ANSWER]) + len(self._queues[Lane.EVENT])
 
     def wait_idle(self, timeout: float = 10.0) -> bool:
         """Wait until nothing is queued or running; False if `timeout` passed first."""
@@ -130,7 +133,7 @@ class ListenerPool(Executor):
         with self._changed:
             if self._closed:
                 raise RuntimeError("cannot submit to a listener pool that is shut down")
-            queued = len(self._queues[Lane.ANSWER]) + len(self._queues[Lane.EVENT])
+            queued = self._queued_work()
             full = lane != Lane.ACK and queued >= self._backlog_limit
             if lane == Lane.ACK:
                 self._last_ack_at = time.monotonic()

@@ -18,7 +18,7 @@ from handlers import (
     sessions,
     wins,
 )
-from handlers.services import SORRY, Services
+from handlers.services import Services, apologise
 
 logger = logging.getLogger(__name__)
 
@@ -40,10 +40,7 @@ def register_all(app: App, services: Services) -> None:
         # Keep the traceback in the log; the person gets a short apology, never a 5xx.
         logger.error("listener failed for %s", _describe(body), exc_info=error)
         if callable(respond) and body.get("response_url"):
-            try:
-                respond(response_type="ephemeral", replace_original=False, text=SORRY)
-            except Exception:
-                logger.exception("could not tell the user about the failure")
+            apologise(respond)
         return None
 
 

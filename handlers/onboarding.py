@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import logging
 from collections.abc import Callable
 
@@ -11,7 +10,7 @@ from slack_sdk import WebClient
 
 from bot.blocks.onboarding import PULSE_ACTION, PULSE_MODAL, pulse_modal
 from bot.directory import person_from_user
-from handlers.forms import view_values
+from handlers.forms import view_metadata, view_values
 from handlers.notify import tell
 from handlers.services import Services
 from jobs.onboarding import send_welcomes
@@ -60,7 +59,7 @@ def pulse_submission(services: Services) -> Callable[..., None]:
             return
         ack()
         user_id = body["user"]["id"]
-        period = json.loads(view.get("private_metadata") or "{}").get("period", "")
+        period = view_metadata(view).get("period", "")
         share = "share" in (values.get("share") or [])
         with services.sessions.begin() as session:
             saved = record_answer(

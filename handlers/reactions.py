@@ -10,7 +10,7 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
 from bot.blocks.assists import refusal_lines
-from handlers.home_tab import publish_homes, refresh_homes
+from handlers.home_tab import publish_homes
 from handlers.notify import notify_credited
 from handlers.services import Services
 from models.assists import (
@@ -102,10 +102,10 @@ def reaction_removed(services: Services) -> Callable[..., None]:
                 return
             assist = find_by_dedupe_key(session, team_id, key)
             revoked = assist is not None and revoke_assist(session, assist)
-            recipients = [c.recipient_id for c in assist.credits] if assist else []
+            involved = [event["user"], *(c.recipient_id for c in assist.credits)] if revoked else []
+            openers = home_openers(session, team_id, involved)
         logger.info("reaction %s removed by %s: revoked=%s", emoji, event["user"], revoked)
-        if revoked:
-            refresh_homes(services, client, team_id, [event["user"], *recipients])
+        publish_homes(services, client, team_id, openers)
 
     return handle
 

@@ -21,6 +21,14 @@ def run_now(work: Callable[[], None]) -> object:
     return work()
 
 
+def apologise(respond: Callable[..., object]) -> None:
+    """Tell the person, only them, that their request failed (the log has the details)."""
+    try:
+        respond(response_type="ephemeral", replace_original=False, text=SORRY)
+    except Exception:
+        logger.exception("could not tell the user about the failure")
+
+
 @dataclass(frozen=True)
 class Services:
     settings: Settings
@@ -48,9 +56,6 @@ class Services:
             except Exception:
                 logger.exception("work after the ack failed")
                 if respond is not None:
-                    try:
-                        respond(response_type="ephemeral", replace_original=False, text=SORRY)
-                    except Exception:
-                        logger.exception("could not tell the user about the failure")
+                    apologise(respond)
 
         self.defer(run)

@@ -91,11 +91,18 @@ def schedule_form(services: Services, team_id: str, user_id: str) -> dict:
     )
 
 
-def form_problems(values: dict, current_start: datetime | None = None) -> dict[str, str]:
-    """Field errors; an edit that keeps the start time may be saved after the start."""
+def form_problems(
+    values: dict, current_start: Callable[[], datetime | None] | None = None
+) -> dict[str, str]:
+    """Field errors; an edit that keeps the start time may be saved after the start
+    (`current_start` looks it up, only then: this runs before the ack)."""
     problems = schedule_problems(values.get("starts_at"), values.get("ends_at"), utcnow())
-    if current_start is not None and values.get("starts_at") == current_start:
-        problems.pop("starts_at", None)
+    if (
+        "starts_at" in problems
+        and current_start is not None
+        and values.get("starts_at") == current_start()
+    ):
+        problems.pop("starts_at")
     title = values.get("title") or ""
     if len(title) > TITLE_LENGTH:
         problems["title"] = f"Please use at most {TITLE_LENGTH} characters for the title."
@@ -248,9 +255,13 @@ def edit_submission(services: Services) -> Callable[..., None]:
     def handle(ack: Ack, body: dict, view: dict, client: WebClient, context: dict) -> None:
         values = view_values(view)
         team_id, session_id = context["team_id"], int(view_metadata(view)["id"])
-        with services.sessions() as session:
-            current = get_session(session, team_id, session_id)
-        problems = form_problems(values, current.starts_at if current else None)
+
+        def current_start() -> datetime | None:
+            with services.sessions() as session:
+                current = get_session(session, team_id, session_id)
+            return current.starts_at if current else None
+
+        problems = form_problems(values, current_start)
         if problems:
             ack(response_action="errors", errors=problems)
             return

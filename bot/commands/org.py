@@ -12,6 +12,7 @@ from pathlib import Path
 
 from slack_sdk.errors import SlackApiError
 
+from bot.blocks.text import plural
 from bot.directory import Directory
 from bot.settings import Settings, SettingsError
 from bot.slack_client import build_client
@@ -70,9 +71,7 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
         return 1
     print(summary(args.file, team_id, len(rows), report))
     if report.welcomed:
-        print(
-            f"Sent a welcome DM to {report.welcomed} new {'person' if report.welcomed == 1 else 'people'}."
-        )
+        print(f"Sent a welcome DM to {plural(report.welcomed, 'new person', 'new people')}.")
     return 0
 
 
