@@ -430,14 +430,51 @@ def proc_status_kb(pid: int, field_name: str) -> int:
     return 0
 
 
+def process_tree(pid: int) -> list[int]:
+    """`pid` and its descendants (a `run` with WORKER_PROCESSES > 1 is a supervisor + workers)."""
+    tree, index = [pid], 0
+    while index < len(tree):
+        try:
+            children = Path(f"/proc/{tree[index]}/task/{tree[index]}/children").read_text()
+        except OSError:
+            children = ""
+        tree.extend(int(child) for child in children.split())
+        index += 1
+    return tree
+
+
 def cpu_seconds(pid: int) -> float:
-    """User + system CPU time of a process, from /proc/<pid>/stat."""
-    try:
-        stat = Path(f"/proc/{pid}/stat").read_text()
-    except OSError:
-        return 0.0
-    fields = stat.rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    """User + system CPU time of a process and its descendants, from /proc/<pid>/stat."""
+    total = 0.0
+    for member in process_tree(pid):
+        try:
+            stat = Path(f"/proc/{member}/stat").read_text()
+        except OSError:
+            continue
+        fields = stat.rsplit(")", 1)[1].split()
+        total += (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    return total
+
+
+def memory_kb(pid: int) -> int:
+    """Memory of a process tree: VmRSS for one process, the sum of Pss for several.
+
+    Workers forked from one supervisor share the pages it had; summing their RSS would
+    count those pages once per worker, Pss splits them among the sharers.
+    """
+    tree = process_tree(pid)
+    if len(tree) == 1:
+        return proc_status_kb(pid, "VmRSS")
+    total = 0
+    for member in tree:
+        try:
+            rollup = Path(f"/proc/{member}/smaps_rollup").read_text()
+        except OSError:
+            continue
+        total += next(
+            (int(line.split()[1]) for line in rollup.splitlines() if line.startswith("Pss:")), 0
+        )
+    return total
 
 
 def machine_busy_seconds() -> float:
@@ -452,9 +489,9 @@ def machine_busy_seconds() -> float:
 
 
 class RssSampler:
-    """Samples a process's VmRSS while the load runs; VmHWM gives the lifetime peak too."""
+    """Samples a process tree's memory while the load runs; VmHWM gives the lifetime peak too."""
 
-    def __init__(self, pid: int, every: float = 0.05) -> None:
+    def __init__(self, pid: int, every: float = 0.1) -> None:
         self.pid, self.every = pid, every
         self.peak_kb = 0
         self._stop = threading.Event()
@@ -462,7 +499,7 @@ class RssSampler:
 
     def _run(self) -> None:
         while not self._stop.is_set():
-            self.peak_kb = max(self.peak_kb, proc_status_kb(self.pid, "VmRSS"))
+            self.peak_kb = max(self.peak_kb, memory_kb(self.pid))
             self._stop.wait(self.every)
 
     def __enter__(self) -> RssSampler:
@@ -472,7 +509,7 @@ class RssSampler:
     def __exit__(self, *exc: object) -> None:
         self._stop.set()
         self._thread.join()
-        self.peak_kb = max(self.peak_kb, proc_status_kb(self.pid, "VmRSS"))
+        self.peak_kb = max(self.peak_kb, memory_kb(self.pid))
 
 
 # -- one measured run ----------------------------------------------------------------------
@@ -616,7 +653,10 @@ def measure(
         samples=samples,
         seconds=seconds,
         peak_rss_mb=rss.peak_kb / 1024,
-        lifetime_peak_mb=proc_status_kb(server.process.pid, "VmHWM") / 1024,
+        lifetime_peak_mb=max(
+            proc_status_kb(pid, "VmHWM") for pid in process_tree(server.process.pid)
+        )
+        / 1024,
         server_cpu=100 * server_cpu / seconds,
         client_cpu=100 * client_cpu / seconds,
         standin_cpu=100 * standin_cpu / seconds,
@@ -748,7 +788,7 @@ def describe(args: argparse.Namespace, url: str) -> str:
     mix = ", ".join(f"{kind} {share * 100 // sum(MIX.values())}%" for kind, share in MIX.items())
     return (
         f"{load} per app after {warm} of warm-up, client processes: {args.client_processes}; "
-        f"HTTP_THREADS={args.http_threads}; {database}, {args.people} people, {args.weeks} "
+        f"HTTP_THREADS={args.http_threads}, WORKER_PROCESSES={args.processes}; {database}, {args.people} people, {args.weeks} "
         f"weeks of credits; mix: {mix}; {os.cpu_count()} CPUs shared by the client, the "
         f"stand-in, the servers{' and PostgreSQL' if database == 'postgresql' else ''}"
     )
@@ -771,6 +811,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         "(default: a SQLite file in a temporary directory)",
     )
     parser.add_argument("--http-threads", type=int, default=8, help="HTTP_THREADS of both servers")
+    parser.add_argument("--processes", type=int, default=1, help="WORKER_PROCESSES of both servers")
     parser.add_argument("--people", type=int, default=200, help="people in the seeded org chart")
     parser.add_argument("--weeks", type=int, default=4, help="weeks of seeded credits")
     parser.add_argument("--client-processes", type=int, default=1, help="share clients among N")
@@ -797,6 +838,7 @@ def start_servers(
         DATABASE_URL=url,
         RECOGNITION_CHANNEL=RECOGNITION,
         HTTP_THREADS=str(args.http_threads),
+        WORKER_PROCESSES=str(args.processes),
         # Every assist in the load is recorded, not refused by the daily giving limit.
         DAILY_CREDIT_LIMIT="1000",
         PYTHONPATH=os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")])),

@@ -27,6 +27,7 @@ from bot.blocks.assists import OPEN_ASSIST_MODAL_ACTION
 from bot.blocks.referrals import MOVE_ACTION
 from bot.settings import SettingsError, load_settings
 from bot.slack_client import build_client
+from bot.workers import listening_socket, supervise
 
 EVENTS_PATH = "/slack/events"
 
@@ -82,14 +83,28 @@ def main() -> int:
     except SettingsError as problem:
         print(f"bare_app: configuration error: {problem}", file=sys.stderr)
         return 2
-    serve(
-        wsgi_app(app),
-        host="127.0.0.1",
-        port=settings.port,
-        threads=settings.http_threads,
-        ident="bare-bolt",
-    )
-    return 0
+    if settings.worker_processes == 1:
+        serve(
+            wsgi_app(app),
+            host="127.0.0.1",
+            port=settings.port,
+            threads=settings.http_threads,
+            ident="bare-bolt",
+        )
+        return 0
+
+    def worker(_index: int, ready: Callable[[], None]) -> None:
+        # As `run` does: the workers share the port, each with its own app and client.
+        application = wsgi_app(create_bare_app())
+        ready()
+        serve(
+            application,
+            sockets=[listening_socket(settings.port)],
+            threads=settings.http_threads,
+            ident="bare-bolt",
+        )
+
+    return supervise(settings.worker_processes, worker)
 
 
 if __name__ == "__main__":

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import errno
 import logging
 import os
 import sys
@@ -63,7 +64,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 0
     except (SlackApiError, BoltError, OSError) as error:
         # Slack unreachable or refusing the token (Bolt's auth.test at start): one line.
-        problem = settings and slack_failure(error, settings.slack_api_url)
+        problem = settings and (
+            slack_failure(error, settings.slack_api_url) or port_failure(error, settings.port)
+        )
         if not problem:
             raise
         print(f"everybody-sells: {problem}", file=sys.stderr)
@@ -72,10 +75,18 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 130
 
 
+def port_failure(error: BaseException, port: int) -> str | None:
+    if isinstance(error, OSError) and error.errno == errno.EADDRINUSE:
+        return f"port {port} is already in use; stop what listens there or set PORT"
+    return None
+
+
 def configure_logging(settings: Settings) -> None:
+    # With several workers, each line says which one wrote it.
+    worker = " %(processName)s" if settings.worker_processes > 1 else ""
     logging.basicConfig(
         level=settings.log_level,
-        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+        format=f"%(asctime)s %(levelname)s{worker} %(name)s: %(message)s",
         stream=sys.stderr,
     )
     # Bolt logs whole request bodies of bad-signature requests at INFO; keep them out of prod logs.
@@ -84,6 +95,9 @@ def configure_logging(settings: Settings) -> None:
         logging.getLogger("alembic").setLevel(logging.WARNING)
         # APScheduler logs every job run at INFO: a line or two every minute.
         logging.getLogger("apscheduler").setLevel(logging.WARNING)
+        # waitress warns for every request that waits for a free thread: thousands of
+        # lines in a burst that the bot absorbs as designed.
+        logging.getLogger("waitress.queue").setLevel(logging.ERROR)
         # slack_sdk narrates each retry of a failed connection at INFO.
         logging.getLogger("slack_sdk.web.base_client").setLevel(logging.WARNING)
         logging.getLogger("slack_sdk.web.base_client").addFilter(_SDK_REPEATS)
@@ -117,8 +131,7 @@ def dispatch(args: argparse.Namespace, settings: Settings) -> int:
     if args.command == "run":
         from bot.runner import run
 
-        run(settings, with_scheduler=not args.no_scheduler)
-        return 0
+        return run(settings, with_scheduler=not args.no_scheduler)
     if args.command == "db":
         print(upgrade_database(settings.database_url))
         return 0

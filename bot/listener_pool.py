@@ -36,6 +36,9 @@ _submitting = threading.local()
 Item = tuple[Future, Callable[..., Any], tuple, dict]
 
 ACKING_WINDOW = 0.1  # seconds since the last ack-owing request that count as "acks coming"
+# Acked work held in memory per machine (about 7 kB an item): several worker processes
+# share it, so a burst costs the same memory however many there are.
+BACKLOG_LIMIT = 10_000
 
 
 class Lane(IntEnum):
@@ -59,7 +62,10 @@ class ListenerPool(Executor):
     """Bolt's listener executor, with the lanes above."""
 
     def __init__(
-        self, workers: int = 16, backlog_limit: int = 10_000, thread_name_prefix: str = "listener"
+        self,
+        workers: int = 16,
+        backlog_limit: int = BACKLOG_LIMIT,
+        thread_name_prefix: str = "listener",
     ) -> None:
         if workers < 4:
             raise ValueError("a listener pool needs at least four threads")

@@ -5,6 +5,7 @@ from __future__ import annotations
 import gc
 import logging
 import signal
+import threading
 import time
 from collections.abc import Callable, Iterable
 
@@ -17,8 +18,10 @@ from slack_sdk import WebClient
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.app import create_app
-from bot.listener_pool import ListenerPool
+from bot.listener_pool import BACKLOG_LIMIT, ListenerPool
 from bot.settings import Settings
+from bot.slack_client import build_client
+from bot.workers import listening_socket, supervise
 from jobs.culture_report import catch_up_report, run_report
 from jobs.onboarding import run_pulse
 from jobs.recognition import Recognition, sweep
@@ -119,11 +122,14 @@ def scheduled_jobs(
     ]
 
 
-def build(settings: Settings, pool: ListenerPool | None = None) -> tuple[App, BackgroundScheduler]:
+def build(
+    settings: Settings, pool: ListenerPool | None = None, *, migrate: bool = True
+) -> tuple[App, BackgroundScheduler]:
     """Migrate, then build the app and its scheduler (not started)."""
     settings.require_slack()
     engine = make_engine(settings.database_url)
-    upgrade(engine)
+    if migrate:
+        upgrade(engine)
     sessions = make_session_factory(engine)
     app = create_app(settings, sessions, listener_executor=pool)
     return app, build_scheduler(settings, scheduled_jobs(settings, sessions, app.client))
@@ -134,14 +140,52 @@ def stop_on_sigterm() -> None:
     `finally` below gets to finish the work of requests already acked."""
 
     def stop(_signum: int, _frame: object) -> None:
+        # Once: a second SIGTERM must not cut short the finishing of acked work.
+        signal.signal(signal.SIGTERM, signal.SIG_IGN)
         raise SystemExit(0)
 
     signal.signal(signal.SIGTERM, stop)
 
 
-def run(settings: Settings, *, with_scheduler: bool = True) -> None:
-    pool = ListenerPool()
-    app, scheduler = build(settings, pool)
+def run(settings: Settings, *, with_scheduler: bool = True) -> int:
+    """Serve until stopped; with WORKER_PROCESSES > 1, as that many supervised workers."""
+    if settings.worker_processes == 1:
+        serve(settings, with_scheduler=with_scheduler)
+        return 0
+    settings.require_slack()
+    # Checked here so a bad token or an unreachable Slack ends `run` with one line, as
+    # it does with one process, rather than in every worker.
+    build_client(settings).auth_test()
+    engine = make_engine(settings.database_url)
+    upgrade(engine)
+    engine.dispose()  # no connection may cross the fork
+    if not settings.socket_mode:
+        listening_socket(settings.port).close()  # a port already taken: say so once, here
+    logger.info("starting %d worker processes", settings.worker_processes)
+    return supervise(
+        settings.worker_processes,
+        # One scheduler is enough: every job claims its work, but N would query N times.
+        lambda index, ready: serve(
+            settings, with_scheduler=with_scheduler and index == 0, worker=True, ready=ready
+        ),
+    )
+
+
+def serve(
+    settings: Settings,
+    *,
+    with_scheduler: bool = True,
+    worker: bool = False,
+    ready: Callable[[], None] = lambda: None,
+) -> None:
+    """One instance: the app, its listener pool and (optionally) the scheduler.
+
+    A `worker` is one of several processes on this machine: migrations are already applied
+    and the HTTP port is shared with the other workers. `ready` is called once set-up has
+    succeeded and requests are about to be served.
+    """
+    pool = ListenerPool(backlog_limit=BACKLOG_LIMIT // settings.worker_processes)
+    app, scheduler = build(settings, pool, migrate=not worker)
     # What imports and set-up made lives as long as the process: keep it out of every
     # later full collection, whose pauses otherwise stall acks (p99 249 -> 189 ms in
     # benchmarks/ack_load with a backlog).
@@ -156,19 +200,24 @@ def run(settings: Settings, *, with_scheduler: bool = True) -> None:
             logger.info("starting in Socket Mode")
             handler = SocketModeHandler(app, settings.app_token)
             try:
-                handler.start()
+                handler.connect()
+                logger.info("connected to Slack")
+                ready()
+                threading.Event().wait()  # what handler.start() does after connecting
             finally:
                 handler.close()  # no new requests while the pool finishes the queued ones
         else:
-            from waitress import serve
+            from waitress import serve as serve_wsgi
 
+            where = (
+                {"sockets": [listening_socket(settings.port)]}
+                if worker
+                else {"host": "0.0.0.0", "port": settings.port}
+            )
             logger.info("listening on :%s%s", settings.port, EVENTS_PATH)
-            serve(
-                wsgi_app(app),
-                host="0.0.0.0",
-                port=settings.port,
-                threads=settings.http_threads,
-                ident="everybody-sells",
+            ready()
+            serve_wsgi(
+                wsgi_app(app), threads=settings.http_threads, ident="everybody-sells", **where
             )
     finally:
         if scheduler.running:

@@ -51,6 +51,7 @@ class Settings:
     reaction_kinds: Mapping[str, Kind] = field(default_factory=lambda: dict(DEFAULT_REACTION_KINDS))
     daily_credit_limit: int = 10
     http_threads: int = 8
+    worker_processes: int = 1
     claim_lease_seconds: int = 600
     run_lease_seconds: int = 1800
     sweep_seconds: int = 300
@@ -143,6 +144,7 @@ def load_settings(
             text("DAILY_CREDIT_LIMIT"), "DAILY_CREDIT_LIMIT", 10, low=1, high=1000
         ),
         http_threads=_integer(text("HTTP_THREADS"), "HTTP_THREADS", 8, low=1, high=256),
+        worker_processes=_integer(text("WORKER_PROCESSES"), "WORKER_PROCESSES", 1, low=1, high=64),
         claim_lease_seconds=_integer(
             text("CLAIM_LEASE_SECONDS"), "CLAIM_LEASE_SECONDS", 600, low=1, high=86400
         ),
