@@ -161,6 +161,12 @@ def run(settings: Settings, *, with_scheduler: bool = True) -> int:
     engine.dispose()  # no connection may cross the fork
     if not settings.socket_mode:
         listening_socket(settings.port).close()  # a port already taken: say so once, here
+    if settings.database_url.startswith("sqlite"):
+        logger.warning(
+            "WORKER_PROCESSES=%d on SQLite: the workers take turns for its one write lock, "
+            "which under load is slower than one process; use PostgreSQL for several",
+            settings.worker_processes,
+        )
     logger.info("starting %d worker processes", settings.worker_processes)
     return supervise(
         settings.worker_processes,

@@ -10,6 +10,7 @@ from slack_bolt import Ack, App, Respond
 from slack_sdk import WebClient
 
 from bot.blocks.nudges import SNOOZE_ACTION, STOP_ACTION, THANKS_ACTION, thanks_message
+from bot.blocks.referrals import slack_date
 from handlers.services import Services
 from models.base import utcnow
 from models.nudges import record_thanks, set_nudges
@@ -61,7 +62,10 @@ def snooze_action(services: Services) -> Callable[..., None]:
         with services.sessions.begin() as session:
             set_nudges(session, context["team_id"], body["user"]["id"], snooze_until=until)
         respond(
-            response_type="ephemeral", replace_original=False, text="Snoozed: no nudges for a week."
+            response_type="ephemeral",
+            replace_original=False,
+            text=f"Snoozed: no nudges until {slack_date(until)}. "
+            "`/sells nudges on` brings them back sooner.",
         )
 
     return handle

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -10,6 +11,7 @@ import pytest
 from bot.slack_client import build_client
 from jobs.recognition import Recognition, run_nudges
 from models.assists import AssistDraft, Kind, record_assist
+from models.base import utcnow
 from models.deliveries import claim, complete
 from models.people import PersonInfo, find_person, save_person
 from tests.slack_standin import TEAM_ID
@@ -138,6 +140,24 @@ def test_stop_and_snooze_pause_nudges_and_sells_nudges_on_resumes(job, standin, 
     slack.settle()
     assert standin.calls("respond")[-1].args["text"] == "Weekly nudges are on."
     run_nudges(job, NOW + timedelta(days=7))
+    assert len(nudge_to(standin, LEAD)) == 1
+
+
+def test_snooze_says_until_when_and_skips_the_next_nudge(job, standin, slack):
+    clicked = utcnow()
+    slack.block_action("nudge_snooze", "snooze", user=LEAD)
+    slack.settle()
+    reply = standin.calls("respond")[-1].args
+    assert reply["response_type"] == "ephemeral"
+    # Slack shows the date in each reader's own time zone; the fallback is UTC.
+    stamp = int(re.search(r"<!date\^(\d+)\^", reply["text"]).group(1))
+    assert abs(stamp - (clicked + timedelta(days=7)).timestamp()) < 60
+    assert reply["text"].startswith("Snoozed: no nudges until <!date^")
+    assert "`/sells nudges on`" in reply["text"]
+
+    run_nudges(job, clicked + timedelta(days=6, hours=23))
+    assert nudge_to(standin, LEAD) == [] and len(nudge_to(standin, HEAD)) == 1
+    run_nudges(job, clicked + timedelta(days=14))
     assert len(nudge_to(standin, LEAD)) == 1
 
 

@@ -108,6 +108,8 @@ def test_both_workers_serve_the_port_and_sigterm_finishes_their_acked_work(
     assert standin.count("chat.postMessage") == 2 * len(authors)
     assert credited(database_url) == sorted(authors * 2)
     assert "Traceback" not in bot.output()
+    on_sqlite = database_url.startswith("sqlite")
+    assert ("on SQLite: the workers take turns" in bot.output()) == on_sqlite, bot.output()
 
 
 def test_a_worker_that_dies_is_replaced_and_the_port_keeps_answering(
