@@ -77,6 +77,8 @@ def supervise(count: int, serve: Serve) -> int:
         process.start()
         workers[index] = (process, ready)
         logger.info("worker %d started (pid %d)", index, process.pid)
+        if stopping.is_set() and process.pid is not None:
+            os.kill(process.pid, signal.SIGTERM)  # the stop signal came while it started
 
     def stop(signum: int, _frame: object) -> None:
         if not stopping.is_set():
@@ -89,7 +91,8 @@ def supervise(count: int, serve: Serve) -> int:
     previous = {sig: signal.signal(sig, stop) for sig in (signal.SIGTERM, signal.SIGINT)}
     try:
         for index in range(count):
-            start(index)
+            if not stopping.is_set():
+                start(index)
         while workers:
             wait([process.sentinel for process, _ in workers.values()], timeout=1.0)
             for index, (process, ready) in list(workers.items()):
@@ -104,14 +107,15 @@ def supervise(count: int, serve: Serve) -> int:
                         index,
                         process.exitcode,
                     )
-                    failed.append(process.exitcode or 1)
+                    failed.append(process.exitcode if process.exitcode > 0 else 1)
                     stop(signal.SIGTERM, None)
                     continue
                 logger.error(
                     "worker %d exited with code %s; restarting it", index, process.exitcode
                 )
                 time.sleep(RESTART_DELAY_SECONDS)
-                start(index)
+                if not stopping.is_set():
+                    start(index)
     finally:
         for sig, handler in previous.items():
             signal.signal(sig, handler)
