@@ -17,7 +17,9 @@ button, a referral move on a referral that does not exist) and reaction_added ev
 
 Latency is the time to the HTTP answer, i.e. the ack Slack waits up to 3 s for; the
 listeners' work goes on afterwards on Bolt's listener pool, against the stand-in, and
-"drain s" is how long it went on after the load stopped. The client, the stand-in and
+"drain s" is how long it went on after the load stopped, and "work/s" the requests
+(warm-up included) per second from the first request to the end of the drain: the rate
+at which the work keeps up, whatever the acks do. The client, the stand-in and
 both servers share this machine: the CPU columns show who was busy (100% = one core;
 "machine" is every CPU's busy time from /proc/stat: ours, the kernel's loopback networking,
 PostgreSQL, and anything else running).
@@ -311,6 +313,7 @@ async def drive(plan: LoadPlan, conn: Connection) -> dict:
         "samples": [(k, s - state["measuring_at"], e, st) for k, s, e, st in samples],
         "seconds": finished - state["measuring_at"],
         "warmup_requests": state["warm"],
+        "warmup_seconds": state["measuring_at"] - began,
         "cpu_seconds": sum(os.times()[:2]) - state["cpu"],
     }
 
@@ -529,6 +532,7 @@ class Result:
     machine_cpu: float
     drain_seconds: float
     slack_calls: int
+    work_rate: float  # requests done per second from the first request to the end of the drain
     by_kind: dict[str, list[float]] = field(default_factory=dict)
 
     @property
@@ -663,6 +667,8 @@ def measure(
         machine_cpu=100 * machine / seconds,
         drain_seconds=drain,
         slack_calls=len(standin.state.calls) - calls_before,
+        work_rate=(len(samples) + sum(r["warmup_requests"] for r in results))
+        / (max(r["warmup_seconds"] for r in results) + seconds + drain),
     )
 
 
@@ -739,14 +745,15 @@ def print_tables(pairs: list[tuple[Result, Result]]) -> None:
     print()
     print(
         f"{'app':<15} {'clients':>7} {'server CPU %':>12} {'client CPU %':>12} "
-        f"{'stand-in CPU %':>14} {'machine CPU %':>13} {'Slack calls':>11} {'drain s':>7}"
+        f"{'stand-in CPU %':>14} {'machine CPU %':>13} {'Slack calls':>11} {'drain s':>7} "
+        f"{'work/s':>6}"
     )
     for bare, run in pairs:
         for r in (bare, run):
             print(
                 f"{r.app:<15} {r.clients:>7} {r.server_cpu:>12.0f} {r.client_cpu:>12.0f} "
                 f"{r.standin_cpu:>14.0f} {r.machine_cpu:>13.0f} {r.slack_calls:>11} "
-                f"{r.drain_seconds:>7.1f}"
+                f"{r.drain_seconds:>7.1f} {r.work_rate:>6.0f}"
             )
     print()
     print(f"{'p50 / p99 ms':<15} {'clients':>7} " + " ".join(f"{kind:>15}" for kind in MIX))
