@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterable
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
@@ -17,6 +17,9 @@ from models.people import PersonInfo, as_info, people_by_id, save_person
 logger = logging.getLogger(__name__)
 
 PRIVATE_PREFIXES = ("D", "G")
+# A public channel can be made private: ask again after this long (conversations.info
+# allows 50+ calls a minute, and one per channel per ten minutes is far below that).
+PRIVACY_TTL = timedelta(minutes=10)
 
 
 def person_from_user(user: dict) -> PersonInfo:
@@ -44,7 +47,8 @@ class Directory:
     def __init__(self, sessions: sessionmaker[Session], ttl: timedelta = timedelta(hours=6)):
         self._sessions = sessions
         self._ttl = ttl
-        self._private: dict[str, bool] = {}
+        # Channel privacy, with when Slack said so: a public channel can be made private.
+        self._private: dict[str, tuple[bool, datetime]] = {}
 
     def people(
         self, client: WebClient, team_id: str, user_ids: Iterable[str]
@@ -82,7 +86,8 @@ class Directory:
         """True for DMs, group DMs and private channels; unknown conversations count as private."""
         if not channel_id or channel_id.startswith(PRIVATE_PREFIXES):
             return True
-        if channel_id not in self._private:
+        known = self._private.get(channel_id)
+        if known is None or known[1] < utcnow() - PRIVACY_TTL:
             try:
                 channel = client.conversations_info(channel=channel_id)["channel"]
             except SlackApiError as error:
@@ -92,10 +97,11 @@ class Directory:
                     error.response.get("error"),
                 )
                 return True
-            self._private[channel_id] = bool(
+            private = bool(
                 channel.get("is_private") or channel.get("is_im") or channel.get("is_mpim")
             )
-        return self._private[channel_id]
+            known = self._private[channel_id] = (private, utcnow())
+        return known[0]
 
     def _fetch(self, client: WebClient, team_id: str, user_id: str) -> PersonInfo | None:
         try:

@@ -18,7 +18,7 @@ from bot.blocks.assists import (
     assist_modal,
     refusal_lines,
 )
-from handlers.forms import parse_kind, parse_stage, split_mentions, view_metadata, view_values
+from handlers.forms import parse_kind, parse_stage, split_recipients, view_metadata, view_values
 from handlers.home_tab import publish_homes
 from handlers.notify import notify_credited, tell
 from handlers.services import Services
@@ -134,7 +134,7 @@ def assist_command(services: Services) -> Callable[..., None]:
                 trigger_id=command["trigger_id"], view=assist_modal(command.get("channel_id"))
             )
             return
-        recipients, description = split_mentions(text)
+        recipients, description = split_recipients(text)
         if not recipients:
             respond(response_type="ephemeral", text=USAGE, blocks=usage_blocks(USAGE))
             return
@@ -226,7 +226,7 @@ def assist_submission(services: Services) -> Callable[..., None]:
             description=values.get("description") or "",
             crm_url=values.get("crm_url"),
             channel_id=channel_id,
-            is_private="private" in (values.get("privacy") or []),
+            is_private=services.kept_private(client, values, channel_id),
             dedupe_key=f"view:{view['id']}",
         )
         text, blocks = outcome_message(

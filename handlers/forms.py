@@ -11,6 +11,8 @@ from typing import Any
 from models.assists import Kind, Stage
 
 _USER_MENTION = re.compile(r"<@([UW][A-Z0-9]+)(?:\|[^>]*)?>")
+# A mention, then a separator only where another mention follows ("@ana, @ben and @cy").
+_LEADING_MENTION = re.compile(r"\s*<@([UW][A-Z0-9]+)(?:\|[^>]*)?>(?:\s*(?:,|&|\band\b)\s*(?=<@))?")
 
 
 def view_values(view: dict) -> dict[str, Any]:
@@ -46,8 +48,25 @@ def view_metadata(view: dict) -> dict[str, Any]:
     return data if isinstance(data, dict) else {}
 
 
+def split_recipients(text: str) -> tuple[list[str], str]:
+    """Whom `/assist @ana what they did` credits, and what they did.
+
+    The people named first ("@ana @ben", "@ana, @ben and @cy") are credited, and a mention
+    later in the sentence is part of the story ("... the demo @dan built"). With nobody
+    named first ("thanks @ana for the demo"), everyone mentioned is credited. Either way
+    the story keeps its later mentions, so the sentence stays whole.
+    """
+    ids, at = [], 0
+    while found := _LEADING_MENTION.match(text, at):
+        ids.append(found.group(1))
+        at = found.end()
+    if ids:
+        return list(dict.fromkeys(ids)), text[at:].strip(" ,:-—")
+    return list(dict.fromkeys(_USER_MENTION.findall(text))), text.strip()
+
+
 def split_mentions(text: str) -> tuple[list[str], str]:
-    """User ids mentioned at the start of command text, and the rest of the text."""
+    """Every user id mentioned in command text, and the text without them."""
     ids = list(dict.fromkeys(_USER_MENTION.findall(text)))
     rest = _USER_MENTION.sub(" ", text)
     rest = re.sub(r"\s+", " ", rest).strip(" ,:-—")

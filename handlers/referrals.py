@@ -118,7 +118,7 @@ def referral_submission(services: Services) -> Callable[..., None]:
             owner_id=owner,
             queue_channel_id=queue,
             origin_channel_id=origin,
-            is_private="private" in (values.get("privacy") or []),
+            is_private=services.kept_private(client, values, origin),
             dedupe_key=f"view:{view['id']}",
         )
         with services.sessions.begin() as session:

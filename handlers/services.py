@@ -6,6 +6,7 @@ import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from slack_sdk import WebClient
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.directory import Directory
@@ -42,6 +43,14 @@ class Services:
         return GivingLimit(
             per_day=self.settings.daily_credit_limit, timezone=self.settings.timezone
         )
+
+    def kept_private(self, client: WebClient, values: dict, channel_id: str | None) -> bool:
+        """A form's "keep it private" box, ticked or implied. A form opened in a private
+        conversation is private whatever the box says: a private channel's ID looks like a
+        public one's, so the box can only be pre-ticked for DMs, and Slack is asked here."""
+        if "private" in (values.get("privacy") or []):
+            return True
+        return bool(channel_id) and self.directory.is_private(client, channel_id)
 
     def is_admin(self, user_id: str) -> bool:
         return user_id in self.settings.admin_user_ids

@@ -63,7 +63,7 @@ def win_submission(services: Services) -> Callable[..., None]:
             description=values.get("description") or "",
             deal_value=deal_value,
             channel_id=channel_id,
-            is_private="private" in (values.get("privacy") or []),
+            is_private=services.kept_private(client, values, channel_id),
             dedupe_key=f"view:{view['id']}",
         )
         outcome = record_and_report(services, client, draft, limited=False)

@@ -29,6 +29,24 @@ def test_assist_with_mention_records_and_confirms(slack, standin, sessions):
         assert credit.assist.source == "command"
 
 
+def test_the_people_named_first_are_credited_and_later_mentions_stay_in_the_story(
+    slack, standin, sessions
+):
+    slack.command("/assist", f"<@{ANA}>, <@{GINA}> and <@{BEN}>: tuned the demo", user=GINA)
+    slack.command("/assist", f"<@{ANA}> tuned the demo that <@{BEN}> built for Acme")
+    slack.command("/assist", f"thanks <@{BEN}> for the Acme pricing sheet")
+    slack.settle()
+
+    with sessions() as session:
+        assists = session.scalars(select(Assist)).all()
+        found = {a.description: sorted(c.recipient_id for c in a.credits) for a in assists}
+    assert found == {
+        "tuned the demo": [ANA, BEN],  # Gina can't credit herself; the others are credited
+        f"tuned the demo that <@{BEN}> built for Acme": [ANA],
+        f"thanks <@{BEN}> for the Acme pricing sheet": [BEN],
+    }
+
+
 def test_assist_with_no_text_opens_the_modal(slack, standin):
     assert slack.command("/assist", "").status == 200
     view = standin.wait_for("views.open")[0].args["view"]

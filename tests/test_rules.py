@@ -211,3 +211,45 @@ def test_a_known_bot_or_a_blank_description_is_a_field_error(slack, standin, ses
     errors = json.loads(response.body)["errors"]
     assert errors["recipients"] == "Deploybot is a bot and can't be credited."
     assert errors["description"].startswith("Say what they did")
+
+
+def test_forms_opened_in_a_private_channel_are_private_even_unticked(slack, standin, sessions):
+    """A private channel's ID starts with C like a public one's, so the form can't pre-tick
+    its box there; what was typed in it is still never quoted in public."""
+    from tests.test_referrals import form as referral_form
+    from tests.test_win import win_values
+
+    in_secret = json.dumps({"channel_id": SECRET})
+    slack.view_submission(
+        "win_modal",
+        win_values(story="the CFO told us in the deal room"),
+        private_metadata=in_secret,
+    )
+    slack.view_submission(
+        "assist_modal",
+        {
+            "recipients": {"type": "multi_users_select", "selected_users": [ANA]},
+            "kind": {"type": "static_select", "selected_option": {"value": "assist"}},
+            "description": {"type": "plain_text_input", "value": "walked them through pricing"},
+            "privacy": {"type": "checkboxes", "selected_options": []},
+        },
+        private_metadata=in_secret,
+    )
+    slack.view_submission(
+        "referral_modal",
+        referral_form(owner=None, context="budget doubles next year"),
+        private_metadata=in_secret,
+    )
+    slack.settle()
+
+    # The win is celebrated and the referral queued in channels, without their words.
+    in_channels = json.dumps(
+        [c.args for c in standin.calls("chat.postMessage") if c.args["channel"][0] == "C"]
+    )
+    assert "in a private conversation" in in_channels and "Details are private" in in_channels
+    assert "deal room" not in in_channels and "budget doubles" not in in_channels
+    with sessions() as session:
+        assert [a.is_private for a in session.scalars(select(Assist).order_by(Assist.id))] == [
+            True,
+            True,
+        ]
