@@ -58,6 +58,12 @@ class Settings:
     log_level: str = "INFO"
 
     @property
+    def assist_emoji(self) -> str:
+        """The reaction people are told about: the first that logs an assist, else the first."""
+        assists = (emoji for emoji, kind in self.reaction_kinds.items() if kind == Kind.ASSIST)
+        return next(assists, next(iter(self.reaction_kinds)))
+
+    @property
     def referral_queue(self) -> str | None:
         """Where unassigned referrals wait to be claimed."""
         return self.referrals_channel or self.recognition_channel

@@ -36,6 +36,7 @@ def team_join(services: Services) -> Callable[..., None]:
             team_id,
             [info.user_id],
             lease=services.settings.claim_lease,
+            reaction=services.settings.assist_emoji,
         )
         logger.info("welcomed %s", info.user_id)
 

@@ -143,7 +143,9 @@ def sells_command(services: Services) -> Callable[..., None]:
             note = f"I don't know `/sells {sub}`. Here is what I can do:"
             prefix = [{"type": "context", "elements": [{"type": "mrkdwn", "text": note}]}]
         respond(
-            response_type="ephemeral", text="Everybody sells: help", blocks=prefix + help_blocks()
+            response_type="ephemeral",
+            text="Everybody sells: help",
+            blocks=prefix + help_blocks(reaction=services.settings.assist_emoji),
         )
 
     return handle

@@ -29,13 +29,17 @@ def send_welcomes(
     now: datetime | None = None,
     *,
     lease: timedelta,
+    reaction: str = "handshake",
 ) -> int:
     """Welcome each person once, ever: joining twice or a re-import sends nothing new.
-    `lease`: the settings' claim_lease, how long an uncompleted claim holds."""
+    `lease`: the settings' claim_lease, how long an uncompleted claim holds; `reaction`:
+    the emoji the welcome tells people to react with (the settings' assist_emoji)."""
     now = now or utcnow()
     with sessions() as session:
         text, blocks = welcome(
-            directory(session, team_id), upcoming(session, team_id, now, limit=3)
+            directory(session, team_id),
+            upcoming(session, team_id, now, limit=3),
+            reaction=reaction,
         )
     sent, clock = 0, run_clock(now)
     for user_id in user_ids:

@@ -69,7 +69,10 @@ def digest_for(job: Recognition, now: datetime) -> tuple[Digest, str, list[dict]
     start = digest.start.astimezone(job.settings.timezone)
     end = digest.end.astimezone(job.settings.timezone)
     label = f"{start:%-d %b} – {end:%-d %b %Y}"
-    text, blocks = digest_blocks(digest, label, quiet_tip(digest.quiet_departments))
+    reaction = job.settings.assist_emoji
+    text, blocks = digest_blocks(
+        digest, label, quiet_tip(digest.quiet_departments, reaction=reaction), reaction=reaction
+    )
     return digest, text, blocks
 
 

@@ -154,6 +154,23 @@ def test_a_quiet_week_gets_a_short_post_with_a_suggestion(job, standin, sessions
     assert len(post["blocks"]) == 2
 
 
+def test_the_digest_names_the_configured_emoji(settings, standin, sessions):
+    from dataclasses import replace
+
+    org(sessions)
+    kinds = {"bulb": Kind.INSIGHT, "raised_hands": Kind.ASSIST}
+    custom = Recognition(
+        replace(settings, reaction_kinds=kinds),
+        sessions,
+        build_client(settings),
+        team_id=TEAM_ID,
+        worker="test",
+    )
+    assert run_digest(custom, NOW).posted
+    text = json.dumps(posts(standin)[0]["blocks"])
+    assert "react to their message with :raised_hands:" in text and ":handshake:" not in text
+
+
 def test_one_digest_per_period_unless_forced(job, standin, sessions):
     a_week_of_assists(sessions)
     first = run_digest(job, NOW)

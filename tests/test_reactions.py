@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 from sqlalchemy import select
 
 from models.assists import Assist, Credit
@@ -123,3 +125,23 @@ def test_a_reaction_in_a_private_channel_is_marked_private(slack, sessions):
     slack.settle()
     with sessions() as session:
         assert session.scalars(select(Assist)).one().is_private is True
+
+
+def test_help_and_the_welcome_name_the_configured_emoji(make_app, standin, listeners):
+    from bot.settings import load_settings
+    from tests.conftest import SIGNING_SECRET
+    from tests.slack_requests import SlackRequests
+    from tests.test_culture_programs import user_object
+
+    kinds = load_settings(environ={"REACTION_KINDS": "bulb=insight,raised_hands=assist"})
+    slack = SlackRequests(
+        make_app(reaction_kinds=kinds.reaction_kinds), standin, SIGNING_SECRET, listeners.settle
+    )
+    slack.command("/sells", "help")
+    slack.event({"type": "team_join", "user": user_object("UNEW000001", "Nia")})
+    slack.settle()
+
+    help_text = json.dumps(standin.calls("respond")[-1].args["blocks"])
+    welcome_text = json.dumps(standin.delivered("UNEW000001")[0].args["blocks"])
+    for text in (help_text, welcome_text):
+        assert ":raised_hands:" in text and ":handshake:" not in text

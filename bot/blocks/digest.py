@@ -38,7 +38,7 @@ def _bar(count: int, most: int, width: int = 10) -> str:
 
 
 def digest_blocks(
-    digest: Digest, label: str, quiet_tip: str | None = None
+    digest: Digest, label: str, quiet_tip: str | None = None, *, reaction: str = "handshake"
 ) -> tuple[str, list[dict]]:
     """The digest post; a quiet week gets a short nudge with one concrete suggestion instead."""
     if digest.quiet:
@@ -105,7 +105,7 @@ def digest_blocks(
             )
         )
     blocks.append(
-        context_block("Credit someone with `/assist`, a :handshake: reaction, or `/win`.")
+        context_block(f"Credit someone with `/assist`, a :{reaction}: reaction, or `/win`.")
     )
     text = f"Everybody sells, {label}: {digest.assists} assists, {digest.people_credited} people credited"
     return text, blocks[:MAX_BLOCKS]
@@ -151,11 +151,12 @@ def quiet_blocks(digest: Digest, label: str, tip: str | None) -> tuple[str, list
     return f"Everybody sells, {label}: a quiet week. {suggestion}", blocks
 
 
-def quiet_tip(departments: Sequence[str]) -> str | None:
+def quiet_tip(departments: Sequence[str], *, reaction: str = "handshake") -> str | None:
     """One concrete suggestion for a quiet week, naming a department to look at."""
     if not departments:
         return None
     return (
         f"Who in *{safe_mrkdwn(departments[0])}* helped a customer lately? "
-        "Credit them with `/assist @name what they did`, or react to their message with :handshake:."
+        "Credit them with `/assist @name what they did`, or react to their message with "
+        f":{reaction}:."
     )

@@ -24,7 +24,10 @@ def directory_lines(rows: Sequence[tuple[str, str | None]]) -> str:
 
 
 def welcome(
-    directory: Sequence[tuple[str, str | None]], sessions: Sequence[KnowledgeSession]
+    directory: Sequence[tuple[str, str | None]],
+    sessions: Sequence[KnowledgeSession],
+    *,
+    reaction: str = "handshake",
 ) -> tuple[str, list[dict]]:
     """The welcome DM: what everybody sells means here, how to log an assist, who does what."""
     intro = (
@@ -35,7 +38,7 @@ def welcome(
     )
     how = (
         "*How to log an assist:* `/assist @someone what they did`, or react to their message "
-        "with :handshake:. Pass a customer's need to sales with `/referral`."
+        f"with :{reaction}:. Pass a customer's need to sales with `/referral`."
     )
     blocks = [mrkdwn_section(intro), mrkdwn_section(how)]
     if directory:

@@ -14,7 +14,7 @@ HELP_LINES = (
     ("`/assist @someone what they did`", "credit someone right away"),
     ("`/win`", "celebrate a customer win and credit everyone who helped"),
     ("`/referral`", "pass a lead or an expansion need to sales and see what came of it"),
-    (":handshake: reaction", "react to a helpful message to credit its author"),
+    (":{reaction}: reaction", "react to a helpful message to credit its author"),
     ("`/sells stats`", "what you gave and received this month, by kind and stage"),
     ("`/sells leaderboard [week|month|quarter] [department]`", "who was credited most"),
     ("`/sells referrals`", "the referrals you passed and the ones you hold"),
@@ -30,8 +30,12 @@ HELP_LINES = (
 )
 
 
-def help_blocks(extra: Sequence[tuple[str, str]] = ()) -> list[dict]:
-    lines = "\n".join(f"• {cmd}: {what}" for cmd, what in (*HELP_LINES, *extra))
+def help_blocks(
+    extra: Sequence[tuple[str, str]] = (), *, reaction: str = "handshake"
+) -> list[dict]:
+    lines = "\n".join(
+        f"• {cmd.replace('{reaction}', reaction)}: {what}" for cmd, what in (*HELP_LINES, *extra)
+    )
     return [
         {"type": "header", "text": {"type": "plain_text", "text": "Everybody sells"}},
         {

@@ -108,7 +108,12 @@ def import_file(rows: list[OrgRow], settings: Settings) -> tuple[str, ImportRepo
             report = import_org_chart(session, team_id, rows, resolve)
         if had_org_chart and report.added:
             report.welcomed = send_welcomes(
-                sessions, client, team_id, report.added, lease=settings.claim_lease
+                sessions,
+                client,
+                team_id,
+                report.added,
+                lease=settings.claim_lease,
+                reaction=settings.assist_emoji,
             )
         return team_id, report
     finally:
