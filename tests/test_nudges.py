@@ -162,15 +162,30 @@ def test_snooze_says_until_when_and_skips_the_next_nudge(job, standin, slack):
 
 
 def test_nudge_preview_prints_each_managers_own_reports(
-    database_url, monkeypatch, tmp_path, capsys, standin
+    database_url, monkeypatch, tmp_path, capsys, standin, sessions
 ):
     from bot.cli import main
 
+    # Quinn's one report was credited ten days ago: nothing new, nobody overlooked.
+    with sessions.begin() as session:
+        for user, name in (("UQUINN0001", "Quinn"), ("URAY000001", "Ray")):
+            save_person(session, TEAM_ID, PersonInfo(user, name))
+        find_person(session, TEAM_ID, "URAY000001").manager_id = "UQUINN0001"
+        record_assist(
+            session,
+            AssistDraft(TEAM_ID, GINA, ["URAY000001"], description="helped"),
+            {"URAY000001": PersonInfo("URAY000001", "Ray")},
+            limit=None,
+            now=utcnow() - timedelta(days=10),
+        )
     monkeypatch.chdir(tmp_path)
     monkeypatch.delenv("SLACK_BOT_TOKEN", raising=False)
     monkeypatch.setenv("DATABASE_URL", database_url)
     assert main(["nudge", "--preview"]) == 0
     out = capsys.readouterr().out
+    assert "Quinn" not in out
+    assert out.rstrip().endswith("(1 manager with nothing to say would be skipped.)")
+    out = out.rsplit("(1 manager", 1)[0]
     _, hana, lee = out.split("=== To ")
     assert hana.startswith("Hana ===") and lee.startswith("Lee ===")
     assert "@Gina" in hana and "@Ana" not in hana and "@Ben" not in hana

@@ -27,11 +27,18 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
     if args.preview:
         names = job_names(job)
         period = job.period(now)
-        for nudge in nudges_for(job, now):
+        nudges = nudges_for(job, now)
+        for nudge in nudges:
+            if nudge.empty:  # the real run skips these too
+                continue
             _, blocks = nudge_blocks(nudge, f"week {period.split('-W')[-1]}", now)
             print(f"=== To {names.get(nudge.manager_id, nudge.manager_id)} ===")
             print(render_blocks(blocks, names=names))
             print()
+        if quiet := sum(1 for nudge in nudges if nudge.empty):
+            print(
+                f"({quiet} manager{'s' if quiet != 1 else ''} with nothing to say would be skipped.)"
+            )
         return 0
     result = run_nudges(job, now)
     if result.reason:
