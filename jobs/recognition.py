@@ -19,7 +19,7 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 from sqlalchemy.orm import Session, sessionmaker
 
-from bot.blocks.digest import digest_blocks, quiet_tip
+from bot.blocks.digest import digest_blocks, digest_label, quiet_tip
 from bot.blocks.nudges import nudge_blocks
 from bot.settings import Settings
 from jobs.deliver import run_clock, send_once
@@ -66,9 +66,7 @@ def digest_for(job: Recognition, now: datetime) -> tuple[Digest, str, list[dict]
     """The digest covering the 7 days ending `now`, as Block Kit."""
     with job.sessions() as session:
         digest = build_digest(session, job.team_id, now - DIGEST_WINDOW, now)
-    start = digest.start.astimezone(job.settings.timezone)
-    end = digest.end.astimezone(job.settings.timezone)
-    label = f"{start:%-d %b} – {end:%-d %b %Y}"
+    label = digest_label(digest, job.settings.timezone)
     reaction = job.settings.assist_emoji
     text, blocks = digest_blocks(
         digest, label, quiet_tip(digest.quiet_departments, reaction=reaction), reaction=reaction

@@ -261,3 +261,23 @@ def test_the_closing_hint_uses_the_bare_name_when_it_is_on_path(capsys, tmp_path
     monkeypatch.setattr(sys, "argv", [str(script), "demo"])
     output = demo(capsys, "--people", "14", "--weeks", "1")
     assert output.endswith("\n  everybody-sells export --format csv | head\n")
+
+
+def test_shows_the_weekly_digest_and_a_managers_nudge_as_they_would_be_posted(capsys, database_url):
+    from datetime import timedelta
+
+    from models.digest import build_digest
+
+    output = demo(capsys, "--database-url", database_url, *SIZE)
+    digest = next(p for p in output.split("\n\n\n") if p.startswith("In the recognition channel"))
+    nudge = next(p for p in output.split("\n\n\n") if p.startswith("In a DM to @"))
+
+    engine, sessions = sessions_for(database_url)
+    now = utcnow()
+    with sessions() as session:
+        week = build_digest(session, DEMO_TEAM_ID, now - timedelta(days=7), now)
+    engine.dispose()
+    headline = re.search(r"(\d+) assists · (\d+) people credited", flat(digest))
+    assert headline and numbers(headline.groups()) == [week.assists, week.people_credited]
+    assert "Top contributors" in digest and "<@" not in digest  # mentions read as names
+    assert "Your team, week" in nudge and "[Say thanks]" in nudge

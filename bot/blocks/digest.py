@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from zoneinfo import ZoneInfo
 
 from bot.blocks.kit import context_block, mrkdwn_section, plain_text
 from bot.blocks.text import (
@@ -35,6 +36,11 @@ def _story_line(story: Story) -> str:
 def _bar(count: int, most: int, width: int = 10) -> str:
     filled = round(width * count / most) if most else 0
     return "▓" * filled + "░" * (width - filled)
+
+
+def digest_label(digest: Digest, tz: ZoneInfo) -> str:
+    """The period a digest covers, in the workspace's time zone: `19 Nov – 26 Nov 2026`."""
+    return f"{digest.start.astimezone(tz):%-d %b} – {digest.end.astimezone(tz):%-d %b %Y}"
 
 
 def digest_blocks(

@@ -16,11 +16,14 @@ import textwrap
 import time
 from collections import Counter
 from collections.abc import Callable, Sequence
+from datetime import datetime, timedelta
 from pathlib import Path
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from bot.blocks.digest import digest_blocks, digest_label, quiet_tip
+from bot.blocks.nudges import nudge_blocks
 from bot.blocks.sells import help_blocks, leaderboard_blocks, stats_blocks
 from bot.blocks.text import stage_label
 from bot.render import mentioned_user_ids, render_blocks
@@ -28,7 +31,10 @@ from bot.settings import Settings, normalise_database_url
 from models.assists import Stage
 from models.base import utcnow
 from models.database import make_engine, make_session_factory, upgrade
+from models.digest import build_digest
+from models.nudges import build_nudges
 from models.people import Person, people_by_id
+from models.periods import DIGEST_WINDOW, iso_week
 from models.sample_company import (
     DEMO_TEAM_ID,
     MIN_PEOPLE,
@@ -56,7 +62,8 @@ def add_parser(commands: argparse._SubParsersAction) -> None:
         "demo",
         help="build a sample company in a local database and show what the bot would post",
         description="Build a sample company (no Slack workspace needed) and print what "
-        "/sells stats and the leaderboards would show.",
+        "/sells help, stats and the leaderboards would answer, and the weekly digest and a "
+        "manager's nudge the scheduler would post.",
     )
     parser.add_argument(
         "--database-url",
@@ -82,7 +89,7 @@ def _whole(low: int, high: int) -> Callable[[str], int]:
 
 
 def run(args: argparse.Namespace, settings: Settings) -> int:
-    """Build the company, then print the intro, `/sells` answers and the loop table."""
+    """Build the company, then print the intro, `/sells` answers, posts and the loop table."""
     url, where = _target(args.database_url)
     engine = make_engine(url)
     try:
@@ -157,7 +164,7 @@ def show(session: Session, settings: Settings, weeks: int, where: str) -> str:
     person = _sample_person(session, month)
     stats = personal_stats(session, DEMO_TEAM_ID, person.user_id, month)
     answers = [
-        ("/sells help", "", help_blocks()),
+        ("/sells help", "", help_blocks(reaction=settings.assist_emoji)),
         ("/sells stats", f"as {person.name}, {person.department}", stats_blocks(stats)),
         (
             "/sells leaderboard month",
@@ -174,9 +181,11 @@ def show(session: Session, settings: Settings, weeks: int, where: str) -> str:
             ),
         ),
     ]
-    names = _names(session, [blocks for _, _, blocks in answers])
+    posts = _posts(session, settings, now)
+    names = _names(session, [blocks for _, _, blocks in (*answers, *posts)])
     parts = [_intro(size, weeks, where)]
     parts += [_answer(command, note, blocks, names) for command, note, blocks in answers]
+    parts += [_post(where_to, note, blocks, names) for where_to, note, blocks in posts]
     parts.append(loop_table(credits_by_department(session, DEMO_TEAM_ID), weeks))
     parts.append(_outro(where))
     return "\n\n\n".join(parts)
@@ -198,6 +207,40 @@ def _answer(command: str, note: str, blocks: list[dict], names: dict[str, str]) 
     """One slash command and the bot's answer, indented under it."""
     typed = f"$ {command}" + (f"   ({note})" if note else "")
     return f"{typed}\n\n" + textwrap.indent(render_blocks(blocks, names, WIDTH - 2), "  ")
+
+
+def _posts(session: Session, settings: Settings, now: datetime) -> list[tuple[str, str, list]]:
+    """What the scheduled jobs would post now: the weekly digest and one manager's nudge."""
+    tz, reaction = settings.timezone, settings.assist_emoji
+    digest = build_digest(session, DEMO_TEAM_ID, now - DIGEST_WINDOW, now)
+    tip = quiet_tip(digest.quiet_departments, reaction=reaction)
+    _, digest_post = digest_blocks(digest, digest_label(digest, tz), tip, reaction=reaction)
+    posts = [("the recognition channel", "the weekly digest", digest_post)]
+    nudges = build_nudges(
+        session,
+        DEMO_TEAM_ID,
+        now - DIGEST_WINDOW,
+        now,
+        sla=timedelta(hours=settings.referral_sla_hours),
+        sales_department=settings.sales_department,
+    )
+    # The fullest one shows the most; empty ones are never sent.
+    fullest = max((n for n in nudges if not n.empty), key=lambda n: len(n.credits), default=None)
+    if fullest is not None:
+        week = f"week {iso_week(now, tz).split('-W')[-1]}"
+        _, nudge_post = nudge_blocks(fullest, week, now)
+        posts.append((f"a DM to <@{fullest.manager_id}>", "a manager's weekly nudge", nudge_post))
+    return posts
+
+
+def _post(where_to: str, note: str, blocks: list[dict], names: dict[str, str]) -> str:
+    """A message a scheduled job would post, indented under where it goes."""
+    heading = render_blocks(
+        [{"type": "section", "text": {"type": "mrkdwn", "text": f"In {where_to}: {note}"}}],
+        names,
+        WIDTH,
+    )
+    return f"{heading}\n\n" + textwrap.indent(render_blocks(blocks, names, WIDTH - 2), "  ")
 
 
 def _names(session: Session, messages: Sequence[list[dict]]) -> dict[str, str]:
