@@ -13,6 +13,7 @@ from bot.blocks.assists import (
     ASSIST_DETAILS_MODAL,
     ASSIST_MODAL,
     OPEN_ASSIST_MODAL_ACTION,
+    STAGE_ACTION,
     assist_confirmation,
     assist_details_modal,
     assist_modal,
@@ -30,6 +31,7 @@ from models.assists import (
     get_assist,
     record_assist,
     remaining_today,
+    set_stage,
     too_long,
     update_details,
 )
@@ -260,6 +262,49 @@ def add_details_action(services: Services) -> Callable[..., None]:
     return handle
 
 
+def stage_action(services: Services) -> Callable[..., None]:
+    """The stage picked on a quick assist's confirmation: saved, and the confirmation redrawn."""
+
+    def handle(ack: Ack, body: dict, action: dict, respond: Respond, context: dict) -> None:
+        ack()
+        user_id = body["user"]["id"]
+        assist_id, _, value = ((action.get("selected_option") or {}).get("value") or "").partition(
+            ":"
+        )
+        stage = parse_stage(value)
+        if not assist_id.isdigit() or stage is None:
+            logger.warning("stage pick from %s with a bad value %r", user_id, action)
+            respond(
+                response_type="ephemeral",
+                replace_original=False,
+                text="That choice didn't come through; use *Add details* instead.",
+            )
+            return
+
+        def save() -> None:
+            with services.sessions.begin() as session:
+                assist = get_assist(session, context["team_id"], int(assist_id))
+                if assist is None or assist.giver_id != user_id:
+                    blocks = None
+                else:
+                    set_stage(assist, stage)
+                    credited = [c.recipient_id for c in assist.credits if c.revoked_at is None]
+                    blocks = assist_confirmation(assist, credited, (), offer_details=True)
+            if blocks is None:
+                respond(
+                    response_type="ephemeral",
+                    replace_original=False,
+                    text="Only the person who logged an assist can change it.",
+                )
+                return
+            logger.info("assist %s placed in stage %s by %s", assist_id, stage.value, user_id)
+            respond(replace_original=True, text=blocks[0]["text"]["text"], blocks=blocks)
+
+        services.after_ack(respond, save)
+
+    return handle
+
+
 def details_submission(services: Services) -> Callable[..., None]:
     def handle(ack: Ack, body: dict, view: dict, client: WebClient, context: dict) -> None:
         values = view_values(view)
@@ -310,4 +355,5 @@ def register(app: App, services: Services) -> None:
     app.action(OPEN_ASSIST_MODAL_ACTION)(open_modal_action)
     app.view(ASSIST_MODAL)(assist_submission(services))
     app.action(ADD_DETAILS_ACTION)(add_details_action(services))
+    app.action(STAGE_ACTION)(stage_action(services))
     app.view(ASSIST_DETAILS_MODAL)(details_submission(services))

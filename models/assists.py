@@ -362,6 +362,13 @@ def revoke_assist(session: Session, assist: Assist, now: datetime | None = None)
     return True
 
 
+def set_stage(assist: Assist, stage: Stage) -> None:
+    """Place an assist, and each of its credits, in a stage of the loop."""
+    assist.stage = stage.value
+    for credit in assist.credits:
+        credit.stage = stage.value
+
+
 def update_details(
     assist: Assist,
     *,

@@ -113,6 +113,29 @@ class SlackRequests:
             }
         )
 
+    def select_action(
+        self, action_id: str, value: str, user: str = GINA, channel: str = GENERAL
+    ) -> BoltResponse:
+        """A choice in a static_select of an ephemeral message."""
+        return self.interaction(
+            {
+                "type": "block_actions",
+                "user": {"id": user, "team_id": TEAM_ID},
+                "channel": {"id": channel},
+                "trigger_id": f"trigger.{uuid.uuid4().hex}",
+                "response_url": self.standin.response_url("action"),
+                "container": {"type": "message", "is_ephemeral": True},
+                "actions": [
+                    {
+                        "type": "static_select",
+                        "action_id": action_id,
+                        "block_id": "b",
+                        "selected_option": {"value": value},
+                    }
+                ],
+            }
+        )
+
     def event(
         self, event: dict[str, Any], event_id: str | None = None, retry_num: int | None = None
     ) -> BoltResponse:

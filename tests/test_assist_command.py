@@ -16,8 +16,17 @@ def test_assist_with_mention_records_and_confirms(slack, standin, sessions):
     assert confirmation["response_type"] == "ephemeral"
     assert f"You credited <@{ANA}>" in confirmation["text"]
     assert "tuned the demo for Acme" in confirmation["text"]
-    buttons = [e for b in confirmation["blocks"] if b["type"] == "actions" for e in b["elements"]]
-    assert [b["text"]["text"] for b in buttons] == ["Add details"]
+    [stage, details] = [
+        e for b in confirmation["blocks"] if b["type"] == "actions" for e in b["elements"]
+    ]
+    assert stage["placeholder"]["text"] == "Which stage of the loop?"
+    assert [o["text"]["text"] for o in stage["options"]] == [
+        "Pre-sale",
+        "Sale",
+        "Post-sale",
+        "Resale",
+    ]
+    assert details["text"]["text"] == "Add details"
 
     dm = standin.wait_for("chat.postMessage")[0].args
     assert dm["channel"] == ANA
@@ -45,6 +54,33 @@ def test_the_people_named_first_are_credited_and_later_mentions_stay_in_the_stor
         f"tuned the demo that <@{BEN}> built for Acme": [ANA],
         f"thanks <@{BEN}> for the Acme pricing sheet": [BEN],
     }
+
+
+def test_the_stage_picked_on_the_confirmation_is_saved_and_shown(slack, standin, sessions):
+    slack.command("/assist", f"<@{ANA}> <@{BEN}> answered the security questionnaire")
+    picker = next(
+        e
+        for b in standin.wait_for("respond")[0].args["blocks"]
+        if b["type"] == "actions"
+        for e in b["elements"]
+        if e["type"] == "static_select"
+    )
+    post_sale = next(o["value"] for o in picker["options"] if o["text"]["text"] == "Post-sale")
+
+    slack.select_action(picker["action_id"], post_sale, user=BEN)  # not the giver
+    slack.settle()
+    assert "Only the person who logged" in standin.calls("respond")[-1].args["text"]
+    slack.select_action(picker["action_id"], post_sale)
+    slack.settle()
+
+    redrawn = standin.calls("respond")[-1].args
+    assert redrawn["replace_original"] is True
+    assert "Post-sale" in redrawn["blocks"][1]["elements"][0]["text"]
+    assert "static_select" not in str(redrawn["blocks"])  # picked: the picker is gone
+    with sessions() as session:
+        assist = session.scalars(select(Assist)).one()
+        assert assist.stage == "post-sale"
+        assert [c.stage for c in assist.credits] == ["post-sale", "post-sale"]
 
 
 def test_assist_with_no_text_opens_the_modal(slack, standin):
@@ -101,6 +137,7 @@ def test_add_details_completes_a_quick_assist(slack, standin, sessions):
         for b in standin.calls("respond")[0].args["blocks"]
         if b["type"] == "actions"
         for e in b["elements"]
+        if e["type"] == "button"
     )
     slack.block_action(button["action_id"], button["value"])
     slack.settle()

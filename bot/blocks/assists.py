@@ -25,6 +25,8 @@ ASSIST_MODAL = "assist_modal"
 ASSIST_DETAILS_MODAL = "assist_details"
 WIN_MODAL = "win_modal"
 ADD_DETAILS_ACTION = "assist_add_details"
+# The stage picker on the confirmation of a quick `/assist @x …`: one click, no form.
+STAGE_ACTION = "assist_set_stage"
 OPEN_ASSIST_MODAL_ACTION = "assist_open_modal"
 
 # Kinds a person logs by hand; referrals, sessions and lessons have flows of their own.
@@ -302,19 +304,27 @@ def assist_confirmation(
             {"type": "context", "elements": [{"type": "mrkdwn", "text": "\n".join(notes)}]}
         )
     if offer_details:
-        blocks.append(
+        elements: list[dict] = []
+        if not assist.stage:
+            elements.append(
+                {
+                    "type": "static_select",
+                    "action_id": STAGE_ACTION,
+                    "placeholder": plain_text("Which stage of the loop?"),
+                    "options": [
+                        option(f"{assist.id}:{s.value}", stage_label(s.value)) for s in Stage
+                    ],
+                }
+            )
+        elements.append(
             {
-                "type": "actions",
-                "elements": [
-                    {
-                        "type": "button",
-                        "action_id": ADD_DETAILS_ACTION,
-                        "text": plain_text("Add details"),
-                        "value": str(assist.id),
-                    }
-                ],
+                "type": "button",
+                "action_id": ADD_DETAILS_ACTION,
+                "text": plain_text("Add details"),
+                "value": str(assist.id),
             }
         )
+        blocks.append({"type": "actions", "elements": elements})
     return blocks
 
 
