@@ -99,24 +99,17 @@ class SlackRequests:
     def block_action(
         self, action_id: str, value: str = "", user: str = GINA, channel: str = GENERAL
     ) -> BoltResponse:
-        return self.interaction(
-            {
-                "type": "block_actions",
-                "user": {"id": user, "team_id": TEAM_ID},
-                "channel": {"id": channel},
-                "trigger_id": f"trigger.{uuid.uuid4().hex}",
-                "response_url": self.standin.response_url("action"),
-                "container": {"type": "message", "is_ephemeral": True},
-                "actions": [
-                    {"type": "button", "action_id": action_id, "block_id": "b", "value": value}
-                ],
-            }
-        )
+        """A click on a button of an ephemeral message."""
+        return self._action({"type": "button", "value": value}, action_id, user, channel)
 
     def select_action(
         self, action_id: str, value: str, user: str = GINA, channel: str = GENERAL
     ) -> BoltResponse:
         """A choice in a static_select of an ephemeral message."""
+        element = {"type": "static_select", "selected_option": {"value": value}}
+        return self._action(element, action_id, user, channel)
+
+    def _action(self, element: dict, action_id: str, user: str, channel: str) -> BoltResponse:
         return self.interaction(
             {
                 "type": "block_actions",
@@ -125,14 +118,7 @@ class SlackRequests:
                 "trigger_id": f"trigger.{uuid.uuid4().hex}",
                 "response_url": self.standin.response_url("action"),
                 "container": {"type": "message", "is_ephemeral": True},
-                "actions": [
-                    {
-                        "type": "static_select",
-                        "action_id": action_id,
-                        "block_id": "b",
-                        "selected_option": {"value": value},
-                    }
-                ],
+                "actions": [{**element, "action_id": action_id, "block_id": "b"}],
             }
         )
 

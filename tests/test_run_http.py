@@ -182,14 +182,19 @@ def bot(
     standin: SlackStandIn, database_url: str, tmp_path: Path, request: pytest.FixtureRequest
 ) -> RunningBot:
     """The bot as a separate process, in HTTP mode, on a free port, in an empty directory."""
-    env = bot_environment(
+    return start_bot(tmp_path, http_bot_environment(standin, database_url), request)
+
+
+def http_bot_environment(standin: SlackStandIn, database_url: str, **more: str) -> dict[str, str]:
+    """What `run` needs in HTTP mode against the stand-in, plus `more` settings."""
+    return bot_environment(
         SLACK_BOT_TOKEN=BOT_TOKEN,
         SLACK_SIGNING_SECRET=SIGNING_SECRET,
         SLACK_API_URL=standin.api_url,
         DATABASE_URL=database_url,
         RECOGNITION_CHANNEL=RECOGNITION,
+        **more,
     )
-    return start_bot(tmp_path, env, request)
 
 
 def test_run_serves_commands_events_and_health_over_http(

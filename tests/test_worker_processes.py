@@ -21,14 +21,13 @@ from models.database import make_engine
 from tests.conftest import SIGNING_SECRET
 from tests.slack_standin import SlackStandIn
 from tests.test_run_http import (
-    BOT_TOKEN,
     HttpSlackRequests,
     RunningBot,
-    bot_environment,
+    http_bot_environment,
     run_command,
     start_bot,
 )
-from tests.workspace import ANA, BEN, GINA, RECOGNITION
+from tests.workspace import ANA, BEN, GINA
 
 pytestmark = pytest.mark.skipif(
     not hasattr(socket, "SO_REUSEPORT") or not Path("/proc/self/task").is_dir(),
@@ -66,12 +65,9 @@ def credited(database_url: str) -> list[str]:
 def bot(
     standin: SlackStandIn, database_url: str, tmp_path: Path, request: pytest.FixtureRequest
 ) -> RunningBot:
-    env = bot_environment(
-        SLACK_BOT_TOKEN=BOT_TOKEN,
-        SLACK_SIGNING_SECRET=SIGNING_SECRET,
-        SLACK_API_URL=standin.api_url,
-        DATABASE_URL=database_url,
-        RECOGNITION_CHANNEL=RECOGNITION,
+    env = http_bot_environment(
+        standin,
+        database_url,
         WORKER_PROCESSES="2",
         DAILY_CREDIT_LIMIT="100",  # one giver credits forty times
     )
@@ -140,14 +136,7 @@ def test_a_port_already_taken_ends_run_with_one_line(
         taken.bind(("0.0.0.0", 0))
         taken.listen()
         port = taken.getsockname()[1]
-        env = bot_environment(
-            SLACK_BOT_TOKEN=BOT_TOKEN,
-            SLACK_SIGNING_SECRET=SIGNING_SECRET,
-            SLACK_API_URL=standin.api_url,
-            DATABASE_URL=database_url,
-            WORKER_PROCESSES="2",
-            PORT=str(port),
-        )
+        env = http_bot_environment(standin, database_url, WORKER_PROCESSES="2", PORT=str(port))
         finished = subprocess.run(
             run_command(),
             cwd=tmp_path,
