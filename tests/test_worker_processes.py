@@ -6,7 +6,6 @@ import os
 import re
 import signal
 import socket
-import subprocess
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -24,7 +23,7 @@ from tests.test_run_http import (
     HttpSlackRequests,
     RunningBot,
     http_bot_environment,
-    run_command,
+    run_to_the_end,
     start_bot,
 )
 from tests.workspace import ANA, BEN, GINA
@@ -137,15 +136,7 @@ def test_a_port_already_taken_ends_run_with_one_line(
         taken.listen()
         port = taken.getsockname()[1]
         env = http_bot_environment(standin, database_url, WORKER_PROCESSES="2", PORT=str(port))
-        finished = subprocess.run(
-            run_command(),
-            cwd=tmp_path,
-            env=env,
-            stdin=subprocess.DEVNULL,
-            capture_output=True,
-            text=True,
-            timeout=60,
-        )
+        finished = run_to_the_end(tmp_path, env)
     assert finished.returncode == 1, finished.stderr
     assert finished.stderr.endswith(
         f"everybody-sells: port {port} is already in use; stop what listens there or set PORT\n"
