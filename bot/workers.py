@@ -68,6 +68,7 @@ def supervise(count: int, serve: Serve) -> int:
     workers: dict[int, tuple[BaseProcess, Event]] = {}
     stopping = threading.Event()
     failed: list[int] = []
+    interrupted: list[bool] = []
 
     def start(index: int) -> None:
         ready = context.Event()
@@ -81,6 +82,8 @@ def supervise(count: int, serve: Serve) -> int:
             os.kill(process.pid, signal.SIGTERM)  # the stop signal came while it started
 
     def stop(signum: int, _frame: object) -> None:
+        if signum == signal.SIGINT:
+            interrupted.append(True)
         if not stopping.is_set():
             logger.info("stopping %d workers", len(workers))
         stopping.set()
@@ -119,7 +122,9 @@ def supervise(count: int, serve: Serve) -> int:
     finally:
         for sig, handler in previous.items():
             signal.signal(sig, handler)
-    return failed[0] if failed else 0
+    if failed:
+        return failed[0]
+    return 130 if interrupted else 0  # as a single process does on Ctrl-C
 
 
 def worker_main(serve: Serve, index: int, ready: Event) -> None:

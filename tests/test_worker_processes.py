@@ -6,6 +6,7 @@ import os
 import re
 import signal
 import socket
+import threading
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -153,4 +154,15 @@ def test_a_worker_that_fails_while_starting_stops_the_others_instead_of_looping(
 
     started = time.monotonic()
     assert supervise(2, serve) == 3
+    assert time.monotonic() - started < 30
+
+
+def test_ctrl_c_stops_the_workers_and_exits_130_like_one_process() -> None:
+    def serve(index: int, ready: Callable[[], None]) -> None:
+        ready()
+        time.sleep(60)  # serving, until the supervisor's SIGTERM ends it
+
+    threading.Timer(1.0, os.kill, (os.getpid(), signal.SIGINT)).start()
+    started = time.monotonic()
+    assert supervise(2, serve) == 130
     assert time.monotonic() - started < 30
