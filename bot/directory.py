@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import logging
+import threading
+from collections import OrderedDict
 from collections.abc import Iterable
+from concurrent.futures import Future
 from datetime import datetime, timedelta
 
 from slack_sdk import WebClient
@@ -17,6 +20,9 @@ from models.people import PersonInfo, as_info, people_by_id, save_person
 logger = logging.getLogger(__name__)
 
 PRIVATE_PREFIXES = ("D", "G")
+# Permalinks remembered per process: a message's link never changes, and the people
+# reacting to one popular message should not cost one chat.getPermalink each.
+PERMALINKS_KEPT = 10_000
 # A public channel can be made private: ask again after this long (conversations.info
 # allows 50+ calls a minute, and one per channel per ten minutes is far below that).
 PRIVACY_TTL = timedelta(minutes=10)
@@ -49,6 +55,9 @@ class Directory:
         self._ttl = ttl
         # Channel privacy, with when Slack said so: a public channel can be made private.
         self._private: dict[str, tuple[bool, datetime]] = {}
+        self._permalinks: OrderedDict[tuple[str, str], str] = OrderedDict()
+        self._permalinks_lock = threading.Lock()
+        self._asking: dict[tuple[str, str], Future[str | None]] = {}
 
     def people(
         self, client: WebClient, team_id: str, user_ids: Iterable[str]
@@ -81,6 +90,33 @@ class Directory:
         info = person_from_user(user)
         self._remember(team_id, info)
         return info
+
+    def permalink(self, client: WebClient, channel_id: str, ts: str) -> str | None:
+        """A link to a message, or None when Slack gives none (deleted, no access)."""
+        key = (channel_id, ts)
+        with self._permalinks_lock:
+            if key in self._permalinks:
+                self._permalinks.move_to_end(key)
+                return self._permalinks[key]
+            # A burst of reactions to one message arrives at once: one asks, the rest wait.
+            asked = self._asking.get(key)
+            asking = self._asking[key] = asked or Future()
+        if asked is not None:
+            return asked.result()
+        link = None
+        try:
+            link = client.chat_getPermalink(channel=channel_id, message_ts=ts).get("permalink")
+        except SlackApiError as error:
+            logger.info("no permalink for %s/%s: %s", channel_id, ts, error.response.get("error"))
+        finally:
+            with self._permalinks_lock:
+                if link:
+                    self._permalinks[key] = link
+                    if len(self._permalinks) > PERMALINKS_KEPT:
+                        self._permalinks.popitem(last=False)
+                del self._asking[key]
+            asking.set_result(link)  # also after an unexpected error: nobody waits forever
+        return link
 
     def is_private(self, client: WebClient, channel_id: str | None) -> bool:
         """True for DMs, group DMs and private channels; unknown conversations count as private."""

@@ -59,7 +59,7 @@ def reaction_added(services: Services) -> Callable[..., None]:
             description="",
             channel_id=channel,
             message_ts=ts,
-            permalink=permalink(client, channel, ts),
+            permalink=services.directory.permalink(client, channel, ts),
             is_private=services.directory.is_private(client, channel),
             dedupe_key=reaction_key(giver, channel, ts, emoji),
         )
@@ -108,14 +108,6 @@ def reaction_removed(services: Services) -> Callable[..., None]:
         publish_homes(services, client, team_id, openers)
 
     return handle
-
-
-def permalink(client: WebClient, channel: str, ts: str) -> str | None:
-    try:
-        return client.chat_getPermalink(channel=channel, message_ts=ts).get("permalink")
-    except SlackApiError as error:
-        logger.info("no permalink for %s/%s: %s", channel, ts, error.response.get("error"))
-        return None
 
 
 def warn(client: WebClient, channel: str, user_id: str, lines: list[str]) -> None:

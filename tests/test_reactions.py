@@ -145,3 +145,18 @@ def test_help_and_the_welcome_name_the_configured_emoji(make_app, standin, liste
     welcome_text = json.dumps(standin.delivered("UNEW000001")[0].args["blocks"])
     for text in (help_text, welcome_text):
         assert ":raised_hands:" in text and ":handshake:" not in text
+
+
+def test_people_reacting_to_one_message_cost_one_permalink_lookup(slack, standin, sessions):
+    for giver in (GINA, BEN):
+        slack.reaction(True, user=giver, author=ANA, ts="1700000000.000300")
+    slack.reaction(True, user=GINA, author=BEN, ts="1700000000.000400")
+    slack.settle()
+
+    with sessions() as session:
+        links = {a.giver_id + a.message_ts: a.permalink for a in session.scalars(select(Assist))}
+    assert len(links) == 3
+    assert links[GINA + "1700000000.000300"] == links[BEN + "1700000000.000300"]
+    assert links[GINA + "1700000000.000300"].endswith("/p1700000000000300")
+    assert links[GINA + "1700000000.000400"].endswith("/p1700000000000400")
+    assert standin.count("chat.getPermalink") == 2  # one per message, not per reaction
