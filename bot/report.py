@@ -87,13 +87,23 @@ def draw_chart(report: CultureReport) -> Figure:
 
 
 def _draw_lines(axes: Axes, series: ChartSeries) -> None:
-    x = range(len(series.months))
-    colours = iter(_palette(len(series.lines) - 1))
-    for label, values in series.lines.items():
-        if label == INDEX_LABEL:
-            axes.plot(x, values, label=label, color="black", linewidth=3, marker="o", zorder=3)
-        else:
-            axes.plot(x, values, label=label, color=next(colours), linewidth=1.6, marker=".")
+    x = list(range(len(series.months)))
+    departments = [label for label in series.lines if label != INDEX_LABEL]
+    colours = _palette(len(departments))
+    if INDEX_LABEL in series.lines:
+        # Behind the departments, which often sit on it (at 100%, say).
+        axes.plot(
+            x, series.lines[INDEX_LABEL], label=INDEX_LABEL, color="black", linewidth=5,
+            alpha=0.35, marker="o", markersize=9, zorder=2,
+        )  # fmt: skip
+    # Departments with the same share in a month would hide each other: each gets its own
+    # marker and is nudged sideways a little (the months are categories, not a scale).
+    for n, label in enumerate(departments):
+        dodge = (n - (len(departments) - 1) / 2) * min(0.04, 0.3 / max(len(departments), 1))
+        axes.plot(
+            [i + dodge for i in x], series.lines[label], label=label, color=colours[n],
+            linewidth=1.6, marker=MARKERS[n % len(MARKERS)], markersize=5, zorder=3,
+        )  # fmt: skip
     axes.set_title("Share of each department's people credited, by month", loc="left")
     axes.set_ylim(-3, 105)
     axes.yaxis.set_major_formatter(PercentFormatter(100))
@@ -129,6 +139,9 @@ def _month_ticks(axes: Axes, months: tuple[str, ...]) -> None:
         axes.set_xticks(range(len(months)), months)
     else:
         axes.set_xticks(range(len(months)), months, rotation=45, ha="right")
+
+
+MARKERS = ("o", "s", "^", "D", "v", "P", "X", "<", ">", "*")
 
 
 def _palette(count: int) -> list:
