@@ -14,6 +14,7 @@ from apscheduler.triggers.cron import CronTrigger
 from dotenv import dotenv_values
 
 from models.assists import Kind
+from models.periods import DIGEST_PERIODS
 
 DEFAULT_DATABASE_URL = "sqlite:///everybody_sells.db"
 DEFAULT_REACTION_KINDS = {"handshake": Kind.ASSIST}
@@ -42,6 +43,7 @@ class Settings:
     session_cadence_days: int = 90
     sales_department: str = "Sales"
     digest_schedule: str = "0 9 * * mon"
+    digest_period: str = "week"
     nudge_schedule: str = "0 15 * * thu"
     pulse_schedule: str = "0 11 * * tue"
     pulse_size: int = 3
@@ -137,6 +139,7 @@ def load_settings(
         ),
         sales_department=text("SALES_DEPARTMENT") or "Sales",
         digest_schedule=_cron(text("DIGEST_SCHEDULE") or "0 9 * * mon", "DIGEST_SCHEDULE"),
+        digest_period=_digest_period(text("DIGEST_PERIOD") or "week"),
         nudge_schedule=_cron(text("NUDGE_SCHEDULE") or "0 15 * * thu", "NUDGE_SCHEDULE"),
         pulse_schedule=_cron(text("PULSE_SCHEDULE") or "0 11 * * tue", "PULSE_SCHEDULE"),
         pulse_size=_integer(text("PULSE_SIZE"), "PULSE_SIZE", 3, low=0, high=100),
@@ -218,6 +221,13 @@ def _cron(expression: str, name: str) -> str:
             f"{name} must be a crontab expression like '0 9 * * mon', got {expression!r} ({problem})"
         ) from None
     return expression
+
+
+def _digest_period(name: str) -> str:
+    period = name.lower()
+    if period not in DIGEST_PERIODS:
+        raise SettingsError(f"DIGEST_PERIOD must be week or month, got {name!r}")
+    return period
 
 
 def _log_level(name: str) -> str:

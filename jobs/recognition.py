@@ -27,7 +27,7 @@ from models.base import utcnow
 from models.deliveries import claim, complete, first_claimed, is_done, release
 from models.digest import Digest, build_digest
 from models.nudges import ManagerNudge, build_nudges, paused_managers
-from models.periods import DIGEST_WINDOW, iso_week
+from models.periods import DIGEST_WINDOW, digest_period_key, digest_start, iso_week
 
 logger = logging.getLogger(__name__)
 
@@ -48,7 +48,12 @@ class Recognition:
     worker: str = ""
 
     def period(self, when: datetime) -> str:
+        """The nudges' period: the ISO week."""
         return iso_week(when, self.settings.timezone)
+
+    def digest_period(self, when: datetime) -> str:
+        """The digest's period: the ISO week, or the month with DIGEST_PERIOD=month."""
+        return digest_period_key(when, self.settings.digest_period, self.settings.timezone)
 
 
 @dataclass
@@ -63,14 +68,14 @@ class RunResult:
 
 
 def digest_for(job: Recognition, now: datetime) -> tuple[Digest, str, list[dict]]:
-    """The digest covering the 7 days ending `now`, as Block Kit."""
+    """The digest covering the period ending `now` (the last 7 days, or month), as Block Kit."""
+    span, tz = job.settings.digest_period, job.settings.timezone
     with job.sessions() as session:
-        digest = build_digest(session, job.team_id, now - DIGEST_WINDOW, now)
+        digest = build_digest(session, job.team_id, digest_start(now, span, tz), now)
     label = digest_label(digest, job.settings.timezone)
     reaction = job.settings.assist_emoji
-    text, blocks = digest_blocks(
-        digest, label, quiet_tip(digest.quiet_departments, reaction=reaction), reaction=reaction
-    )
+    tip = quiet_tip(digest.quiet_departments, reaction=reaction)
+    text, blocks = digest_blocks(digest, label, tip, reaction=reaction, span=span)
     return digest, text, blocks
 
 
@@ -125,7 +130,8 @@ def post_once(
 def run_digest(
     job: Recognition, now: datetime | None = None, *, period: str | None = None, force: bool = False
 ) -> RunResult:
-    """Post the digest for `period` (default: the ISO week of `now`) unless already posted."""
+    """Post the digest for `period` (default: the ISO week or month of `now`) unless already
+    posted."""
     now = now or utcnow()
 
     def post(channel: str) -> NotPosted | None:
@@ -138,7 +144,7 @@ def run_digest(
             return NotPosted(f"Slack refused the post: {error.response.get('error')}")
         return None
 
-    result = RunResult(period=period or job.period(now))
+    result = RunResult(period=period or job.digest_period(now))
     return post_once(job, result, "digest", now, post, force=force)
 
 
@@ -239,14 +245,14 @@ def sweep(job: Recognition, now: datetime | None = None) -> list[RunResult]:
     settings = job.settings
     results = []
     installed = installed_at(job, now)
-    for schedule, run, prefix in (
-        (settings.digest_schedule, run_digest, "digest"),
-        (settings.nudge_schedule, run_nudges, "nudge-run"),
+    for schedule, run, prefix, period_of in (
+        (settings.digest_schedule, run_digest, "digest", job.digest_period),
+        (settings.nudge_schedule, run_nudges, "nudge-run", job.period),
     ):
         tick = last_tick(CronTrigger.from_crontab(schedule, timezone=settings.timezone), now)
         if tick is None or tick < installed:
             continue
-        period = job.period(tick)
+        period = period_of(tick)
         with job.sessions() as session:
             if is_done(session, job.team_id, f"{prefix}:{period}"):
                 continue

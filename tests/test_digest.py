@@ -171,6 +171,40 @@ def test_the_digest_names_the_configured_emoji(settings, standin, sessions):
     assert "react to their message with :raised_hands:" in text and ":handshake:" not in text
 
 
+def test_a_monthly_digest_covers_the_month_and_is_posted_once_a_month(settings, standin, sessions):
+    from dataclasses import replace
+
+    org(sessions)
+    give(sessions, ANA, [GINA], NOW - timedelta(days=3), description="fixed the invoice")
+    give(sessions, GINA, [BEN], NOW - timedelta(days=20), description="ran the pilot")
+    give(sessions, BEN, [ANA], NOW - timedelta(days=40), description="last month's demo")
+    monthly = Recognition(
+        replace(settings, digest_period="month", digest_schedule="0 9 1 * *"),
+        sessions,
+        build_client(settings),
+        team_id=TEAM_ID,
+        worker="test",
+    )
+    first = run_digest(monthly, NOW)
+    again = run_digest(monthly, NOW + timedelta(days=4))  # later in November: nothing new
+
+    assert first.posted and first.period == "2026-11"
+    assert not again.posted and "already posted" in again.reason
+    [post] = posts(standin)
+    text = json.dumps(post["blocks"])
+    assert post["text"].endswith("2 assists, 2 people credited")
+    assert "ran the pilot" in text and "last month's demo" not in text
+    assert "contributed this month" in text and "Not heard from this month" in text
+    assert "25 Oct – 25 Nov 2026" in post["text"]
+
+    # The sweep posts December's on 1 December, once.
+    with sessions.begin() as session:
+        claim(session, TEAM_ID, "installed", NOW - timedelta(days=60))
+    sweep(monthly, datetime(2026, 12, 1, 9, 5, tzinfo=UTC))
+    sweep(monthly, datetime(2026, 12, 1, 9, 10, tzinfo=UTC))
+    assert len(posts(standin)) == 2
+
+
 def test_one_digest_per_period_unless_forced(job, standin, sessions):
     a_week_of_assists(sessions)
     first = run_digest(job, NOW)

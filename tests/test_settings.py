@@ -60,6 +60,7 @@ def test_values_are_read_and_trimmed() -> None:
             "ADMIN_USER_IDS": "U1, U2,,U3 ",
             "DAILY_CREDIT_LIMIT": "25",
             "LOG_LEVEL": "debug",
+            "DIGEST_PERIOD": "Month",
         }
     )
     assert settings.bot_token == "xoxb-1"
@@ -71,6 +72,7 @@ def test_values_are_read_and_trimmed() -> None:
     assert settings.admin_user_ids == frozenset({"U1", "U2", "U3"})
     assert settings.daily_credit_limit == 25
     assert settings.log_level == "DEBUG"
+    assert settings.digest_period == "month"
 
 
 def test_blank_values_mean_the_default() -> None:
@@ -113,6 +115,8 @@ def test_reaction_kinds_map_emoji_to_kind(value: str, expected: dict[str, Kind])
         ("SLACK_API_URL", "ftp://slack.example/api/"),
         ("HTTP_THREADS", "many"),
         ("LOG_LEVEL", "LOUD"),
+        ("DIGEST_PERIOD", "fortnight"),
+        ("WORKER_PROCESSES", "0"),
     ],
 )
 def test_bad_values_raise_an_error_naming_the_setting(name: str, value: str) -> None:

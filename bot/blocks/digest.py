@@ -44,11 +44,16 @@ def digest_label(digest: Digest, tz: ZoneInfo) -> str:
 
 
 def digest_blocks(
-    digest: Digest, label: str, quiet_tip: str | None = None, *, reaction: str = "handshake"
+    digest: Digest,
+    label: str,
+    quiet_tip: str | None = None,
+    *,
+    reaction: str = "handshake",
+    span: str = "week",
 ) -> tuple[str, list[dict]]:
     """The digest post; a quiet week gets a short nudge with one concrete suggestion instead."""
     if digest.quiet:
-        return quiet_blocks(digest, label, quiet_tip)
+        return quiet_blocks(digest, label, quiet_tip, span=span)
     index = digest.index
     headline = (
         f"*{digest.assists}* assists · *{digest.people_credited}* people credited · "
@@ -61,7 +66,7 @@ def digest_blocks(
     if index is not None:
         blocks.append(
             context_block(
-                f"*Everybody-sells index:* {index:.0%} of departments contributed this week."
+                f"*Everybody-sells index:* {index:.0%} of departments contributed this {span}."
             )
         )
     most = max(digest.credits_by_stage.values(), default=0)
@@ -107,7 +112,7 @@ def digest_blocks(
     if digest.quiet_departments:
         blocks.append(
             context_block(
-                f"Not heard from this week: {', '.join(safe_mrkdwn(d) for d in digest.quiet_departments)}. Everybody sells: credit them when they help."
+                f"Not heard from this {span}: {', '.join(safe_mrkdwn(d) for d in digest.quiet_departments)}. Everybody sells: credit them when they help."
             )
         )
     blocks.append(
@@ -144,17 +149,19 @@ def _passions(digest: Digest) -> list[dict]:
     return [mrkdwn_section(f"*What excites us about our customers*\n{said}")]
 
 
-def quiet_blocks(digest: Digest, label: str, tip: str | None) -> tuple[str, list[dict]]:
+def quiet_blocks(
+    digest: Digest, label: str, tip: str | None, *, span: str = "week"
+) -> tuple[str, list[dict]]:
     suggestion = tip or (
-        "Think of one person outside sales who helped a customer this week, "
+        f"Think of one person outside sales who helped a customer this {span}, "
         "and credit them with `/assist @name what they did`. It takes ten seconds."
     )
     blocks = [
         {"type": "header", "text": plain_text(f"🤝 Everybody sells: {label}")},
-        mrkdwn_section(f"A quiet week: no assists were logged. {suggestion}"),
+        mrkdwn_section(f"A quiet {span}: no assists were logged. {suggestion}"),
     ]
     blocks += _sessions(digest) + _passions(digest)
-    return f"Everybody sells, {label}: a quiet week. {suggestion}", blocks
+    return f"Everybody sells, {label}: a quiet {span}. {suggestion}", blocks
 
 
 def quiet_tip(departments: Sequence[str], *, reaction: str = "handshake") -> str | None:

@@ -15,13 +15,17 @@ from models.people import names_by_id
 def add_parser(commands: argparse._SubParsersAction) -> None:
     digest = commands.add_parser(
         "digest",
-        help="post the recognition digest for the last 7 days (once per ISO week)",
-        description="Post the digest covering the 7 days that end now to RECOGNITION_CHANNEL. "
-        "The run is recorded against its ISO week: a second run in the same week posts "
-        "nothing unless --force.",
+        help="post the recognition digest for the last 7 days (once per ISO week), or the "
+        "last month with DIGEST_PERIOD=month (once per month)",
+        description="Post the digest covering the period that ends now to RECOGNITION_CHANNEL: "
+        "the last 7 days, or the last month with DIGEST_PERIOD=month. The run is recorded "
+        "against its ISO week (or month): a second run in the same period posts nothing "
+        "unless --force.",
     )
     digest.add_argument("--preview", action="store_true", help="print it instead of posting")
-    digest.add_argument("--force", action="store_true", help="post even if this week's was posted")
+    digest.add_argument(
+        "--force", action="store_true", help="post even if this period's was posted"
+    )
 
 
 def run(args: argparse.Namespace, settings: Settings) -> int:
