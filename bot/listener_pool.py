@@ -12,8 +12,9 @@ keeps three lanes, served in this order:
 
 ANSWER and EVENT work together take at most half of the threads, EVENT alone a quarter,
 so a thread is always free for the next ack; and while acks keep coming, three threads
-(two for answers, one for events), so that work does not starve them of the GIL. Under a burst, work waits its turn instead
-of the acks; but only up to `backlog_limit` items (memory, and what a crash would lose).
+(two for answers, one for events), so that work does not starve them of the GIL. Under
+a burst, work waits its turn instead of the acks; but only up to `backlog_limit` items
+(memory, and what a crash would lose).
 Past that, work runs on the thread that queued it: an event's HTTP answer, or the thread
 of the listener that acked, waits for it, and Slack feels the back-pressure.
 """

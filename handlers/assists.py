@@ -41,6 +41,8 @@ from models.people import people_by_id
 
 logger = logging.getLogger(__name__)
 
+NOT_YOURS = "Only the person who logged an assist can change it."
+
 USAGE = (
     "To log an assist, type `/assist` to open the form, or "
     "`/assist @someone what they did` to credit them right away."
@@ -251,7 +253,7 @@ def add_details_action(services: Services) -> Callable[..., None]:
             respond(
                 response_type="ephemeral",
                 replace_original=False,
-                text="Only the person who logged an assist can change it.",
+                text=NOT_YOURS,
             )
             return
         channel_id = (body.get("channel") or {}).get("id")
@@ -294,7 +296,7 @@ def stage_action(services: Services) -> Callable[..., None]:
                 respond(
                     response_type="ephemeral",
                     replace_original=False,
-                    text="Only the person who logged an assist can change it.",
+                    text=NOT_YOURS,
                 )
                 return
             logger.info("assist %s placed in stage %s by %s", assist_id, stage.value, user_id)
@@ -344,7 +346,7 @@ def details_submission(services: Services) -> Callable[..., None]:
                 client,
                 user_id,
                 meta.get("channel_id"),
-                "Only the person who logged an assist can change it.",
+                NOT_YOURS,
             )
 
     return handle

@@ -10,7 +10,7 @@ from slack_bolt import Ack, App, Respond
 from slack_sdk import WebClient
 
 from bot.blocks.nudges import SNOOZE_ACTION, STOP_ACTION, THANKS_ACTION, thanks_message
-from bot.blocks.referrals import slack_date
+from bot.blocks.text import slack_date
 from handlers.services import Services
 from models.base import utcnow
 from models.nudges import record_thanks, set_nudges

@@ -35,8 +35,7 @@ def team_join(services: Services) -> Callable[..., None]:
             client,
             team_id,
             [info.user_id],
-            lease=services.settings.claim_lease,
-            reaction=services.settings.assist_emoji,
+            settings=services.settings,
         )
         logger.info("welcomed %s", info.user_id)
 

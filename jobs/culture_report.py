@@ -18,13 +18,14 @@ from jobs.recognition import NotPosted, Recognition, RunResult, installed_at, la
 from models.base import utcnow
 from models.culture import MONTHS, CultureReport, culture_report
 from models.deliveries import is_done
+from models.periods import month_key
 
 logger = logging.getLogger(__name__)
 
 
 def report_month(job: Recognition, now: datetime) -> str:
     """The month a run is recorded against, e.g. `2026-07`."""
-    return f"{now.astimezone(job.settings.timezone):%Y-%m}"
+    return month_key(now, job.settings.timezone)
 
 
 def report_for(

@@ -10,6 +10,7 @@ from slack_sdk import WebClient
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.blocks.onboarding import pulse_question, welcome
+from bot.settings import Settings
 from jobs.deliver import run_clock, send_once
 from jobs.recognition import Recognition, RunResult
 from models.base import utcnow
@@ -28,18 +29,16 @@ def send_welcomes(
     user_ids: Iterable[str],
     now: datetime | None = None,
     *,
-    lease: timedelta,
-    reaction: str = "handshake",
+    settings: Settings,
 ) -> int:
     """Welcome each person once, ever: joining twice or a re-import sends nothing new.
-    `lease`: the settings' claim_lease, how long an uncompleted claim holds; `reaction`:
-    the emoji the welcome tells people to react with (the settings' assist_emoji)."""
+    Claims hold for the settings' claim_lease; the welcome names their assist emoji."""
     now = now or utcnow()
     with sessions() as session:
         text, blocks = welcome(
             directory(session, team_id),
             upcoming(session, team_id, now, limit=3),
-            reaction=reaction,
+            reaction=settings.assist_emoji,
         )
     sent, clock = 0, run_clock(now)
     for user_id in user_ids:
@@ -52,7 +51,7 @@ def send_welcomes(
             text,
             blocks,
             now=clock(),
-            lease=lease,
+            lease=settings.claim_lease,
         ):
             sent += 1
     return sent

@@ -20,7 +20,7 @@ from slack_sdk.errors import SlackApiError
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.blocks.digest import digest_blocks, digest_label, quiet_tip
-from bot.blocks.nudges import nudge_blocks
+from bot.blocks.nudges import nudge_blocks, week_label
 from bot.settings import Settings
 from jobs.deliver import run_clock, send_once
 from models.base import utcnow
@@ -68,14 +68,20 @@ class RunResult:
 
 
 def digest_for(job: Recognition, now: datetime) -> tuple[Digest, str, list[dict]]:
-    """The digest covering the period ending `now` (the last 7 days, or month), as Block Kit."""
-    span, tz = job.settings.digest_period, job.settings.timezone
     with job.sessions() as session:
-        digest = build_digest(session, job.team_id, digest_start(now, span, tz), now)
-    label = digest_label(digest, job.settings.timezone)
-    reaction = job.settings.assist_emoji
+        return digest_post(session, job.team_id, job.settings, now)
+
+
+def digest_post(
+    session: Session, team_id: str, settings: Settings, now: datetime
+) -> tuple[Digest, str, list[dict]]:
+    """The digest covering the period ending `now` (the last 7 days, or month), as Block Kit."""
+    span, tz, reaction = settings.digest_period, settings.timezone, settings.assist_emoji
+    digest = build_digest(session, team_id, digest_start(now, span, tz), now)
     tip = quiet_tip(digest.quiet_departments, reaction=reaction)
-    text, blocks = digest_blocks(digest, label, tip, reaction=reaction, span=span)
+    text, blocks = digest_blocks(
+        digest, digest_label(digest, tz), tip, reaction=reaction, span=span
+    )
     return digest, text, blocks
 
 
@@ -149,18 +155,24 @@ def run_digest(
 
 
 def nudges_for(job: Recognition, now: datetime) -> list[ManagerNudge]:
-    settings = job.settings
     with job.sessions() as session:
         paused = paused_managers(session, job.team_id, now)
-        nudges = build_nudges(
-            session,
-            job.team_id,
-            now - DIGEST_WINDOW,
-            now,
-            sla=timedelta(hours=settings.referral_sla_hours),
-            sales_department=settings.sales_department,
-        )
+        nudges = manager_nudges(session, job.team_id, job.settings, now)
     return [n for n in nudges if n.manager_id not in paused]
+
+
+def manager_nudges(
+    session: Session, team_id: str, settings: Settings, now: datetime
+) -> list[ManagerNudge]:
+    """Every manager's nudge for the week ending `now`, paused or not."""
+    return build_nudges(
+        session,
+        team_id,
+        now - DIGEST_WINDOW,
+        now,
+        sla=timedelta(hours=settings.referral_sla_hours),
+        sales_department=settings.sales_department,
+    )
 
 
 def run_nudges(
@@ -177,7 +189,7 @@ def run_nudges(
             result.reason = f"the nudges for {result.period} were already sent (or are being sent)"
             return result
     nudges = nudges_for(job, now)
-    label = f"week {result.period.split('-W')[-1]}"
+    label = week_label(result.period)
 
     def send(nudge: ManagerNudge) -> bool:
         if nudge.empty:

@@ -17,6 +17,11 @@ def iso_week(when: datetime, tz: ZoneInfo) -> str:
     return f"{year}-W{week:02d}"
 
 
+def month_key(when: datetime, tz: ZoneInfo) -> str:
+    """The calendar month of `when` in the workspace's time zone, e.g. `2026-11`."""
+    return f"{when.astimezone(tz):%Y-%m}"
+
+
 def digest_start(end: datetime, period: str, tz: ZoneInfo) -> datetime:
     """Where a digest ending at `end` starts: 7 days back, or one month back (the same day
     and time of the previous month in the workspace's time zone, or its last day)."""
@@ -30,6 +35,4 @@ def digest_start(end: datetime, period: str, tz: ZoneInfo) -> datetime:
 
 def digest_period_key(when: datetime, period: str, tz: ZoneInfo) -> str:
     """What a digest posted at `when` is recorded against: `2026-W48` or `2026-11`."""
-    if period == "week":
-        return iso_week(when, tz)
-    return f"{when.astimezone(tz):%Y-%m}"
+    return iso_week(when, tz) if period == "week" else month_key(when, tz)

@@ -12,6 +12,7 @@ from bot.blocks.text import (
     mention,
     mentions,
     safe_mrkdwn,
+    slack_date,
     stage_label,
     truncate,
 )
@@ -129,7 +130,7 @@ def _sessions(digest: Digest) -> list[dict]:
     ]
     lines += [
         f":calendar: Coming up: *{safe_mrkdwn(title)}* ({safe_mrkdwn(department)}), "
-        f"<!date^{int(starts.timestamp())}^{{date_short_pretty}} at {{time}}|{starts:%d %b %H:%M} UTC>"
+        f"{slack_date(starts, '%d %b %H:%M UTC')}"
         for title, department, starts in digest.sessions_upcoming
     ]
     lines += [

@@ -13,6 +13,7 @@ from bot.blocks.text import (
     mentions,
     plural,
     safe_mrkdwn,
+    slack_date,
     truncate,
 )
 from models.nudges import ManagerNudge, ReportCredit, StuckReferral
@@ -52,6 +53,11 @@ def _referral_line(referral: StuckReferral, now: datetime) -> str:
     )
 
 
+def week_label(period: str) -> str:
+    """`2026-W48` as the nudge shows it: `week 48`."""
+    return f"week {period.split('-W')[-1]}"
+
+
 def nudge_blocks(nudge: ManagerNudge, label: str, now: datetime) -> tuple[str, list[dict]]:
     """One manager's weekly DM, about their own reports only."""
     blocks: list[dict] = [
@@ -86,7 +92,7 @@ def nudge_blocks(nudge: ManagerNudge, label: str, now: datetime) -> tuple[str, l
         blocks.append(mrkdwn_section(f"*Referrals from other teams nobody has answered*\n{lines}"))
     if nudge.upcoming:
         lines = "\n".join(
-            f"• *{safe_mrkdwn(title)}*, <!date^{int(starts.timestamp())}^{{date_short_pretty}} at {{time}}|{starts:%d %b %H:%M} UTC>"
+            f"• *{safe_mrkdwn(title)}*, {slack_date(starts, '%d %b %H:%M UTC')}"
             for _, title, starts in nudge.upcoming
         )
         blocks.append(mrkdwn_section(f"*Sessions your people could attend or give*\n{lines}"))

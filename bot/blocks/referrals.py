@@ -8,7 +8,7 @@ from datetime import datetime
 
 from bot.blocks.assists import format_money, opened_privately
 from bot.blocks.kit import button, option, plain_text
-from bot.blocks.text import PRIVATE_PLACEHOLDER, mention, safe_mrkdwn, truncate
+from bot.blocks.text import PRIVATE_PLACEHOLDER, mention, safe_mrkdwn, slack_date, truncate
 from models.referrals import (
     CLOSED,
     REFERRAL_LENGTHS,
@@ -75,12 +75,6 @@ def _text_input(block_id: str, label: str, *, optional: bool, multiline: bool = 
             "max_length": REFERRAL_LENGTHS[block_id],
         },
     }
-
-
-def slack_date(when: datetime, fallback_format: str = "%d %b %Y %H:%M UTC") -> str:
-    """A time each reader sees in their own time zone."""
-    stamp = int(when.timestamp())
-    return f"<!date^{stamp}^{{date_short_pretty}} at {{time}}|{when:{fallback_format}}>"
 
 
 def referral_modal(channel_id: str | None, has_queue: bool) -> dict:

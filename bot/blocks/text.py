@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from datetime import datetime
 
 from models.assists import Kind, Stage
 
@@ -106,3 +107,9 @@ def truncate(text: str, limit: int) -> str:
 
 def plural(count: int, noun: str, nouns: str | None = None) -> str:
     return f"{count} {noun}" if count == 1 else f"{count} {nouns or noun + 's'}"
+
+
+def slack_date(when: datetime, fallback_format: str = "%d %b %Y %H:%M UTC") -> str:
+    """A time each reader sees in their own time zone."""
+    stamp = int(when.timestamp())
+    return f"<!date^{stamp}^{{date_short_pretty}} at {{time}}|{when:{fallback_format}}>"

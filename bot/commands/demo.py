@@ -16,25 +16,23 @@ import textwrap
 import time
 from collections import Counter
 from collections.abc import Callable, Sequence
-from datetime import datetime, timedelta
+from datetime import datetime
 from pathlib import Path
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from bot.blocks.digest import digest_blocks, digest_label, quiet_tip
-from bot.blocks.nudges import nudge_blocks
+from bot.blocks.nudges import nudge_blocks, week_label
 from bot.blocks.sells import help_blocks, leaderboard_blocks, stats_blocks
 from bot.blocks.text import stage_label
 from bot.render import mentioned_user_ids, render_blocks
 from bot.settings import Settings, normalise_database_url
+from jobs.recognition import digest_post, manager_nudges
 from models.assists import Stage
 from models.base import utcnow
 from models.database import make_engine, make_session_factory, upgrade
-from models.digest import build_digest
-from models.nudges import build_nudges
 from models.people import Person, people_by_id
-from models.periods import DIGEST_WINDOW, iso_week
+from models.periods import iso_week
 from models.sample_company import (
     DEMO_TEAM_ID,
     MIN_PEOPLE,
@@ -210,24 +208,14 @@ def _answer(command: str, note: str, blocks: list[dict], names: dict[str, str]) 
 
 
 def _posts(session: Session, settings: Settings, now: datetime) -> list[tuple[str, str, list]]:
-    """What the scheduled jobs would post now: the weekly digest and one manager's nudge."""
-    tz, reaction = settings.timezone, settings.assist_emoji
-    digest = build_digest(session, DEMO_TEAM_ID, now - DIGEST_WINDOW, now)
-    tip = quiet_tip(digest.quiet_departments, reaction=reaction)
-    _, digest_post = digest_blocks(digest, digest_label(digest, tz), tip, reaction=reaction)
-    posts = [("the recognition channel", "the weekly digest", digest_post)]
-    nudges = build_nudges(
-        session,
-        DEMO_TEAM_ID,
-        now - DIGEST_WINDOW,
-        now,
-        sla=timedelta(hours=settings.referral_sla_hours),
-        sales_department=settings.sales_department,
-    )
+    """What the scheduled jobs would post now: the digest and one manager's nudge."""
+    _, _, digest = digest_post(session, DEMO_TEAM_ID, settings, now)
+    posts = [("the recognition channel", f"the {settings.digest_period}ly digest", digest)]
+    nudges = manager_nudges(session, DEMO_TEAM_ID, settings, now)
     # The fullest one shows the most; empty ones are never sent.
     fullest = max((n for n in nudges if not n.empty), key=lambda n: len(n.credits), default=None)
     if fullest is not None:
-        week = f"week {iso_week(now, tz).split('-W')[-1]}"
+        week = week_label(iso_week(now, settings.timezone))
         _, nudge_post = nudge_blocks(fullest, week, now)
         posts.append((f"a DM to <@{fullest.manager_id}>", "a manager's weekly nudge", nudge_post))
     return posts

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import argparse
 
-from bot.blocks.nudges import nudge_blocks
+from bot.blocks.nudges import nudge_blocks, week_label
+from bot.blocks.text import plural
 from bot.commands.digest import job_names
 from bot.commands.recognition import recognition
 from bot.render import render_blocks
@@ -31,14 +32,12 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
         for nudge in nudges:
             if nudge.empty:  # the real run skips these too
                 continue
-            _, blocks = nudge_blocks(nudge, f"week {period.split('-W')[-1]}", now)
+            _, blocks = nudge_blocks(nudge, week_label(period), now)
             print(f"=== To {names.get(nudge.manager_id, nudge.manager_id)} ===")
             print(render_blocks(blocks, names=names))
             print()
         if quiet := sum(1 for nudge in nudges if nudge.empty):
-            print(
-                f"({quiet} manager{'s' if quiet != 1 else ''} with nothing to say would be skipped.)"
-            )
+            print(f"({plural(quiet, 'manager')} with nothing to say would be skipped.)")
         return 0
     result = run_nudges(job, now)
     if result.reason:

@@ -108,12 +108,7 @@ def import_file(rows: list[OrgRow], settings: Settings) -> tuple[str, ImportRepo
             report = import_org_chart(session, team_id, rows, resolve)
         if had_org_chart and report.added:
             report.welcomed = send_welcomes(
-                sessions,
-                client,
-                team_id,
-                report.added,
-                lease=settings.claim_lease,
-                reaction=settings.assist_emoji,
+                sessions, client, team_id, report.added, settings=settings
             )
         return team_id, report
     finally:
