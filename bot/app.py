@@ -3,20 +3,29 @@
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Callable
 from concurrent.futures import Executor
 from dataclasses import replace
+from datetime import timedelta
+from urllib.parse import urlsplit
 
-from slack_bolt import Ack, App, BoltContext, BoltResponse
+from slack_bolt import Ack, App, BoltContext, BoltRequest, BoltResponse, Respond
 from slack_sdk import WebClient
+from slack_sdk.webhook import WebhookResponse
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.directory import Directory
+from bot.inbox import Accepted, EventInbox, InboxSettings
 from bot.listener_pool import ListenerPool
 from bot.settings import Settings
 from bot.slack_client import build_client
+from bot.verification import SIGNATURE_WARNING, allowed_response_url, signature_problem
 from handlers import register_all
 from handlers.services import Services
+from jobs.scheduler import worker_name
+
+logger = logging.getLogger(__name__)
 
 
 class KeptAck(Ack):
@@ -34,12 +43,77 @@ class KeptAck(Ack):
             self._response = value
 
 
-def before_listeners(context: BoltContext, body: dict, next: Callable[[], None]) -> None:
-    """Global middleware, on the thread that dispatches the request."""
-    context["ack"] = KeptAck()
-    # Bolt has already acked an Events API delivery: its listener can wait for a thread.
-    ListenerPool.mark_request(is_event=body.get("type") == "event_callback")
-    next()
+class RefusedRespond(Respond):
+    """Stands in for `respond` when a body names a `response_url` that is not Slack's."""
+
+    def __call__(self, *args: object, **kwargs: object) -> WebhookResponse:  # type: ignore[override]
+        host = urlsplit(self.response_url or "").hostname
+        logger.warning("did not answer at %s: not a Slack host", host)
+        return WebhookResponse(url=self.response_url or "", status_code=403, body="", headers={})
+
+
+class SlackApp(App):
+    """Bolt's App, refusing a request whose signature headers are missing or malformed
+    before Bolt's own check, which raises on a timestamp that is not a number (and a
+    raise would reach the error handler with the unverified body)."""
+
+    def __init__(self, *, team_id: str, **kwargs: object) -> None:
+        super().__init__(**kwargs)  # type: ignore[arg-type]
+        self._secret = str(kwargs.get("signing_secret") or "")
+        self.team_id = team_id  # the workspace this bot is installed in
+
+    def dispatch(self, req: BoltRequest) -> BoltResponse:
+        if req.mode != "socket_mode":
+            problem = signature_problem(
+                self._secret,
+                _header(req, "x-slack-request-timestamp"),
+                _header(req, "x-slack-signature"),
+                req.raw_body.encode(),
+                time.time(),
+            )
+            if problem:
+                logger.warning("%s (%s); check SLACK_SIGNING_SECRET", SIGNATURE_WARNING, problem)
+                return BoltResponse(status=401, body={"error": "invalid request"})
+        return super().dispatch(req)
+
+
+def _header(req: BoltRequest, name: str) -> str | None:
+    values = req.headers.get(name) or []
+    return values[0] if values else None
+
+
+def guard(services: Services) -> Callable[..., BoltResponse | None]:
+    """The global middleware, on the thread that dispatches a verified request."""
+
+    def before_listeners(
+        context: BoltContext, body: dict, next: Callable[[], None]
+    ) -> BoltResponse | None:
+        context["ack"] = KeptAck()
+        context["services"] = services
+        if context.team_id and context.team_id != services.team_id:
+            logger.warning(
+                "ignored a request for workspace %s; this bot is installed in %s",
+                context.team_id,
+                services.team_id,
+            )
+            return BoltResponse(status=200, body="")
+        url = context.response_url
+        if url and not allowed_response_url(url, services.settings.slack_api_url):
+            context["respond"] = RefusedRespond(response_url=url)
+        is_event = body.get("type") == "event_callback"
+        if is_event and services.inbox.handles(body["event"].get("type", "")):
+            accepted, item = services.inbox.accept(context.team_id or "", body)
+            if accepted == Accepted.REFUSED:
+                return BoltResponse(status=503, body="")
+            if accepted != Accepted.NEW:
+                return BoltResponse(status=200, body="")
+            context["inbox_item"] = item
+        # Bolt has already acked an Events API delivery: its listener can wait for a thread.
+        ListenerPool.mark_request(is_event=is_event)
+        next()
+        return None
+
+    return before_listeners
 
 
 def create_app(
@@ -48,20 +122,39 @@ def create_app(
     client: WebClient | None = None,
     listener_threads: int = 16,
     listener_executor: Executor | None = None,
-) -> App:
+    inbox: EventInbox | None = None,
+) -> SlackApp:
     """A Bolt app with every listener registered, signature checks on, retries on 429."""
     pool = listener_executor or ListenerPool(listener_threads)
-    app = App(
-        # The token travels in the client, which carries our base URL and 429 retries.
-        client=client or build_client(settings),
+    # The token travels in the client, which carries our base URL and 429 retries.
+    client = client or build_client(settings)
+    app = SlackApp(
+        team_id=client.auth_test()["team_id"],
+        client=client,
         signing_secret=settings.signing_secret or "",
         logger=logging.getLogger("everybody_sells.bolt"),
         # Listeners ack first, then make their Slack calls on this pool.
         listener_executor=pool,
     )
-    app.use(before_listeners)
-    services = Services(settings=settings, sessions=sessions, directory=Directory(sessions))
+    services = Services(
+        settings=settings,
+        sessions=sessions,
+        directory=Directory(sessions),
+        client=client,
+        team_id=app.team_id,
+        inbox=inbox or EventInbox(sessions, worker_name(), inbox_settings(settings)),
+    )
     if isinstance(pool, ListenerPool):
         services = replace(services, defer=pool.defer)
+    app.use(guard(services))
     register_all(app, services)
     return app
+
+
+def inbox_settings(settings: Settings) -> InboxSettings:
+    return InboxSettings(
+        hold=timedelta(seconds=settings.inbox_hold_seconds),
+        retry_seconds=settings.inbox_retry_seconds,
+        poll_seconds=min(5.0, max(settings.inbox_retry_seconds, 0.05)),
+        give_up_after=timedelta(hours=settings.inbox_give_up_hours),
+    )

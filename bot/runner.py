@@ -7,18 +7,20 @@ import logging
 import signal
 import threading
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
+from dataclasses import dataclass
 
 from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
-from slack_bolt import App
-from slack_bolt.adapter.wsgi import SlackRequestHandler
 from slack_sdk import WebClient
+from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
-from bot.app import create_app
+from bot.app import SlackApp, create_app, inbox_settings
+from bot.inbox import EventInbox
 from bot.listener_pool import BACKLOG_LIMIT, ListenerPool
+from bot.routes import EVENTS_PATH, build_routes
 from bot.settings import Settings
 from bot.slack_client import build_client
 from bot.workers import listening_socket, supervise
@@ -32,40 +34,18 @@ from models.database import make_engine, make_session_factory, upgrade
 
 logger = logging.getLogger(__name__)
 
-EVENTS_PATH = "/slack/events"
-
-
-def wsgi_app(app: App) -> Callable[[dict, Callable], Iterable[bytes]]:
-    """Bolt's WSGI adapter at /slack/events, plus /healthz for load balancers.
-
-    Bolt answers a request whose signature fails 401 and logs it, body and all, at INFO,
-    which we keep out of the log; so each one is logged here, once and without the body.
-    """
-    slack = SlackRequestHandler(app, path=EVENTS_PATH)
-
-    def application(environ: dict, start_response: Callable) -> Iterable[bytes]:
-        if environ.get("PATH_INFO") == "/healthz":
-            start_response("200 OK", [("Content-Type", "text/plain")])
-            return [b"ok\n"]
-
-        def answer(status: str, headers: list, *rest: object) -> Callable:
-            if status.startswith("401"):
-                logger.warning(
-                    "rejected a request with an invalid or stale signature; "
-                    "check SLACK_SIGNING_SECRET"
-                )
-            return start_response(status, headers, *rest)
-
-        return slack(environ, answer)
-
-    return application
+__all__ = ["EVENTS_PATH", "run", "run_scheduler", "scheduled_jobs", "serve"]
 
 
 def scheduled_jobs(
-    settings: Settings, sessions: sessionmaker[Session], client: WebClient
+    settings: Settings,
+    sessions: sessionmaker[Session],
+    client: WebClient,
+    team_id: str | None = None,
 ) -> list[ScheduledJob]:
     """Every job, rebuilt from settings at each start; each one claims its work in the database."""
     tz = settings.timezone
+    team_id = team_id or client.auth_test()["team_id"]
     bodies = session_jobs(
         sessions,
         client,
@@ -73,9 +53,7 @@ def scheduled_jobs(
         settings.sales_department,
         lease=settings.claim_lease,
     )
-    recognition = Recognition(
-        settings, sessions, client, team_id=client.auth_test()["team_id"], worker=worker_name()
-    )
+    recognition = Recognition(settings, sessions, client, team_id=team_id, worker=worker_name())
     return [
         ScheduledJob(
             "digest",
@@ -122,17 +100,27 @@ def scheduled_jobs(
     ]
 
 
-def build(
-    settings: Settings, pool: ListenerPool | None = None, *, migrate: bool = True
-) -> tuple[App, BackgroundScheduler]:
-    """Migrate, then build the app and its scheduler (not started)."""
+@dataclass(frozen=True)
+class Bot:
+    """One instance's parts, built but not started."""
+
+    app: SlackApp
+    scheduler: BackgroundScheduler
+    engine: Engine
+    inbox: EventInbox
+
+
+def build(settings: Settings, pool: ListenerPool | None = None, *, migrate: bool = True) -> Bot:
+    """Migrate, then build the app, its inbox and its scheduler (not started)."""
     settings.require_slack()
     engine = make_engine(settings.database_url)
     if migrate:
         upgrade(engine)
     sessions = make_session_factory(engine)
-    app = create_app(settings, sessions, listener_executor=pool)
-    return app, build_scheduler(settings, scheduled_jobs(settings, sessions, app.client))
+    inbox = EventInbox(sessions, worker_name(), inbox_settings(settings))
+    app = create_app(settings, sessions, listener_executor=pool, inbox=inbox)
+    jobs = scheduled_jobs(settings, sessions, app.client, team_id=app.team_id)
+    return Bot(app, build_scheduler(settings, jobs), engine, inbox)
 
 
 def stop_on_sigterm() -> None:
@@ -191,12 +179,14 @@ def serve(
     succeeded and requests are about to be served.
     """
     pool = ListenerPool(backlog_limit=BACKLOG_LIMIT // settings.worker_processes)
-    app, scheduler = build(settings, pool, migrate=not worker)
+    bot = build(settings, pool, migrate=not worker)
+    app, scheduler = bot.app, bot.scheduler
     # What imports and set-up made lives as long as the process: keep it out of every
     # later full collection, whose pauses otherwise stall acks (p99 249 -> 189 ms in
     # benchmarks/ack_load with a backlog).
     gc.freeze()
     stop_on_sigterm()
+    bot.inbox.start()
     if with_scheduler:
         scheduler.start()
     try:
@@ -222,21 +212,21 @@ def serve(
             )
             logger.info("listening on :%s%s", settings.port, EVENTS_PATH)
             ready()
-            serve_wsgi(
-                wsgi_app(app), threads=settings.http_threads, ident="everybody-sells", **where
-            )
+            routes = build_routes(app, settings.signing_secret, bot.engine)
+            serve_wsgi(routes, threads=settings.http_threads, ident="everybody-sells", **where)
     finally:
         if scheduler.running:
             scheduler.shutdown(wait=False)
         # Slack will not resend what it saw acked: finish it before exiting.
         logger.info("stopping; finishing %d queued items of work first", pool.backlog)
         pool.shutdown(wait=True)
+        bot.inbox.stop()
         logger.info("stopped")
 
 
 def run_scheduler(settings: Settings) -> None:
     """`everybody-sells scheduler`: the jobs without the web server."""
-    _, scheduler = build(settings)
+    scheduler = build(settings).scheduler
     logger.info("scheduler running: %s", ", ".join(job.id for job in scheduler.get_jobs()))
     scheduler.start()
     try:

@@ -57,6 +57,9 @@ class Settings:
     claim_lease_seconds: int = 600
     run_lease_seconds: int = 1800
     sweep_seconds: int = 300
+    inbox_hold_seconds: int = 300
+    inbox_retry_seconds: float = 2.0
+    inbox_give_up_hours: int = 24
     log_level: str = "INFO"
 
     @property
@@ -161,6 +164,15 @@ def load_settings(
             text("RUN_LEASE_SECONDS"), "RUN_LEASE_SECONDS", 1800, low=1, high=86400
         ),
         sweep_seconds=_integer(text("SWEEP_SECONDS"), "SWEEP_SECONDS", 300, low=1, high=86400),
+        inbox_hold_seconds=_integer(
+            text("INBOX_HOLD_SECONDS"), "INBOX_HOLD_SECONDS", 300, low=5, high=86400
+        ),
+        inbox_retry_seconds=_integer(
+            text("INBOX_RETRY_SECONDS"), "INBOX_RETRY_SECONDS", 2, low=1, high=3600
+        ),
+        inbox_give_up_hours=_integer(
+            text("INBOX_GIVE_UP_HOURS"), "INBOX_GIVE_UP_HOURS", 24, low=1, high=24 * 14
+        ),
         log_level=_log_level(text("LOG_LEVEL") or "INFO"),
     )
 

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import logging
 
-from slack_bolt import App, BoltResponse
+from slack_bolt import App, BoltContext, BoltResponse
 
+from bot.blocks.kit import sorry_view
+from bot.verification import MalformedPayload
 from handlers import (
     assists,
     home,
@@ -35,13 +37,33 @@ def register_all(app: App, services: Services) -> None:
     lessons.register(app, services)
     onboarding.register(app, services)
 
-    @app.error
-    def on_error(error: Exception, body: dict, respond: object) -> BoltResponse | None:
-        # Keep the traceback in the log; the person gets a short apology, never a 5xx.
-        logger.error("listener failed for %s", _describe(body), exc_info=error)
-        if callable(respond) and body.get("response_url"):
-            apologise(respond)
+    app.error(on_error)
+
+
+def on_error(
+    error: Exception, body: dict, context: BoltContext, response: BoltResponse | None
+) -> BoltResponse | None:
+    """A failed listener or middleware: a log line, an apology, never a 5xx.
+
+    `response` is None once the request was acked; before that, what is returned here is
+    what Slack gets."""
+    if isinstance(error, MalformedPayload):
+        # Slack's widgets can't produce this: a forged or broken request, not a person.
+        logger.warning("refused a malformed %s: %s", _describe(body), error)
+        return BoltResponse(status=400, body={"error": "malformed request"}) if response else None
+    # Keep the traceback in the log; the person gets a short apology.
+    logger.error("listener failed for %s", _describe(body), exc_info=error)
+    if context.response_url:
+        apologise(context.respond, error)
+    if response is None:
         return None
+    if body.get("type") == "view_submission":
+        return BoltResponse(
+            status=200,
+            body={"response_action": "update", "view": sorry_view()},
+            headers={"content-type": "application/json;charset=utf-8"},
+        )
+    return BoltResponse(status=200, body="")
 
 
 def _describe(body: dict) -> str:

@@ -10,22 +10,30 @@ from slack_sdk import WebClient
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.directory import Directory
+from bot.faults import is_transient
+from bot.inbox import EventInbox
 from bot.settings import Settings
 from models.assists import GivingLimit
 
 logger = logging.getLogger(__name__)
 
 SORRY = "Sorry, something went wrong on my side and it has been logged. Please try again."
+# A fault of Slack or the database: nothing was recorded, and it should pass soon.
+BUSY = (
+    "Sorry, something went wrong and nothing was saved: a passing fault, which has been "
+    "logged. Please try again in a minute."
+)
 
 
 def run_now(work: Callable[[], None]) -> object:
     return work()
 
 
-def apologise(respond: Callable[..., object]) -> None:
+def apologise(respond: Callable[..., object], error: BaseException | None = None) -> None:
     """Tell the person, only them, that their request failed (the log has the details)."""
+    text = BUSY if error is not None and is_transient(error) else SORRY
     try:
-        respond(response_type="ephemeral", replace_original=False, text=SORRY)
+        respond(response_type="ephemeral", replace_original=False, text=text)
     except Exception:
         logger.exception("could not tell the user about the failure")
 
@@ -35,6 +43,9 @@ class Services:
     settings: Settings
     sessions: sessionmaker[Session]
     directory: Directory
+    client: WebClient
+    team_id: str  # the workspace the bot is installed in
+    inbox: EventInbox
     # Where work goes once its request is acked: the listener pool's background lane.
     defer: Callable[[Callable[[], None]], object] = run_now
 
@@ -62,9 +73,9 @@ class Services:
         def run() -> None:
             try:
                 work()
-            except Exception:
+            except Exception as error:
                 logger.exception("work after the ack failed")
                 if respond is not None:
-                    apologise(respond)
+                    apologise(respond, error)
 
         self.defer(run)

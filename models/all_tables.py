@@ -5,6 +5,7 @@ from models import (  # noqa: F401
     deliveries,
     departments,
     events,
+    inbox,
     knowledge_sessions,
     nudges,
     people,

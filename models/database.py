@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from functools import cache
 from pathlib import Path
 
 from alembic import command
 from alembic.config import Config
+from alembic.migration import MigrationContext
+from alembic.script import ScriptDirectory
 from sqlalchemy import Engine, create_engine, event, make_url
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -76,3 +79,27 @@ def upgrade(engine: Engine, revision: str = "head") -> None:
         finally:
             lock.exec_driver_sql(f"SELECT pg_advisory_unlock({MIGRATION_LOCK})")
             lock.commit()
+
+
+@cache
+def head_revision() -> str | None:
+    """The newest migration this code ships (read once: it cannot change while running)."""
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS))
+    return ScriptDirectory.from_config(config).get_current_head()
+
+
+def schema_problem(engine: Engine) -> str | None:
+    """Why the database is not ready for this code (unreachable, migrations pending), or None."""
+    try:
+        with engine.connect() as connection:
+            current = MigrationContext.configure(connection).get_current_revision()
+    except Exception as error:
+        reason = str(getattr(error, "orig", None) or error).strip().splitlines()
+        return f"the database does not answer ({reason[0] if reason else type(error).__name__})"
+    head = head_revision()
+    if current != head:
+        return (
+            f"migrations are pending (the database is at {current or 'none'}, the code at {head})"
+        )
+    return None

@@ -19,10 +19,10 @@ from pathlib import Path
 
 import pytest
 from slack_bolt import App, BoltResponse
-from sqlalchemy import select
+from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 
-from bot.runner import wsgi_app
+from bot.routes import build_routes
 from models.assists import Credit
 from models.database import make_engine
 from tests.conftest import SIGNING_SECRET
@@ -34,9 +34,7 @@ from tests.workspace import ANA, BEN, GINA, RECOGNITION
 BOT_TOKEN = "xoxb-end-to-end"
 START_TIMEOUT = 60.0  # imports and migrations, on a slow CI machine
 ACK_LIMIT = 3.0  # Slack gives up on an answer after 3 seconds
-SIGNATURE_WARNING = (
-    "rejected a request with an invalid or stale signature; check SLACK_SIGNING_SECRET"
-)
+SIGNATURE_WARNING = "rejected a request with an invalid or stale signature"
 
 
 def run_command() -> list[str]:
@@ -237,10 +235,11 @@ def test_run_serves_commands_events_and_health_over_http(
     assert bot.output().count(SIGNATURE_WARNING) == 2, bot.output()
     assert "forged it" not in bot.output()
 
-    # Anything but POST /slack/events and GET /healthz is not found.
+    # Anything but POST /slack/events, GET /healthz and GET /readyz is not served.
     assert http("GET", f"{bot.base_url}/healthz").body == "ok\n"
+    assert http("GET", f"{bot.base_url}/readyz").body == "ready\n"
     assert http("GET", f"{bot.base_url}/no/such/page").status == 404
-    assert http("GET", bot.events_url).status == 404
+    assert http("GET", bot.events_url).status == 405
 
     standin.quiet()
     assert standin.count("respond") == 1
@@ -370,7 +369,7 @@ def test_run_with_a_token_slack_refuses_exits_1_with_one_line(
 
 
 def test_a_request_with_a_bad_signature_is_logged_without_its_body(
-    app: App, caplog: pytest.LogCaptureFixture
+    app: App, engine: Engine, caplog: pytest.LogCaptureFixture
 ) -> None:
     body = "command=%2Fassist&text=the+secret+body&user_id=UGINA00001"
     headers = signed_headers("not-the-signing-secret", body)
@@ -387,9 +386,12 @@ def test_a_request_with_a_bad_signature_is_logged_without_its_body(
     statuses: list[str] = []
 
     with caplog.at_level(logging.INFO):
-        wsgi_app(app)(environ, lambda status, headers, *rest: statuses.append(status))
+        routes = build_routes(app, SIGNING_SECRET, engine)
+        routes(environ, lambda status, headers, *rest: statuses.append(status))
 
     assert statuses == ["401 Unauthorized"]
-    warnings = [r for r in caplog.records if r.name == "bot.runner"]
-    assert [(r.levelname, r.getMessage()) for r in warnings] == [("WARNING", SIGNATURE_WARNING)]
+    warnings = [r for r in caplog.records if r.name == "bot.routes"]
+    assert [(r.levelname, r.getMessage()) for r in warnings] == [
+        ("WARNING", f"{SIGNATURE_WARNING} (signature mismatch); check SLACK_SIGNING_SECRET")
+    ]
     assert "the secret body" not in caplog.text

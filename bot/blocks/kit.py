@@ -38,3 +38,18 @@ def button(action_id: str, label: str, value: str | None = None, style: str | No
     if style:
         made["style"] = style
     return made
+
+
+def sorry_view() -> dict:
+    """What a form turns into when saving it failed on our side."""
+    return {
+        "type": "modal",
+        "title": plain_text("Something went wrong"),
+        "close": plain_text("Close"),
+        "blocks": [
+            mrkdwn_section(
+                "Sorry, I couldn't save this form. The problem has been logged; "
+                "please try again in a minute."
+            )
+        ],
+    }
