@@ -20,10 +20,17 @@ from bot.inbox import Accepted, EventInbox, InboxSettings
 from bot.listener_pool import ListenerPool
 from bot.settings import Settings
 from bot.slack_client import build_client
-from bot.verification import SIGNATURE_WARNING, allowed_response_url, signature_problem
+from bot.verification import (
+    SIGNATURE_WARNING,
+    MalformedPayload,
+    allowed_response_url,
+    check_shape,
+    signature_problem,
+)
 from handlers import register_all
 from handlers.services import Services
 from jobs.scheduler import worker_name
+from models.user_text import clean_text
 
 logger = logging.getLogger(__name__)
 
@@ -74,6 +81,11 @@ class SlackApp(App):
             if problem:
                 logger.warning("%s (%s); check SLACK_SIGNING_SECRET", SIGNATURE_WARNING, problem)
                 return BoltResponse(status=401, body={"error": "invalid request"})
+            try:
+                check_shape(req.body)  # what Bolt reads before any listener runs
+            except MalformedPayload as malformed:
+                logger.warning("refused a signed request with a malformed body: %s", malformed)
+                return BoltResponse(status=400, body={"error": str(malformed)})
         return super().dispatch(req)
 
 
@@ -97,6 +109,8 @@ def guard(services: Services) -> Callable[..., BoltResponse | None]:
                 services.team_id,
             )
             return BoltResponse(status=200, body="")
+        if isinstance(body.get("command"), str) and isinstance(body.get("text"), str):
+            body["text"] = clean_text(body["text"])  # commands' `command` kwarg is this body
         url = context.response_url
         if url and not allowed_response_url(url, services.settings.slack_api_url):
             context["respond"] = RefusedRespond(response_url=url)

@@ -25,6 +25,8 @@ _EMPHASIS = [
     re.compile(rf"(?<![\w{m}]){re.escape(m)}(?=\S)([^{m}\n]*?\S){re.escape(m)}(?![\w{m}])")
     for m in "*_~"
 ]
+_HOLD = "\ue000"  # a private-use character, marking text held out of the emphasis rules
+_HELD = re.compile(f"{_HOLD}(\\d+){_HOLD}")
 _BULLET = re.compile(r"^(\s*(?:[•◦▪\-*]|\d+\.)\s+)")
 
 
@@ -44,14 +46,16 @@ def render_mrkdwn(text: str, names: Mapping[str, str] | None = None) -> str:
 
     def hold(value: str) -> str:
         kept.append(value)
-        return f"\x00{len(kept) - 1}\x00"
+        return f"{_HOLD}{len(kept) - 1}{_HOLD}"
 
+    # The placeholder's character can't come from the text: any such is dropped first.
+    text = text.replace(_HOLD, "")
     text = _CODE.sub(lambda m: hold(html.unescape(m.group(0))), text)
     text = _TOKEN.sub(lambda m: hold(_token(m.group(1), names)), text)
     for pattern in _EMPHASIS:
         text = pattern.sub(r"\1", text)
     text = html.unescape(text)
-    return re.sub(r"\x00(\d+)\x00", lambda m: kept[int(m.group(1))], text)
+    return _HELD.sub(lambda m: kept[int(m.group(1))], text)
 
 
 def mentioned_user_ids(blocks: Iterable[Mapping]) -> set[str]:

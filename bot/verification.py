@@ -77,6 +77,12 @@ def parse_slack_body(raw: bytes, content_type: str | None) -> dict[str, Any]:
         else:
             raise MalformedPayload("the form is neither a command nor an interaction")
     check_shape(body)
+    if body.get("type") == "event_callback":
+        event = body.get("event")
+        if not isinstance(event, dict) or not isinstance(event.get("type"), str):
+            raise MalformedPayload("the event has no type")
+        if not isinstance(body.get("event_id"), str) or not body["event_id"]:
+            raise MalformedPayload("the event has no event_id")  # nothing to dedupe on
     return body
 
 

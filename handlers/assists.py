@@ -19,7 +19,15 @@ from bot.blocks.assists import (
     assist_modal,
     refusal_lines,
 )
-from handlers.forms import parse_kind, parse_stage, split_recipients, view_metadata, view_values
+from handlers.forms import (
+    action_number,
+    metadata_number,
+    parse_kind,
+    parse_stage,
+    split_recipients,
+    view_metadata,
+    view_values,
+)
 from handlers.home_tab import publish_homes
 from handlers.notify import notify_credited, tell
 from handlers.services import Services
@@ -87,6 +95,9 @@ def recipient_problems(
 def url_error(url: str | None) -> str | None:
     if url and not url.startswith(("https://", "http://")):
         return "Enter a link that starts with https://"
+    # Slack's link syntax is <url|label>: these would let a link show another address.
+    if url and any(c in url for c in "<>| \t\n"):
+        return "Enter one link, without spaces or any of < > |"
     return None
 
 
@@ -248,7 +259,7 @@ def add_details_action(services: Services) -> Callable[..., None]:
         ack()
         user_id = body["user"]["id"]
         with services.sessions() as session:
-            assist = get_assist(session, context["team_id"], int(action["value"]))
+            assist = get_assist(session, context["team_id"], action_number(action))
         if assist is None or assist.giver_id != user_id:
             respond(
                 response_type="ephemeral",
@@ -320,7 +331,7 @@ def details_submission(services: Services) -> Callable[..., None]:
         user_id = body["user"]["id"]
         meta = view_metadata(view)
         with services.sessions.begin() as session:
-            assist = get_assist(session, context["team_id"], int(meta.get("assist_id", 0)))
+            assist = get_assist(session, context["team_id"], metadata_number(view, "assist_id"))
             if assist is None or assist.giver_id != user_id:
                 updated = False
             else:

@@ -8,36 +8,94 @@ from datetime import UTC, datetime
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
+from bot.verification import MalformedPayload
 from models.assists import Kind, Stage
+from models.user_text import clean_text
 
+# What a date picker can show: from 1970 to the end of 2999.
+EARLIEST, LATEST = 0, 32503680000
 _USER_MENTION = re.compile(r"<@([UW][A-Z0-9]+)(?:\|[^>]*)?>")
 # A mention, then a separator only where another mention follows ("@ana, @ben and @cy").
 _LEADING_MENTION = re.compile(r"\s*<@([UW][A-Z0-9]+)(?:\|[^>]*)?>(?:\s*(?:,|&|\band\b)\s*(?=<@))?")
 
 
 def view_values(view: dict) -> dict[str, Any]:
-    """Each input block's value by block id: text, a selected value, or a list of them."""
+    """Each input block's value by block id: text, a selected value, or a list of them.
+
+    Text is cleaned of control characters. A value no Slack widget can produce (a select
+    whose option is a string, a date no calendar has) raises MalformedPayload."""
+    state = view.get("state", {})
+    blocks = state.get("values", {}) if isinstance(state, dict) else None
+    if not isinstance(blocks, dict):
+        raise MalformedPayload("view.state.values is not an object")
     values: dict[str, Any] = {}
-    for block_id, actions in view.get("state", {}).get("values", {}).items():
+    for block_id, actions in blocks.items():
+        if not isinstance(actions, dict) or not all(isinstance(a, dict) for a in actions.values()):
+            raise MalformedPayload(f"block {block_id!r} is not an object of actions")
         action = actions.get("value") or next(iter(actions.values()), {})
-        if "selected_users" in action:
-            values[block_id] = action["selected_users"] or []
-        elif "selected_user" in action:
-            values[block_id] = action["selected_user"]
-        elif "selected_conversation" in action:
-            values[block_id] = action["selected_conversation"]
-        elif "selected_date_time" in action:
-            stamp = action["selected_date_time"]
-            values[block_id] = None if stamp is None else datetime.fromtimestamp(int(stamp), UTC)
-        elif "selected_options" in action:
-            values[block_id] = [o["value"] for o in action["selected_options"] or []]
-        elif "selected_option" in action:
-            option = action["selected_option"]
-            values[block_id] = option["value"] if option else None
-        else:
-            value = action.get("value")
-            values[block_id] = value.strip() if isinstance(value, str) and value.strip() else None
+        values[block_id] = _action_value(block_id, action)
     return values
+
+
+def _action_value(block_id: str, action: dict) -> Any:
+    if "selected_users" in action:
+        return _strings(block_id, action["selected_users"])
+    if "selected_options" in action:
+        return [_option_value(block_id, o) for o in _list(block_id, action["selected_options"])]
+    for key in ("selected_user", "selected_conversation", "selected_channel"):
+        if key in action:
+            return _string_or_none(block_id, action[key])
+    if "selected_option" in action:
+        option = action["selected_option"]
+        return None if option is None else _option_value(block_id, option)
+    if "selected_date_time" in action:
+        return _timestamp(block_id, action["selected_date_time"])
+    value = action.get("value")
+    if value is not None and not isinstance(value, str):
+        raise MalformedPayload(f"block {block_id!r} has a value that is not text")
+    value = clean_text(value).strip() if value else ""
+    return value or None
+
+
+def _list(block_id: str, value: object) -> list:
+    if value is None:
+        return []
+    if not isinstance(value, list):
+        raise MalformedPayload(f"block {block_id!r} has a selection that is not a list")
+    return value
+
+
+def _strings(block_id: str, value: object) -> list[str]:
+    items = _list(block_id, value)
+    if not all(isinstance(i, str) for i in items):
+        raise MalformedPayload(f"block {block_id!r} has a selection that is not IDs")
+    return items
+
+
+def _string_or_none(block_id: str, value: object) -> str | None:
+    if value is not None and not isinstance(value, str):
+        raise MalformedPayload(f"block {block_id!r} has a selection that is not an ID")
+    return value or None
+
+
+def _option_value(block_id: str, option: object) -> str:
+    if not (isinstance(option, dict) and isinstance(option.get("value"), str)):
+        raise MalformedPayload(f"block {block_id!r} has an option that is not an option")
+    return option["value"]
+
+
+def _timestamp(block_id: str, stamp: object) -> datetime | None:
+    if stamp is None:
+        return None
+    if isinstance(stamp, bool) or not isinstance(stamp, int | str):
+        raise MalformedPayload(f"block {block_id!r} has a time that is not a number")
+    try:
+        seconds = int(stamp)
+        if not EARLIEST <= seconds <= LATEST:
+            raise ValueError
+        return datetime.fromtimestamp(seconds, UTC)
+    except (ValueError, OverflowError, OSError):
+        raise MalformedPayload(f"block {block_id!r} has a time no calendar shows") from None
 
 
 def view_metadata(view: dict) -> dict[str, Any]:
@@ -46,6 +104,24 @@ def view_metadata(view: dict) -> dict[str, Any]:
     except json.JSONDecodeError:
         return {}
     return data if isinstance(data, dict) else {}
+
+
+def action_number(action: dict) -> int:
+    """The record number a button carries as its value (buttons are built with one)."""
+    return _number(action.get("value"), "the button's value")
+
+
+def metadata_number(view: dict, key: str = "id") -> int:
+    """A record number the form was opened with, from its private metadata."""
+    return _number(view_metadata(view).get(key), f"the form's {key}")
+
+
+def _number(value: object, what: str) -> int:
+    if isinstance(value, int) and not isinstance(value, bool):
+        return value
+    if isinstance(value, str) and value.isascii() and value.isdigit() and len(value) < 19:
+        return int(value)
+    raise MalformedPayload(f"{what} is not a record number")
 
 
 def split_recipients(text: str) -> tuple[list[str], str]:
@@ -92,10 +168,12 @@ def parse_money(value: str | None) -> Decimal | None:
     if value is None:
         return None
     try:
-        amount = Decimal(value.replace(",", ""))
+        amount = Decimal(value.replace(",", "").strip())
     except InvalidOperation:
         raise ValueError("Enter a number, like 12000 or 12000.50") from None
-    if amount < 0 or not amount.is_finite():
+    if not amount.is_finite():  # "NaN", "Infinity": Decimal parses them
+        raise ValueError("Enter a number, like 12000 or 12000.50")
+    if amount < 0:
         raise ValueError("Enter an amount of zero or more")
     if amount >= Decimal("1e12"):
         raise ValueError("That amount is too large")

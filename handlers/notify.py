@@ -9,6 +9,7 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
 from bot.blocks.assists import credit_notice
+from bot.slack.messages import post_ephemeral, post_message
 from models.assists import Assist
 
 logger = logging.getLogger(__name__)
@@ -19,7 +20,7 @@ def notify_credited(client: WebClient, assist: Assist, credited: Sequence[str]) 
     text, blocks = credit_notice(assist)
     for user_id in credited:
         try:
-            client.chat_postMessage(channel=user_id, text=text, blocks=blocks)
+            post_message(client, channel=user_id, text=text, blocks=blocks)
         except SlackApiError:
             logger.exception("could not tell %s about assist %s", user_id, assist.id)
 
@@ -34,7 +35,7 @@ def tell(
     """An ephemeral note in the conversation the user is in, or a DM when that is not possible."""
     if channel_id:
         try:
-            client.chat_postEphemeral(channel=channel_id, user=user_id, text=text, blocks=blocks)
+            post_ephemeral(client, channel=channel_id, user=user_id, text=text, blocks=blocks)
             return
         except SlackApiError as error:
             logger.info(
@@ -43,4 +44,4 @@ def tell(
                 channel_id,
                 error.response.get("error"),
             )
-    client.chat_postMessage(channel=user_id, text=text, blocks=blocks)
+    post_message(client, channel=user_id, text=text, blocks=blocks)

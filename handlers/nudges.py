@@ -11,6 +11,8 @@ from slack_sdk import WebClient
 
 from bot.blocks.nudges import SNOOZE_ACTION, STOP_ACTION, THANKS_ACTION, thanks_message
 from bot.blocks.text import slack_date
+from bot.slack.messages import post_message
+from handlers.forms import action_number
 from handlers.services import Services
 from models.base import utcnow
 from models.nudges import record_thanks, set_nudges
@@ -25,7 +27,7 @@ def thanks_action(services: Services) -> Callable[..., None]:
         ack()
         manager = body["user"]["id"]
         with services.sessions.begin() as session:
-            credit, new = record_thanks(session, context["team_id"], manager, int(action["value"]))
+            credit, new = record_thanks(session, context["team_id"], manager, action_number(action))
             assist = credit.assist if credit else None
         if credit is None or assist is None:
             respond(
@@ -41,7 +43,8 @@ def thanks_action(services: Services) -> Callable[..., None]:
                 text=f"You already thanked <@{credit.recipient_id}> for this one.",
             )
             return
-        client.chat_postMessage(
+        post_message(
+            client,
             channel=credit.recipient_id,
             text=thanks_message(manager, credit.kind, assist.description, assist.is_private),
         )

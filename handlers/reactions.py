@@ -10,6 +10,7 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
 from bot.blocks.assists import refusal_lines
+from bot.slack.messages import post_ephemeral, post_message
 from handlers.events import process_event
 from handlers.home_tab import publish_homes
 from handlers.notify import notify_credited
@@ -130,12 +131,12 @@ def warn(
         return
     text = ":warning: " + " ".join(lines)
     try:
-        client.chat_postEphemeral(channel=channel, user=user_id, text=text)
+        post_ephemeral(client, channel=channel, user=user_id, text=text)
         return
     except SlackApiError as error:
         logger.info("could not warn %s in %s: %s", user_id, channel, error.response.get("error"))
     if or_dm:
-        client.chat_postMessage(channel=user_id, text=text)
+        post_message(client, channel=user_id, text=text)
 
 
 def register(app: App, services: Services) -> None:

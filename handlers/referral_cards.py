@@ -10,6 +10,7 @@ from slack_sdk.errors import SlackApiError
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.blocks.referrals import referral_card
+from bot.slack.messages import post_message, update_message
 from models.referrals import Referral, get_referral
 
 logger = logging.getLogger(__name__)
@@ -21,8 +22,8 @@ def post_working_card(
     """DM the owner the card they act on; it becomes the card that is kept up to date."""
     text, blocks = referral_card(referral, public=False)
     try:
-        posted = client.chat_postMessage(
-            channel=referral.owner_id, text=text, blocks=blocks, unfurl_links=False
+        posted = post_message(
+            client, channel=referral.owner_id, text=text, blocks=blocks, unfurl_links=False
         )
     except SlackApiError as error:
         logger.warning("referral %s card not sent: %s", referral.id, error.response.get("error"))
@@ -41,9 +42,7 @@ def post_queue_card(
     text, blocks = referral_card(referral, public=True)
     channel = referral.queue_channel_id
     try:
-        posted = client.chat_postMessage(
-            channel=channel, text=text, blocks=blocks, unfurl_links=False
-        )
+        posted = post_message(client, channel=channel, text=text, blocks=blocks, unfurl_links=False)
     except SlackApiError as error:
         logger.warning("referral %s not queued: %s", referral.id, error.response.get("error"))
         return error.response.get("error") or "error"
@@ -71,7 +70,7 @@ def refresh_cards(
             referral, public=public, retired=retired_owner is not None and not public
         )
         try:
-            client.chat_update(channel=channel, ts=ts, text=text, blocks=blocks)
+            update_message(client, channel=channel, ts=ts, text=text, blocks=blocks)
         except SlackApiError as error:
             logger.warning(
                 "referral %s card not updated: %s", referral.id, error.response.get("error")

@@ -27,8 +27,10 @@ from bot.blocks.referrals import (
     refusal_text,
     won_modal,
 )
+from bot.slack.messages import post_message
+from bot.verification import MalformedPayload
 from handlers.assists import url_error
-from handlers.forms import parse_money, view_metadata, view_values
+from handlers.forms import action_number, metadata_number, parse_money, view_metadata, view_values
 from handlers.home_tab import refresh_homes
 from handlers.notify import tell
 from handlers.referral_cards import post_queue_card, post_working_card, refresh_cards
@@ -153,7 +155,7 @@ def announce(services: Services, client: WebClient, outcome: MoveOutcome, actor:
     """After a move: the card, the referrer, and on a win the recognition channel."""
     referral = outcome.referral
     refresh_cards(client, referral)
-    client.chat_postMessage(channel=referral.referrer_id, text=referrer_update(referral, actor))
+    post_message(client, channel=referral.referrer_id, text=referrer_update(referral, actor))
     refresh_homes(
         services, client, referral.team_id, [referral.referrer_id, referral.owner_id or actor]
     )
@@ -163,7 +165,7 @@ def announce(services: Services, client: WebClient, outcome: MoveOutcome, actor:
     if channel:
         text, blocks = referral_won_post(referral)
         try:
-            client.chat_postMessage(channel=channel, text=text, blocks=blocks, unfurl_links=False)
+            post_message(client, channel=channel, text=text, blocks=blocks, unfurl_links=False)
         except SlackApiError as error:
             logger.warning(
                 "won referral %s not celebrated: %s", referral.id, error.response.get("error")
@@ -209,7 +211,7 @@ def move_action(services: Services) -> Callable[..., None]:
         ack: Ack, body: dict, action: dict, client: WebClient, respond: Respond, context: dict
     ) -> None:
         ack()
-        referral_id, target = parse_move(action["value"])
+        referral_id, target = parse_move(action.get("value"))
         actor, team_id = body["user"]["id"], context["team_id"]
         if target in NEEDS_REASON or target == State.WON:
             with services.sessions() as session:
@@ -243,9 +245,13 @@ def move_action(services: Services) -> Callable[..., None]:
     return handle
 
 
-def parse_move(value: str) -> tuple[int, State]:
-    referral_id, _, state = value.partition(":")
-    return int(referral_id), State(state)
+def parse_move(value: object) -> tuple[int, State]:
+    """`12:won` → (12, State.WON); the move buttons carry their referral and target."""
+    referral_id, _, state = str(value or "").partition(":")
+    try:
+        return action_number({"value": referral_id}), State(state)
+    except ValueError:
+        raise MalformedPayload("a move button's value is not a referral and a state") from None
 
 
 def closing_submission(services: Services) -> Callable[..., None]:
@@ -253,6 +259,11 @@ def closing_submission(services: Services) -> Callable[..., None]:
 
     def handle(ack: Ack, body: dict, view: dict, client: WebClient, context: dict) -> None:
         values, meta = view_values(view), view_metadata(view)
+        referral_id = metadata_number(view)
+        try:
+            target = State(meta.get("state"))
+        except ValueError:
+            raise MalformedPayload("the form's state is not a referral state") from None
         actor = body["user"]["id"]
         errors: dict[str, str] = {}
         reason = values.get("reason")
@@ -266,12 +277,11 @@ def closing_submission(services: Services) -> Callable[..., None]:
             ack(response_action="errors", errors=errors)
             return
         ack()
-        target = State(meta["state"])
         outcome = apply_move(
             services,
             client,
             context["team_id"],
-            int(meta["id"]),
+            referral_id,
             actor,
             target,
             reason=reason,
@@ -297,7 +307,7 @@ def claim_action(services: Services) -> Callable[..., None]:
         ack()
         actor = body["user"]["id"]
         with services.sessions.begin() as session:
-            outcome = claim_referral(session, context["team_id"], int(action["value"]), actor)
+            outcome = claim_referral(session, context["team_id"], action_number(action), actor)
         logger.info("referral %s claim by %s: refused=%s", action["value"], actor, outcome.refused)
         if not outcome.moved:
             respond(
@@ -326,7 +336,7 @@ def reassign_action(services: Services) -> Callable[..., None]:
             )
             return
         with services.sessions() as session:
-            referral = get_referral(session, context["team_id"], int(action["value"]))
+            referral = get_referral(session, context["team_id"], action_number(action))
         if referral is not None:
             client.views_open(trigger_id=body["trigger_id"], view=reassign_modal(referral))
 
@@ -342,10 +352,10 @@ def reassign_submission(services: Services) -> Callable[..., None]:
             client,
             context["team_id"],
             body["user"]["id"],
-            int(view_metadata(view)["id"]),
+            metadata_number(view),
             owner,
         )
-        client.chat_postMessage(channel=body["user"]["id"], text=text)
+        post_message(client, channel=body["user"]["id"], text=text)
 
     return handle
 
@@ -371,7 +381,7 @@ def do_reassign(
     referral = outcome.referral
     refresh_cards(client, referral, retired_owner=outcome.previous_owner)
     post_working_card(services.sessions, client, referral)
-    client.chat_postMessage(channel=referral.referrer_id, text=referrer_update(referral, admin))
+    post_message(client, channel=referral.referrer_id, text=referrer_update(referral, admin))
     return f"Referral #{referral.id} for *{referral.customer}* is now with <@{owner}>."
 
 

@@ -32,8 +32,9 @@ from bot.blocks.sessions import (
     when,
 )
 from bot.blocks.text import plural
+from bot.slack.messages import post_message, update_message
 from handlers.assists import url_error
-from handlers.forms import view_metadata, view_values
+from handlers.forms import action_number, metadata_number, view_values
 from handlers.home_tab import refresh_homes
 from handlers.notify import notify_credited, tell
 from handlers.services import Services
@@ -153,8 +154,8 @@ def post_announcement(services: Services, client: WebClient, talk: KnowledgeSess
         return ", but there is no channel to announce it in (SESSIONS_CHANNEL)"
     text, blocks = announcement(talk)
     try:
-        posted = client.chat_postMessage(
-            channel=talk.channel_id, text=text, blocks=blocks, unfurl_links=False
+        posted = post_message(
+            client, channel=talk.channel_id, text=text, blocks=blocks, unfurl_links=False
         )
     except SlackApiError as error:
         logger.warning("session %s not announced: %s", talk.id, error.response.get("error"))
@@ -170,8 +171,8 @@ def refresh_announcement(client: WebClient, talk: KnowledgeSession) -> None:
         return
     text, blocks = announcement(talk)
     try:
-        client.chat_update(
-            channel=talk.channel_id, ts=talk.announcement_ts, text=text, blocks=blocks
+        update_message(
+            client, channel=talk.channel_id, ts=talk.announcement_ts, text=text, blocks=blocks
         )
     except SlackApiError as error:
         logger.warning(
@@ -182,7 +183,7 @@ def refresh_announcement(client: WebClient, talk: KnowledgeSession) -> None:
 def tell_rsvps(client: WebClient, talk: KnowledgeSession, text: str) -> None:
     for user_id in talk.rsvp_ids:
         try:
-            client.chat_postMessage(channel=user_id, text=text)
+            post_message(client, channel=user_id, text=text)
         except SlackApiError:
             logger.exception("could not tell %s about session %s", user_id, talk.id)
 
@@ -201,7 +202,7 @@ def rsvp_action(services: Services) -> Callable[..., None]:
             # The same click delivered twice toggles once.
             if not claim_event(session, team_id, f"rsvp:{user_id}:{action.get('action_ts', '')}"):
                 return
-            talk = get_session(session, team_id, int(action["value"]))
+            talk = get_session(session, team_id, action_number(action))
             going = toggle_rsvp(session, talk, person) if talk else None
         if talk is None:
             return
@@ -236,7 +237,7 @@ def edit_action(services: Services) -> Callable[..., None]:
     ) -> None:
         ack()
         user_id = body["user"]["id"]
-        talk = manageable(services, context["team_id"], user_id, int(action["value"]), respond)
+        talk = manageable(services, context["team_id"], user_id, action_number(action), respond)
         if talk is None:
             return
         view = session_modal(
@@ -254,7 +255,7 @@ def edit_action(services: Services) -> Callable[..., None]:
 def edit_submission(services: Services) -> Callable[..., None]:
     def handle(ack: Ack, body: dict, view: dict, client: WebClient, context: dict) -> None:
         values = view_values(view)
-        team_id, session_id = context["team_id"], int(view_metadata(view)["id"])
+        team_id, session_id = context["team_id"], metadata_number(view)
 
         def current_start() -> datetime | None:
             with services.sessions() as session:
@@ -296,10 +297,10 @@ def cancel_action(services: Services) -> Callable[..., None]:
     ) -> None:
         ack()
         user_id, team_id = body["user"]["id"], context["team_id"]
-        if manageable(services, team_id, user_id, int(action["value"]), respond) is None:
+        if manageable(services, team_id, user_id, action_number(action), respond) is None:
             return
         with services.sessions.begin() as session:
-            talk = get_session(session, team_id, int(action["value"]))
+            talk = get_session(session, team_id, action_number(action))
             cancelled = cancel_session(talk)
         if cancelled:
             refresh_announcement(client, talk)
@@ -318,7 +319,7 @@ def confirm_action(services: Services) -> Callable[..., None]:
     ) -> None:
         ack()
         talk = manageable(
-            services, context["team_id"], body["user"]["id"], int(action["value"]), respond
+            services, context["team_id"], body["user"]["id"], action_number(action), respond
         )
         if talk is not None:
             client.views_open(trigger_id=body["trigger_id"], view=attendance_modal(talk))
@@ -332,7 +333,7 @@ def attendance_submission(services: Services) -> Callable[..., None]:
         user_id, team_id = body["user"]["id"], context["team_id"]
         attendee_ids = view_values(view).get("attendees") or []
         with services.sessions() as session:
-            talk = get_session(session, team_id, int(view_metadata(view)["id"]))
+            talk = get_session(session, team_id, metadata_number(view))
         if talk is None or not may_manage(talk, user_id, services.is_admin(user_id)):
             return
         people = services.directory.people(client, team_id, [*attendee_ids, *talk.presenter_ids])
@@ -355,7 +356,7 @@ def attendance_submission(services: Services) -> Callable[..., None]:
         text, blocks = learned_ask(talk)
         for attendee in talk.attendees:
             try:
-                client.chat_postMessage(channel=attendee.user_id, text=text, blocks=blocks)
+                post_message(client, channel=attendee.user_id, text=text, blocks=blocks)
             except SlackApiError:
                 logger.exception("could not ask %s what they learned", attendee.user_id)
         tell(
@@ -374,10 +375,13 @@ def not_held_action(services: Services) -> Callable[..., None]:
     ) -> None:
         ack()
         team_id = context["team_id"]
-        if manageable(services, team_id, body["user"]["id"], int(action["value"]), respond) is None:
+        if (
+            manageable(services, team_id, body["user"]["id"], action_number(action), respond)
+            is None
+        ):
             return
         with services.sessions.begin() as session:
-            talk = get_session(session, team_id, int(action["value"]))
+            talk = get_session(session, team_id, action_number(action))
             changed = mark_not_held(talk)
         if changed:
             refresh_announcement(client, talk)
@@ -395,7 +399,7 @@ def learned_action(services: Services) -> Callable[..., None]:
     def handle(ack: Ack, body: dict, action: dict, client: WebClient, context: dict) -> None:
         ack()
         with services.sessions() as session:
-            talk = get_session(session, context["team_id"], int(action["value"]))
+            talk = get_session(session, context["team_id"], action_number(action))
         if talk is not None:
             client.views_open(trigger_id=body["trigger_id"], view=learned_modal(talk))
 
@@ -412,7 +416,7 @@ def learned_submission(services: Services) -> Callable[..., None]:
         ack()
         user_id = body["user"]["id"]
         with services.sessions.begin() as session:
-            talk = get_session(session, context["team_id"], int(view_metadata(view)["id"]))
+            talk = get_session(session, context["team_id"], metadata_number(view))
             saved = talk is not None and record_learning(
                 talk, user_id, text, "share" in (values.get("share") or []), utcnow()
             )

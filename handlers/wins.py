@@ -10,6 +10,7 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
 from bot.blocks.assists import WIN_MODAL, win_celebration, win_modal
+from bot.slack.messages import post_message
 from handlers.assists import (
     length_errors,
     outcome_message,
@@ -92,8 +93,8 @@ def celebrate(
     else:
         post_text, post_blocks = win_celebration(assist, credited)
         try:
-            client.chat_postMessage(
-                channel=channel, text=post_text, blocks=post_blocks, unfurl_links=False
+            post_message(
+                client, channel=channel, text=post_text, blocks=post_blocks, unfurl_links=False
             )
             note = f"Celebrated in <#{channel}>."
         except SlackApiError as error:

@@ -10,6 +10,7 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 from sqlalchemy.orm import Session, sessionmaker
 
+from bot.slack.messages import post_message
 from models.base import utcnow
 from models.deliveries import DEFAULT_LEASE, claim, complete, release
 
@@ -45,7 +46,7 @@ def send_once(
         if not claim(session, team_id, key, now, worker=worker, lease=lease):
             return False
     try:
-        client.chat_postMessage(channel=channel, text=text, blocks=blocks, unfurl_links=False)
+        post_message(client, channel=channel, text=text, blocks=blocks, unfurl_links=False)
     except SlackApiError as error:
         logger.warning("%s to %s failed: %s", key, channel, error.response.get("error"))
         with sessions.begin() as session:

@@ -22,6 +22,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from bot.blocks.digest import digest_blocks, digest_label, quiet_tip
 from bot.blocks.nudges import nudge_blocks, week_label
 from bot.settings import Settings
+from bot.slack.messages import post_message
 from jobs.deliver import run_clock, send_once
 from models.base import utcnow
 from models.deliveries import claim, complete, first_claimed, is_done, release
@@ -143,9 +144,7 @@ def run_digest(
     def post(channel: str) -> NotPosted | None:
         _, text, blocks = digest_for(job, now)
         try:
-            job.client.chat_postMessage(
-                channel=channel, text=text, blocks=blocks, unfurl_links=False
-            )
+            post_message(job.client, channel=channel, text=text, blocks=blocks, unfurl_links=False)
         except SlackApiError as error:
             return NotPosted(f"Slack refused the post: {error.response.get('error')}")
         return None

@@ -146,6 +146,9 @@ class SessionDraft:
     dedupe_key: str | None = None
 
 
+MAX_AHEAD = timedelta(days=366)
+
+
 def schedule_problems(
     starts_at: datetime | None, ends_at: datetime | None, now: datetime
 ) -> dict[str, str]:
@@ -155,6 +158,8 @@ def schedule_problems(
         problems["starts_at"] = "Choose when it starts."
     elif starts_at <= now:
         problems["starts_at"] = "That time has passed; choose a time in the future."
+    elif starts_at > now + MAX_AHEAD:
+        problems["starts_at"] = "Choose a time within the next year."
     if ends_at is None:
         problems["ends_at"] = "Choose when it ends."
     elif starts_at is not None and ends_at <= starts_at:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import json
 import time
 import uuid
@@ -20,6 +21,26 @@ def signed_headers(secret: str, body: str, timestamp: int | None = None) -> dict
     ts = str(int(time.time()) if timestamp is None else timestamp)
     signature = SignatureVerifier(secret).generate_signature(timestamp=ts, body=body)
     return {"x-slack-request-timestamp": ts, "x-slack-signature": signature}
+
+
+def command_body(command: str, text: str, user: str, channel: str, **fields: str) -> str:
+    """The form Slack POSTs for a slash command."""
+    return urlencode(
+        {
+            "token": "legacy",
+            "team_id": TEAM_ID,
+            "team_domain": "test",
+            "channel_id": channel,
+            "channel_name": "general",
+            "user_id": user,
+            "user_name": user.lower(),
+            "command": command,
+            "text": text,
+            "api_app_id": "A0TEST",
+            "trigger_id": f"trigger.{uuid.uuid4().hex}",
+            **fields,
+        }
+    )
 
 
 class SlackRequests:
@@ -46,28 +67,29 @@ class SlackRequests:
         return self.app.dispatch(BoltRequest(body=body, headers=headers))
 
     def command(
-        self, command: str, text: str = "", user: str = GINA, channel: str = GENERAL
+        self,
+        command: str,
+        text: str = "",
+        user: str = GINA,
+        channel: str = GENERAL,
+        **fields: str,
     ) -> BoltResponse:
-        body = urlencode(
-            {
-                "token": "legacy",
-                "team_id": TEAM_ID,
-                "team_domain": "test",
-                "channel_id": channel,
-                "channel_name": "general",
-                "user_id": user,
-                "user_name": user.lower(),
-                "command": command,
-                "text": text,
-                "api_app_id": "A0TEST",
-                "response_url": self.standin.response_url(command.strip("/")),
-                "trigger_id": f"trigger.{uuid.uuid4().hex}",
-            }
+        """A slash command; `fields` override the form's fields (team_id, response_url...)."""
+        body = command_body(
+            command,
+            text,
+            user,
+            channel,
+            **{"response_url": self.standin.response_url(command.strip("/")), **fields},
         )
         return self.send(body, "application/x-www-form-urlencoded")
 
     def interaction(self, payload: dict[str, Any]) -> BoltResponse:
         payload = {"team": {"id": TEAM_ID}, "api_app_id": "A0TEST", **payload}
+        return self.send_interaction(payload)
+
+    def send_interaction(self, payload: dict[str, Any]) -> BoltResponse:
+        """An interaction payload exactly as given, signed and sent."""
         body = urlencode({"payload": json.dumps(payload)})
         return self.send(body, "application/x-www-form-urlencoded")
 
@@ -123,12 +145,16 @@ class SlackRequests:
         )
 
     def event(
-        self, event: dict[str, Any], event_id: str | None = None, retry_num: int | None = None
+        self,
+        event: dict[str, Any],
+        event_id: str | None = None,
+        retry_num: int | None = None,
+        team_id: str = TEAM_ID,
     ) -> BoltResponse:
         body = json.dumps(
             {
                 "token": "legacy",
-                "team_id": TEAM_ID,
+                "team_id": team_id,
                 "api_app_id": "A0TEST",
                 "type": "event_callback",
                 "event_id": event_id or f"Ev{uuid.uuid4().hex[:10].upper()}",
@@ -151,6 +177,7 @@ class SlackRequests:
         emoji: str = "handshake",
         event_id: str | None = None,
         retry_num: int | None = None,
+        team_id: str = TEAM_ID,
     ) -> BoltResponse:
         event = {
             "type": "reaction_added" if added else "reaction_removed",
@@ -161,6 +188,32 @@ class SlackRequests:
         }
         if author is not None:
             event["item_user"] = author
-        return self.send_event(event, event_id, retry_num)
+        return self.send_event(event, event_id, retry_num, team_id)
 
     send_event = event
+
+
+def call_wsgi(
+    application: Callable[..., Any],
+    method: str,
+    path: str,
+    body: bytes = b"",
+    headers: dict[str, str] | None = None,
+) -> tuple[int, str]:
+    """One request straight into a WSGI application, as waitress would pass it."""
+    environ = {
+        "REQUEST_METHOD": method,
+        "SERVER_PROTOCOL": "HTTP/1.1",
+        "PATH_INFO": path,
+        "QUERY_STRING": "",
+        "CONTENT_LENGTH": str(len(body)),
+        "wsgi.input": io.BytesIO(body),
+    }
+    for name, value in (headers or {}).items():
+        if name.lower() == "content-type":
+            environ["CONTENT_TYPE"] = value
+        else:
+            environ[f"HTTP_{name.upper().replace('-', '_')}"] = value
+    statuses: list[str] = []
+    chunks = application(environ, lambda status, _headers, *rest: statuses.append(status))
+    return int(statuses[0].split()[0]), b"".join(chunks).decode()

@@ -205,11 +205,11 @@ def referral_card(
         blocks.append(
             {"type": "actions", "block_id": f"referral-{referral.id}", "elements": buttons}
         )
-    text = f"Referral #{referral.id} for {referral.customer}: {STATE_LABELS[state]}"
+    text = f"Referral #{referral.id} for {safe_mrkdwn(referral.customer)}: {STATE_LABELS[state]}"
     if state == State.NEW and not public and not retired:
         need = NEED_LABELS.get(Need(referral.need), referral.need).lower()
         urgency = URGENCY_LABELS.get(Urgency(referral.urgency), referral.urgency).lower()
-        text = f"{mention(referral.referrer_id)} passed you a referral: {referral.customer} ({need}, {urgency} urgency)"
+        text = f"{mention(referral.referrer_id)} passed you a referral: {safe_mrkdwn(referral.customer)} ({need}, {urgency} urgency)"
     return text, blocks
 
 
@@ -356,7 +356,7 @@ def referral_won_post(referral: Referral) -> tuple[str, list[dict]]:
             ],
         },
     ]
-    return f"{referrer} spotted it, {rep} closed it: {referral.customer} is won!", blocks
+    return f"{referrer} spotted it, {rep} closed it: {customer} is won!", blocks
 
 
 def age_label(seconds: float) -> str:

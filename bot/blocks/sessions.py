@@ -211,7 +211,7 @@ def announcement(talk: KnowledgeSession) -> tuple[str, list[dict]]:
                 ],
             }
         )
-    return f"{header}: {talk.title}", blocks
+    return f"{header}: {safe_mrkdwn(talk.title)}", blocks
 
 
 def rsvp_note(going: bool | None, talk: KnowledgeSession) -> str:

@@ -16,6 +16,9 @@ _BROADCAST = re.compile(
 # Tokens Slack itself put in command text and that are safe to keep: users, channels, links.
 _SAFE_TOKEN = re.compile(r"<(?:@[UW][A-Z0-9]+|#C[A-Z0-9]+)(?:\|[^<>]*)?>|<https?://[^<>\s]+>")
 
+_TOKEN_OR_MARKUP = re.compile(rf"({_SAFE_TOKEN.pattern})|[&<>]")
+_ESCAPES = {"&": "&amp;", "<": "&lt;", ">": "&gt;"}
+
 KIND_LABELS = {
     Kind.ASSIST: "Assist",
     Kind.WIN: "Win",
@@ -54,17 +57,13 @@ def neutralise_broadcasts(text: str) -> str:
 
 
 def safe_mrkdwn(text: str) -> str:
-    """User text ready to quote: no broadcast pings, no stray markup, mentions kept."""
-    text = neutralise_broadcasts(text)
-    kept: list[str] = []
+    """User text ready to quote: no broadcast pings, no stray markup, mentions kept.
 
-    def keep(match: re.Match[str]) -> str:
-        kept.append(match.group(0))
-        return f"\x00{len(kept) - 1}\x00"
-
-    text = _SAFE_TOKEN.sub(keep, text)
-    text = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-    return re.sub(r"\x00(\d+)\x00", lambda m: kept[int(m.group(1))], text)
+    One pass keeps Slack's own tokens and escapes every other `&`, `<` and `>`, so no
+    placeholder exists that user text could collide with."""
+    return _TOKEN_OR_MARKUP.sub(
+        lambda m: m.group(1) or _ESCAPES[m.group(0)], neutralise_broadcasts(text)
+    )
 
 
 def mention(user_id: str) -> str:
