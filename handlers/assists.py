@@ -133,7 +133,11 @@ def outcome_message(outcome: RecordOutcome, offer_details: bool) -> tuple[str, l
     """The giver's answer: a confirmation, or why nothing was recorded."""
     if outcome.assist is not None and outcome.credited:
         blocks = assist_confirmation(
-            outcome.assist, outcome.credited, outcome.refused, offer_details
+            outcome.assist,
+            outcome.credited,
+            outcome.refused,
+            offer_details,
+            repeated=outcome.duplicate,
         )
         return blocks[0]["text"]["text"], blocks
     lines = refusal_lines(outcome.refused, outcome.limit_reached) or ["Nobody was credited."]

@@ -10,6 +10,7 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
 from bot.blocks.home import home_view
+from bot.faults import describe
 from handlers.services import Services
 from models.base import utcnow
 from models.home import build_home, home_openers
@@ -50,6 +51,12 @@ def refresh_homes(
 def publish_homes(
     services: Services, client: WebClient, team_id: str, openers: Iterable[str]
 ) -> None:
-    """Re-publish Homes for `openers`, found by home_openers in the caller's transaction."""
+    """Re-publish Homes for `openers`, found by home_openers in the caller's transaction.
+
+    This runs after a change is saved: a failure is logged, never raised, so the person
+    is not told to try again what was recorded."""
     for user_id in openers:
-        publish_home(services, client, team_id, user_id)
+        try:
+            publish_home(services, client, team_id, user_id)
+        except Exception as error:
+            logger.warning("home for %s not refreshed: %s", user_id, describe(error))

@@ -9,6 +9,7 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
 from bot.blocks.assists import credit_notice
+from bot.faults import describe
 from bot.slack.messages import post_ephemeral, post_message
 from models.assists import Assist
 
@@ -16,13 +17,16 @@ logger = logging.getLogger(__name__)
 
 
 def notify_credited(client: WebClient, assist: Assist, credited: Sequence[str]) -> None:
-    """DM each credited person; one failed DM does not stop the others."""
+    """DM each credited person; one failed DM does not stop the others, and none undoes
+    the credit already recorded (so nobody is asked to log it again)."""
     text, blocks = credit_notice(assist)
     for user_id in credited:
         try:
             post_message(client, channel=user_id, text=text, blocks=blocks)
-        except SlackApiError:
-            logger.exception("could not tell %s about assist %s", user_id, assist.id)
+        except Exception as error:
+            logger.warning(
+                "could not tell %s about assist %s: %s", user_id, assist.id, describe(error)
+            )
 
 
 def tell(

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime, time
+from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 from enum import StrEnum
 from zoneinfo import ZoneInfo
@@ -257,6 +257,8 @@ def _record_new(
     # A lesson is worth sharing even when nobody else was involved in the mistake.
     if not eligible and draft.kind != Kind.LESSON:
         return RecordOutcome(refused=tuple(refused))
+    if draft.source in TYPED and (repeat := find_repeat(session, draft, eligible, now)):
+        return _duplicate(repeat)
     assist = Assist(
         team_id=draft.team_id,
         giver_id=draft.giver_id,
@@ -302,6 +304,35 @@ def _record_new(
             raise
         return _duplicate(winner)
     return RecordOutcome(assist=assist, credited=tuple(eligible), refused=tuple(refused))
+
+
+# Sources a person types: the same assist again a moment later is a retry, not a new one.
+TYPED = frozenset({Source.COMMAND, Source.MODAL})
+REPEAT_WINDOW = timedelta(minutes=10)
+
+
+def find_repeat(
+    session: Session, draft: AssistDraft, eligible: Sequence[str], now: datetime
+) -> Assist | None:
+    """The same giver's identical assist (kind, story, customer, people) from the last few
+    minutes: someone trying again after an error, which must not credit twice."""
+    candidates = session.scalars(
+        select(Assist).where(
+            Assist.team_id == draft.team_id,
+            Assist.giver_id == draft.giver_id,
+            Assist.kind == draft.kind.value,
+            Assist.description == draft.description,
+            Assist.created_at.between(now - REPEAT_WINDOW, now),
+            Assist.revoked_at.is_(None),
+            Assist.source.in_([s.value for s in TYPED]),
+        )
+    )
+    for assist in candidates:
+        if (assist.customer or None) == (draft.customer or None) and {
+            c.recipient_id for c in assist.credits
+        } == set(eligible):
+            return assist
+    return None
 
 
 def find_by_dedupe_key(session: Session, team_id: str, key: str | None) -> Assist | None:

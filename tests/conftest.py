@@ -8,6 +8,7 @@ import time
 import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import replace
+from datetime import timedelta
 from urllib.parse import quote
 
 import pytest
@@ -16,6 +17,7 @@ from sqlalchemy import Engine, create_engine, text
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.app import create_app
+from bot.inbox import EventInbox, InboxSettings
 from bot.listener_pool import ListenerPool
 from bot.settings import Settings
 from models.database import make_engine, make_session_factory, upgrade
@@ -93,14 +95,43 @@ def listeners() -> Iterator[TrackingExecutor]:
     executor.shutdown(wait=True)
 
 
+# The inbox as tests run it: quick retries, and a hold long enough that nothing a test
+# holds up (a slow Slack) is taken over by the retrier while its listener still works.
+TEST_INBOX = InboxSettings(
+    hold=timedelta(seconds=30),
+    retry_seconds=0.05,
+    poll_seconds=0.1,
+    give_up_after=timedelta(hours=1),
+)
+
+
+@pytest.fixture
+def inbox_settings() -> InboxSettings:
+    return TEST_INBOX
+
+
+@pytest.fixture
+def inbox(sessions: sessionmaker[Session], inbox_settings: InboxSettings) -> Iterator[EventInbox]:
+    """The events inbox with its retrier running, as `everybody-sells run` has it."""
+    events = EventInbox(sessions, "test-worker", inbox_settings)
+    events.start()
+    yield events
+    events.stop(flush_seconds=1)
+
+
 @pytest.fixture
 def make_app(
-    sessions: sessionmaker[Session], settings: Settings, listeners: TrackingExecutor
+    sessions: sessionmaker[Session],
+    settings: Settings,
+    listeners: TrackingExecutor,
+    inbox: EventInbox,
 ) -> Callable[..., App]:
     """Build the app, optionally with some settings changed."""
 
     def build(**changes: object) -> App:
-        return create_app(replace(settings, **changes), sessions, listener_executor=listeners)
+        return create_app(
+            replace(settings, **changes), sessions, listener_executor=listeners, inbox=inbox
+        )
 
     return build
 

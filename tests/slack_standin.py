@@ -51,6 +51,8 @@ class StandInState:
     held: dict[str, int] = field(default_factory=dict)
     # method -> seconds each of its calls takes before it is answered (and recorded)
     delays: dict[str, float] = field(default_factory=dict)
+    # method -> HTTP statuses its next calls answer with (a Slack outage: 500, 503...)
+    http_errors: dict[str, list[int]] = field(default_factory=dict)
     # file id -> the bytes POSTed to its upload URL (files_upload_v2's second step)
     uploads: dict[str, bytes] = field(default_factory=dict)
 
@@ -141,6 +143,11 @@ class SlackStandIn:
         Slack that is slow but keeps up; the call counts as received once it is answered."""
         self.state.delays[method] = seconds
 
+    def fail_http(self, method: str, status: int = 500, times: int = 1) -> None:
+        """The next `times` calls of `method` answer with HTTP `status`, as Slack does
+        during an outage; they are not recorded as received."""
+        self.state.http_errors[method] = [status] * times
+
     def throttle(self, method: str, times: int, retry_after: int = 1) -> None:
         """The next `times` calls of `method` answer 429 with Retry-After."""
         self.state.throttle[method] = [retry_after] * times
@@ -222,6 +229,9 @@ class SlackStandIn:
         if pause:
             time.sleep(pause)
         with self._lock:
+            outage = self.state.http_errors.get(method)
+            if outage:
+                return outage.pop(0), {"ok": False, "error": "internal_error"}, {}
             pending = self.state.throttle.get(method)
             if pending:
                 retry_after = pending.pop(0)

@@ -10,11 +10,11 @@ from tests.workspace import ANA, BEN, GINA
 
 def give(sessions, giver, recipient, kind=Kind.ASSIST, stage=None, times=1):
     with sessions.begin() as session:
-        for _ in range(times):
+        for n in range(times):
             record_assist(
                 session,
                 AssistDraft(
-                    TEAM_ID, giver, [recipient], kind=kind, stage=stage, description="helped"
+                    TEAM_ID, giver, [recipient], kind=kind, stage=stage, description=f"helped {n}"
                 ),
                 {recipient: PersonInfo(recipient, recipient)},
                 GivingLimit(per_day=100),

@@ -289,8 +289,11 @@ def assist_confirmation(
     credited: Sequence[str],
     refused: Sequence[tuple[str, Refusal]],
     offer_details: bool,
+    repeated: bool = False,
 ) -> list[dict]:
-    """Ephemeral answer to the giver: what was recorded, what was not, and a way to add details."""
+    """Ephemeral answer to the giver: what was recorded, what was not, and a way to add details.
+
+    `repeated`: the same assist came in again (a retry); it was recorded once."""
     text = f":white_check_mark: You credited {mentions(list(credited))}"
     if assist.description:
         text += f" for “{truncate(safe_mrkdwn(assist.description), 300)}”"
@@ -298,6 +301,9 @@ def assist_confirmation(
         {"type": "section", "text": {"type": "mrkdwn", "text": text}},
         {"type": "context", "elements": [{"type": "mrkdwn", "text": _summary(assist)}]},
     ]
+    if repeated:
+        note = "You sent this a moment ago too; it is recorded once, and nobody was told twice."
+        blocks.append({"type": "context", "elements": [{"type": "mrkdwn", "text": note}]})
     notes = refusal_lines(refused, None)
     if notes:
         blocks.append(

@@ -1,0 +1,216 @@
+"""An acked event is never lost and never counted twice: through a failing Slack, a database
+that refuses connections, redeliveries and restarts. The person hears only of a final failure."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from sqlalchemy import Engine, event, func, select
+from sqlalchemy.exc import OperationalError
+
+from bot.inbox import EventInbox, InboxSettings
+from models.assists import Assist, Credit
+from models.inbox import DONE, FAILED, InboxEvent, InboxItem, accept
+from tests.conftest import eventually
+from tests.workspace import ANA, BEN, GENERAL, GINA
+
+
+class DatabaseOutage:
+    """Every statement on `engine` fails as a refused connection would, while active."""
+
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+        self.down = threading.Event()
+        event.listen(engine, "before_cursor_execute", self._refuse)
+
+    def _refuse(self, *_args: object) -> None:
+        if self.down.is_set():
+            raise OperationalError("SELECT", {}, ConnectionRefusedError("connection refused"))
+
+    def close(self) -> None:
+        event.remove(self.engine, "before_cursor_execute", self._refuse)
+
+
+@pytest.fixture
+def outage(engine: Engine) -> Iterator[DatabaseOutage]:
+    cut = DatabaseOutage(engine)
+    yield cut
+    cut.down.clear()
+    cut.close()
+
+
+def credits_to(sessions, user: str) -> int:
+    with sessions() as session:
+        return session.scalar(
+            select(func.count()).select_from(Credit).where(Credit.recipient_id == user)
+        )
+
+
+def dms_to(standin, user: str) -> list[str]:
+    return [c.args["text"] for c in standin.delivered(user)]
+
+
+def inbox_rows(sessions) -> list[tuple[str, int]]:
+    with sessions() as session:
+        return [
+            (row.status, row.attempts)
+            for row in session.scalars(select(InboxEvent).order_by(InboxEvent.id))
+        ]
+
+
+def test_a_reaction_is_recorded_once_slack_stops_failing(slack, standin, sessions):
+    standin.fail_http("users.info", 500, times=3)
+    response = slack.reaction(True, user=GINA, author=ANA, event_id="EvSLACKDOWN1")
+
+    assert response.status == 200
+    assert eventually(lambda: credits_to(sessions, ANA) == 1, timeout=10)
+    standin.quiet()
+    assert len(dms_to(standin, ANA)) == 1
+    assert dms_to(standin, GINA) == [] and standin.calls("chat.postEphemeral") == []
+    assert inbox_rows(sessions) == [(DONE, 4)]
+    # Slack's own redelivery of the same event changes nothing.
+    assert slack.reaction(True, user=GINA, author=ANA, event_id="EvSLACKDOWN1").status == 200
+    slack.settle()
+    assert credits_to(sessions, ANA) == 1 and len(dms_to(standin, ANA)) == 1
+
+
+def test_reactions_acked_while_the_database_is_down_are_recorded_when_it_returns(
+    slack, standin, sessions, outage
+):
+    outage.down.set()
+    answers = [
+        slack.reaction(
+            True, user=GINA, author=author, ts=f"1700000001.00000{n}", event_id=f"EvDB{n}"
+        )
+        for n, author in enumerate((ANA, BEN, ANA))
+    ]
+    slack.settle()
+    assert [a.status for a in answers] == [200, 200, 200]  # acked: Slack will not resend
+    assert standin.delivered() == []
+    outage.down.clear()
+
+    assert eventually(lambda: credits_to(sessions, ANA) == 2 and credits_to(sessions, BEN) == 1)
+    standin.quiet()
+    assert len(dms_to(standin, ANA)) == 2 and len(dms_to(standin, BEN)) == 1
+    assert [status for status, _ in inbox_rows(sessions)] == [DONE, DONE, DONE]
+    slack.reaction(True, user=GINA, author=BEN, ts="1700000001.000001", event_id="EvDB1")
+    slack.settle()
+    assert credits_to(sessions, BEN) == 1
+
+
+@pytest.fixture
+def inbox_settings() -> InboxSettings:
+    # A short hold: the retrier takes over what a failed write left held.
+    return InboxSettings(
+        hold=timedelta(seconds=1),
+        retry_seconds=0.05,
+        poll_seconds=0.1,
+        give_up_after=timedelta(hours=1),
+    )
+
+
+def test_a_database_outage_in_the_middle_of_the_work_is_waited_out(
+    slack, standin, sessions, outage
+):
+    slow_slack = standin.hold("chat.getPermalink")
+    assert slack.reaction(True, user=GINA, author=ANA, event_id="EvMIDWAY").status == 200
+    standin.wait_for_held("chat.getPermalink", 1)
+    outage.down.set()  # stored already; now the credit's own transaction will fail
+    slow_slack.set()
+    standin.wait_for("chat.getPermalink")
+    threading.Event().wait(1.5)  # past the hold: the retrier tries again, and fails again
+    assert dms_to(standin, ANA) == []  # nothing was recorded, so nobody was told
+    outage.down.clear()
+
+    assert eventually(lambda: credits_to(sessions, ANA) == 1, timeout=10)
+    standin.quiet()
+    assert len(dms_to(standin, ANA)) == 1
+    assert inbox_rows(sessions)[0][0] == DONE
+
+
+def test_a_reaction_that_keeps_failing_is_given_up_and_the_giver_told(slack, standin, sessions):
+    # Not a passing fault: Slack refuses the scope. Three attempts, then the giver hears.
+    standin.fail("users.info", "missing_scope")
+    slack.reaction(True, user=GINA, author=ANA, event_id="EvREFUSED")
+    assert eventually(lambda: inbox_rows(sessions) == [(FAILED, 3)], timeout=10)
+    note = standin.wait_for("chat.postEphemeral")[0].args
+    assert note["user"] == GINA and note["channel"] == GENERAL
+    assert "I couldn't record your :handshake:" in note["text"]
+    assert "add it again" in note["text"]
+    assert credits_to(sessions, ANA) == 0
+
+
+class Clock:
+    def __init__(self, now: datetime) -> None:
+        self.now = now
+
+    def __call__(self) -> datetime:
+        return self.now
+
+
+def test_faults_are_waited_out_past_five_minutes_and_given_up_only_after_a_day(sessions):
+    clock = Clock(datetime(2026, 11, 30, 9, 0, tzinfo=UTC))
+    inbox = EventInbox(
+        sessions,
+        "worker",
+        InboxSettings(
+            hold=timedelta(minutes=5), retry_seconds=2, give_up_after=timedelta(hours=24)
+        ),
+        clock=clock,
+    )
+    failures, given_up = [0], []
+
+    def flaky(item: InboxItem) -> None:
+        failures[0] += 1
+        raise OperationalError("INSERT", {}, ConnectionRefusedError("connection refused"))
+
+    inbox.register("reaction_added", flaky, gave_up=lambda item, why: given_up.append(why))
+    body = {"event_id": "EvLONG", "event": {"type": "reaction_added"}}
+    with sessions.begin() as session:
+        stored = accept(
+            session,
+            InboxItem(None, "T1", "EvLONG", "reaction_added", body, clock.now),
+            held_by="worker",
+            hold=timedelta(minutes=5),
+        )
+    inbox.run(stored)
+    # Ten minutes of a refusing database: every due retry fails, none gives up.
+    end = clock.now + timedelta(minutes=10)
+    while clock.now < end:
+        clock.now += timedelta(seconds=30)
+        inbox.retry_due()
+    assert given_up == [] and failures[0] >= 10
+    with sessions() as session:
+        row = session.scalars(select(InboxEvent)).one()
+        assert row.status == "pending" and row.due_at <= clock.now + timedelta(seconds=60)
+    # A day later it is given up, once, and whoever registered is told why.
+    clock.now += timedelta(hours=24)
+    inbox.retry_due()
+    inbox.retry_due()
+    assert given_up == ["the database failed: connection refused"]
+    with sessions() as session:
+        assert session.scalars(select(InboxEvent.status)).one() == FAILED
+
+
+def test_a_retried_assist_command_credits_once_and_says_so(slack, standin, sessions):
+    standin.fail("users.info", "service_unavailable")
+    slack.command("/assist", f"<@{ANA}> fixed the invoice")
+    first = standin.wait_for("respond")[0].args["text"]
+    assert "nothing was saved" in first and "try again in a minute" in first
+    standin.state.errors.clear()
+
+    for _ in range(2):  # the person tries again; then once more, to be sure
+        slack.command("/assist", f"<@{ANA}> fixed the invoice")
+        slack.settle()
+    answers = [c.args for c in standin.calls("respond")][1:]
+    assert all("You credited" in a["text"] for a in answers)
+    assert "recorded once" in str(answers[1]["blocks"]) and "recorded once" not in str(
+        answers[0]["blocks"]
+    )
+    with sessions() as session:
+        assert session.scalar(select(func.count()).select_from(Assist)) == 1
+    standin.quiet()
+    assert len(dms_to(standin, ANA)) == 1
