@@ -7,9 +7,9 @@ from collections.abc import Callable
 from datetime import datetime, timedelta
 
 from slack_sdk import WebClient
-from slack_sdk.errors import SlackApiError
 from sqlalchemy.orm import Session, sessionmaker
 
+from bot.faults import describe
 from bot.slack.messages import post_message
 from models.base import utcnow
 from models.deliveries import DEFAULT_LEASE, claim, complete, release
@@ -47,8 +47,8 @@ def send_once(
             return False
     try:
         post_message(client, channel=channel, text=text, blocks=blocks, unfurl_links=False)
-    except SlackApiError as error:
-        logger.warning("%s to %s failed: %s", key, channel, error.response.get("error"))
+    except Exception as error:  # Slack refused, or the connection failed: nothing was sent
+        logger.warning("%s to %s failed: %s", key, channel, describe(error))
         with sessions.begin() as session:
             release(session, team_id, key)
         return False

@@ -119,7 +119,14 @@ def post_once(
     if not claimed and not force:
         result.reason = f"the {what} for {result.period} was already posted (or is being posted)"
         return result
-    refused = post(channel)
+    try:
+        refused = post(channel)
+    except BaseException:
+        # Whatever failed (building the post, a crash in a renderer), nothing went out:
+        # give the claim back so the next sweep or a rerun posts it.
+        with job.sessions.begin() as session:
+            release(session, job.team_id, key)
+        raise
     if refused is not None:
         with job.sessions.begin() as session:
             release(session, job.team_id, key)
@@ -187,6 +194,38 @@ def run_nudges(
         if not claim(session, job.team_id, run_key, now, worker=job.worker, lease=lease):
             result.reason = f"the nudges for {result.period} were already sent (or are being sent)"
             return result
+    try:
+        _send_nudges(job, now, clock, result, workers)
+    except BaseException:
+        # Each manager's nudge is claimed on its own: give the run back, and the next
+        # sweep sends only what this run did not.
+        with job.sessions.begin() as session:
+            release(session, job.team_id, run_key)
+        raise
+    with job.sessions.begin() as session:
+        if result.failed:
+            release(session, job.team_id, run_key)
+        else:
+            complete(session, job.team_id, run_key, utcnow())
+    result.posted = result.sent > 0
+    logger.info(
+        "nudges for %s: %s sent, %s skipped, %s failed",
+        result.period,
+        result.sent,
+        result.skipped,
+        result.failed,
+    )
+    return result
+
+
+def _send_nudges(
+    job: Recognition,
+    now: datetime,
+    clock: Callable[[], datetime],
+    result: RunResult,
+    workers: int = 4,
+) -> None:
+    """Build every manager's nudge and send each once; the counts go into `result`."""
     nudges = nudges_for(job, now)
     label = week_label(result.period)
 
@@ -223,20 +262,6 @@ def run_nudges(
                 result.skipped += 1
             else:
                 result.failed += 1
-    with job.sessions.begin() as session:
-        if result.failed:
-            release(session, job.team_id, run_key)
-        else:
-            complete(session, job.team_id, run_key, utcnow())
-    result.posted = result.sent > 0
-    logger.info(
-        "nudges for %s: %s sent, %s skipped, %s failed",
-        result.period,
-        result.sent,
-        result.skipped,
-        result.failed,
-    )
-    return result
 
 
 def last_tick(

@@ -51,6 +51,8 @@ class StandInState:
     held: dict[str, int] = field(default_factory=dict)
     # method -> seconds each of its calls takes before it is answered (and recorded)
     delays: dict[str, float] = field(default_factory=dict)
+    # method -> how many of its next calls get the connection closed without an answer
+    drops: dict[str, int] = field(default_factory=dict)
     # method -> HTTP statuses its next calls answer with (a Slack outage: 500, 503...)
     http_errors: dict[str, list[int]] = field(default_factory=dict)
     # file id -> the bytes POSTed to its upload URL (files_upload_v2's second step)
@@ -142,6 +144,18 @@ class SlackStandIn:
         """Each call of `method` arriving from now on takes `seconds` (0: no delay), like a
         Slack that is slow but keeps up; the call counts as received once it is answered."""
         self.state.delays[method] = seconds
+
+    def drop(self, method: str, times: int = 1) -> None:
+        """The next `times` calls of `method` get their connection closed unanswered, as a
+        proxy or a network failure would; the client sees the connection reset."""
+        self.state.drops[method] = times
+
+    def _dropped(self, method: str) -> bool:
+        with self._lock:
+            if self.state.drops.get(method, 0) > 0:
+                self.state.drops[method] -= 1
+                return True
+        return False
 
     def fail_http(self, method: str, status: int = 500, times: int = 1) -> None:
         """The next `times` calls of `method` answer with HTTP `status`, as Slack does
@@ -297,6 +311,9 @@ class SlackStandIn:
                     method = "respond"
                 else:
                     method = url.path.removeprefix("/api/")
+                if standin._dropped(method):
+                    self.close_connection = True
+                    return
                 status, body, headers = standin._answer(method, args)
                 if status == 200:
                     standin._record(Call(method, args, token, ok=bool(body.get("ok", True))))

@@ -318,3 +318,32 @@ def test_digest_preview_prints_names_and_posts_nothing(
     out = capsys.readouterr().out
     assert "Everybody sells" in out and "@Ben" in out and "<@" not in out
     assert standin.delivered() == []
+
+
+def test_a_digest_that_fails_part_way_gives_its_claim_back(job, standin, sessions):
+    """The connection to Slack drops (not a refusal): nothing was posted, so the rerun posts."""
+    a_week_of_assists(sessions)
+    standin.drop("chat.postMessage", times=5)  # more than the client's own retries
+    with pytest.raises(OSError):
+        run_digest(job, NOW)
+    assert posts(standin) == []
+
+    again = run_digest(job, NOW + timedelta(minutes=1))
+    assert again.posted, again.reason
+    assert len(posts(standin)) == 1
+
+
+def test_stored_text_with_control_characters_cannot_break_the_digest(job, standin, sessions):
+    """Rows from before input was cleaned: a renderer's placeholder is never in user text."""
+    org(sessions)
+    give(
+        sessions,
+        GINA,
+        [BEN],
+        NOW - timedelta(days=1),
+        customer="Acme\x000\x00",
+        description="closed it \x009\x00 \ue0007\ue000 <!here>",
+    )
+    assert run_digest(job, NOW).posted
+    [post] = posts(standin)
+    assert "closed it" in json.dumps(post["blocks"])

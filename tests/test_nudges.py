@@ -191,3 +191,12 @@ def test_nudge_preview_prints_each_managers_own_reports(
     assert "@Gina" in hana and "@Ana" not in hana and "@Ben" not in hana
     assert "@Ana, credited by @Gina" in lee and "@Ben" in lee
     assert standin.delivered() == []
+
+
+def test_a_fan_out_whose_connection_drops_gives_the_run_back(job, standin):
+    standin.drop("chat.postMessage", times=6)  # both nudges, through the client's retries
+    first = run_nudges(job, NOW)
+    assert (first.sent, first.failed) == (0, 2)
+    second = run_nudges(job, NOW + timedelta(minutes=1))
+    assert second.sent == 2, second.reason
+    assert len(nudge_to(standin, LEAD)) == 1 and len(nudge_to(standin, HEAD)) == 1
