@@ -8,7 +8,7 @@ from collections.abc import Callable
 from slack_bolt import Ack, App
 from slack_sdk import WebClient
 
-from bot.blocks.lessons import LESSON_LENGTHS, LESSON_MODAL, lesson_modal, lesson_text
+from bot.blocks.lessons import LESSON_LENGTHS, LESSON_MODAL, SHARE, lesson_modal, lesson_text
 from handlers.forms import view_metadata, view_values
 from handlers.notify import notify_credited, tell
 from handlers.services import Services
@@ -20,10 +20,11 @@ logger = logging.getLogger(__name__)
 def lesson_subcommand(
     services: Services, words: list[str], command: dict, client: WebClient, team_id: str
 ) -> tuple[str, list[dict]]:
-    """`/sells lesson` opens the form; nothing to say in the channel."""
-    client.views_open(
-        trigger_id=command["trigger_id"], view=lesson_modal(command.get("channel_id"))
-    )
+    """`/sells lesson` opens the form; nothing to say in the channel. In a private
+    conversation the story starts private: the person must tick the box to share it."""
+    channel_id = command.get("channel_id")
+    share = not services.directory.is_private(client, channel_id)
+    client.views_open(trigger_id=command["trigger_id"], view=lesson_modal(channel_id, share))
     return "", []
 
 
@@ -50,6 +51,7 @@ def lesson_submission(services: Services) -> Callable[..., None]:
             kind=Kind.LESSON,
             source=Source.MODAL,
             description=lesson_text(values["experiment"], values["happened"], values["learned"]),
+            is_private=SHARE not in (values.get(SHARE) or []),
             dedupe_key=f"view:{view['id']}",
         )
         with services.sessions.begin() as session:

@@ -15,7 +15,7 @@ from models.assists import Assist, Credit
 from models.people import PersonInfo, find_person, save_person
 from models.pulse import PulseAnswer
 from tests.slack_standin import TEAM_ID
-from tests.workspace import ANA, BEN, BOT, GINA
+from tests.workspace import ANA, BEN, BOT, GENERAL, GINA, SECRET
 
 NOW = datetime(2026, 11, 24, 11, 0, tzinfo=UTC)
 
@@ -159,12 +159,16 @@ def test_a_shared_pulse_answer_features_in_the_digest(job, slack, standin, sessi
     assert "What excites us about our customers" in post and "ship faster because of us" in post
 
 
-def lesson_values(involved: list[str]) -> dict:
+def lesson_values(involved: list[str], share: bool = True) -> dict:
     return {
         "experiment": {"type": "plain_text_input", "value": "Annual-only pricing for SMBs"},
         "happened": {"type": "plain_text_input", "value": "Trials halved."},
         "learned": {"type": "plain_text_input", "value": "Small teams need monthly plans."},
         "involved": {"type": "multi_users_select", "selected_users": involved},
+        "share": {
+            "type": "checkboxes",
+            "selected_options": [{"value": "share"}] if share else [],
+        },
     }
 
 
@@ -191,3 +195,36 @@ def test_a_lesson_of_your_own_is_kept_even_with_nobody_else_involved(slack, sess
         lesson = session.scalars(select(Assist)).one()
         assert lesson.kind == "lesson" and lesson.credits == []
         assert "Small teams need monthly plans." in lesson.description
+
+
+def share_box_ticked(view: dict) -> bool:
+    [box] = [b for b in view["blocks"] if b.get("block_id") == "share"]
+    return bool(box["element"].get("initial_options"))
+
+
+def test_a_lesson_from_a_private_conversation_stays_private_unless_shared(
+    slack, standin, sessions, job
+):
+    slack.command("/sells", "lesson", channel=SECRET)
+    slack.command("/sells", "lesson", channel=GENERAL)
+    slack.settle()
+    private_form, public_form = (c.args["view"] for c in standin.calls("views.open"))
+    assert not share_box_ticked(private_form) and share_box_ticked(public_form)
+
+    meta = private_form["private_metadata"]
+    slack.view_submission("lesson_modal", lesson_values([ANA], share=False), private_metadata=meta)
+    slack.settle()
+    run_digest(job, datetime.now(UTC) + timedelta(minutes=1))
+    post = json.dumps(standin.delivered(job.settings.recognition_channel)[-1].args["blocks"])
+    assert "Loud mistakes" in post and "in a private conversation" in post
+    assert "monthly plans" not in post
+    with sessions() as session:
+        assert session.scalars(select(Assist)).one().is_private
+
+
+def test_a_lesson_the_person_chose_to_share_is_quoted(slack, standin, job):
+    slack.view_submission("lesson_modal", lesson_values([ANA], share=True))
+    slack.settle()
+    run_digest(job, datetime.now(UTC) + timedelta(minutes=1))
+    post = json.dumps(standin.delivered(job.settings.recognition_channel)[-1].args["blocks"])
+    assert "Small teams need monthly plans." in post

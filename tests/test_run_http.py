@@ -26,8 +26,9 @@ from bot.routes import build_routes
 from models.assists import Credit
 from models.database import make_engine
 from tests.conftest import SIGNING_SECRET
-from tests.slack_requests import SlackRequests, signed_headers
+from tests.slack_requests import SlackRequests, command_body, signed_headers
 from tests.slack_standin import SlackStandIn
+from tests.tcp_proxy import TcpProxy
 from tests.test_settings import SETTING_NAMES
 from tests.workspace import ANA, BEN, GINA, RECOGNITION
 
@@ -395,3 +396,66 @@ def test_a_request_with_a_bad_signature_is_logged_without_its_body(
         ("WARNING", f"{SIGNATURE_WARNING} (signature mismatch); check SLACK_SIGNING_SECRET")
     ]
     assert "the secret body" not in caplog.text
+
+
+def test_a_forged_request_to_the_running_bot_causes_nothing_but_one_log_line(
+    bot: RunningBot, standin: SlackStandIn
+) -> None:
+    outsider = SlackStandIn().start()
+    try:
+        body = command_body(
+            "/assist", f"<@{ANA}> forged", GINA, "CGENERAL01", response_url=outsider.response_url()
+        )
+        headers = {
+            "content-type": "application/x-www-form-urlencoded",
+            "x-slack-request-timestamp": "not-a-number",
+            "x-slack-signature": "v0=" + "0" * 64,
+        }
+        answer = http("POST", bot.events_url, body, headers)
+        broken = http(
+            "POST", bot.events_url, "payload=%7B", signed_headers(SIGNING_SECRET, "payload=%7B")
+        )
+        time.sleep(0.5)
+        assert (answer.status, broken.status) == (401, 400)
+        assert outsider.state.calls == []
+        assert [c.method for c in standin.state.calls if c.method != "auth.test"] == []
+        assert bot.output().count(SIGNATURE_WARNING) == 1
+        assert "Traceback" not in bot.output() and "forged" not in bot.output()
+    finally:
+        outsider.stop()
+
+
+@pytest.mark.skipif(
+    not os.environ.get("TEST_DATABASE_URL"),
+    reason="cuts a database server's connections: runs with TEST_DATABASE_URL (PostgreSQL)",
+)
+def test_reactions_acked_while_postgresql_is_unreachable_are_recorded_when_it_returns(
+    standin: SlackStandIn, database_url: str, tmp_path: Path, request: pytest.FixtureRequest
+) -> None:
+    proxy = TcpProxy(("127.0.0.1", 5432))
+    request.addfinalizer(proxy.close)
+    through_proxy = database_url.replace("127.0.0.1:5432", f"127.0.0.1:{proxy.port}")
+    env = http_bot_environment(standin, through_proxy, INBOX_RETRY_SECONDS="1")
+    bot = start_bot(tmp_path, env, request)
+    slack = HttpSlackRequests(bot.events_url, standin, SIGNING_SECRET)
+
+    proxy.cut()
+    for n, author in enumerate((ANA, BEN, ANA)):
+        response = slack.reaction(True, user=GINA, author=author, ts=f"1700000002.00000{n}")
+        assert response.status == 200, bot.output()
+        assert slack.last_seconds < ACK_LIMIT
+    time.sleep(3)
+    assert standin.delivered() == []
+    proxy.restore()
+
+    standin.wait_for("chat.postMessage", 3, timeout=30)
+    standin.quiet()
+    engine = make_engine(database_url)
+    try:
+        with Session(engine) as session:
+            recipients = sorted(c.recipient_id for c in session.scalars(select(Credit)))
+    finally:
+        engine.dispose()
+    assert recipients == sorted([ANA, ANA, BEN])
+    assert len(standin.delivered()) == 3
+    assert "held in memory until the database answers" in bot.output()

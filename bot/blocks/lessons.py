@@ -28,8 +28,21 @@ def _input(block_id: str, label: str, multiline: bool, hint: str | None = None) 
     return block
 
 
-def lesson_modal(channel_id: str | None) -> dict:
-    """`/sells lesson`: the experiment, what happened, what we learned, who was involved."""
+SHARE = "share"
+
+
+def lesson_modal(channel_id: str | None, share: bool = True) -> dict:
+    """`/sells lesson`: the experiment, what happened, what we learned, who was involved.
+
+    `share`: whether the "share the story" box starts ticked; it does not when the form
+    was opened in a private conversation, whose stories stay private unless ticked."""
+    share_box: dict = {
+        "type": "checkboxes",
+        "action_id": "value",
+        "options": [_share_option()],
+    }
+    if share:
+        share_box["initial_options"] = [_share_option()]
     assert sum(LESSON_LENGTHS.values()) + 10 <= MAX_LENGTHS["description"]
     return {
         "type": "modal",
@@ -59,7 +72,22 @@ def lesson_modal(channel_id: str | None) -> dict:
                 "label": plain_text("Who else was involved?"),
                 "element": {"type": "multi_users_select", "action_id": "value"},
             },
+            {
+                "type": "input",
+                "block_id": SHARE,
+                "optional": True,
+                "label": plain_text("Who may read the story"),
+                "element": share_box,
+            },
         ],
+    }
+
+
+def _share_option() -> dict:
+    return {
+        "text": plain_text("Share it in public posts, such as the digest"),
+        "description": plain_text("Unticked, the digest says only that a lesson was shared."),
+        "value": SHARE,
     }
 
 
