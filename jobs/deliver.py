@@ -10,7 +10,7 @@ from slack_sdk import WebClient
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.faults import describe
-from bot.slack.messages import post_message
+from bot.slack.messages import already_delivered, delivery_metadata, post_message
 from models.base import utcnow
 from models.deliveries import DEFAULT_LEASE, claim, complete, release
 
@@ -23,6 +23,16 @@ def run_clock(now: datetime) -> Callable[[], datetime]:
     look expired to an instance taking the run over, which would send them again."""
     started = utcnow()
     return lambda: now + (utcnow() - started)
+
+
+# How far back a retried send looks for its message: a claim is retried within its lease
+# or at the next sweep, unless the bot was down; a day covers a night of downtime.
+RETRY_LOOKBACK = timedelta(days=1)
+
+
+def is_person(channel: str) -> bool:
+    """A user ID, whose DM the bot may read back (im:history); channels it does not read."""
+    return channel.startswith(("U", "W"))
 
 
 def send_once(
@@ -43,10 +53,25 @@ def send_once(
     a Slack error gives the claim back so the next run tries again. `lease`: how long a
     claim that was never completed holds (the settings' CLAIM_LEASE_SECONDS)."""
     with sessions.begin() as session:
-        if not claim(session, team_id, key, now, worker=worker, lease=lease):
-            return False
+        claimed = claim(session, team_id, key, now, worker=worker, lease=lease)
+    if not claimed:
+        return False
+    # The sender before this one may have died after Slack took the message: look first.
+    since = now - lease - RETRY_LOOKBACK
+    if claimed.retry and is_person(channel) and already_delivered(client, channel, key, since):
+        logger.info("%s is already in the DM with %s; not sent again", key, channel)
+        with sessions.begin() as session:
+            complete(session, team_id, key, utcnow())
+        return False
     try:
-        post_message(client, channel=channel, text=text, blocks=blocks, unfurl_links=False)
+        post_message(
+            client,
+            channel=channel,
+            text=text,
+            blocks=blocks,
+            unfurl_links=False,
+            metadata=delivery_metadata(key),
+        )
     except Exception as error:  # Slack refused, or the connection failed: nothing was sent
         logger.warning("%s to %s failed: %s", key, channel, describe(error))
         with sessions.begin() as session:

@@ -7,6 +7,7 @@ taken over, so nothing is lost; a completed one is never sent again.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import Integer, String, UniqueConstraint, select, update
@@ -31,6 +32,14 @@ class Delivery(TeamScoped, Base):
     done_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
 
 
+@dataclass(frozen=True)
+class Claimed:
+    """A claim the caller now holds. `retry`: a sender before it claimed the key and never
+    completed it (it crashed, or Slack failed), so the message may already be out."""
+
+    retry: bool = False
+
+
 def claim(
     session: Session,
     team_id: str,
@@ -39,8 +48,8 @@ def claim(
     *,
     worker: str = "",
     lease: timedelta = DEFAULT_LEASE,
-) -> bool:
-    """True if the caller now holds `key` and should send; commit before sending."""
+) -> Claimed | None:
+    """A Claimed if the caller now holds `key` and should send (commit before sending)."""
     existing = session.scalar(
         select(Delivery).where(Delivery.team_id == team_id, Delivery.key == key)
     )
@@ -48,11 +57,11 @@ def claim(
         try:
             with session.begin_nested():
                 session.add(Delivery(team_id=team_id, key=key, claimed_at=now, claimed_by=worker))
-            return True
+            return Claimed()
         except IntegrityError:
-            return False
+            return None
     if existing.done_at is not None or existing.claimed_at > now - lease:
-        return False
+        return None
     # The previous sender's lease ran out: take over, but only if nobody else just did.
     taken = session.execute(
         update(Delivery)
@@ -64,7 +73,7 @@ def claim(
         .values(claimed_at=now, claimed_by=worker, attempts=Delivery.attempts + 1)
         .execution_options(synchronize_session=False)
     )
-    return taken.rowcount == 1
+    return Claimed(retry=True) if taken.rowcount == 1 else None
 
 
 def complete(session: Session, team_id: str, key: str, now: datetime) -> None:

@@ -55,6 +55,8 @@ class StandInState:
     drops: dict[str, int] = field(default_factory=dict)
     # method -> HTTP statuses its next calls answer with (a Slack outage: 500, 503...)
     http_errors: dict[str, list[int]] = field(default_factory=dict)
+    # conversation id -> the messages posted in it, oldest first (a DM is D + the user's id)
+    history: dict[str, list[dict]] = field(default_factory=dict)
     # file id -> the bytes POSTed to its upload URL (files_upload_v2's second step)
     uploads: dict[str, bytes] = field(default_factory=dict)
 
@@ -380,12 +382,33 @@ def _post_message(standin: SlackStandIn, args: dict) -> dict:
     known = standin.state.channels.get(channel)
     if known is not None and not known["is_member"]:
         return {"ok": False, "error": "not_in_channel"}
-    return {
-        "ok": True,
-        "channel": channel,
-        "ts": standin.next_ts(),
-        "message": {"text": args.get("text")},
-    }
+    message = {"type": "message", "ts": standin.next_ts(), "text": args.get("text")}
+    message.update(user=BOT_USER_ID, bot_id="BBOT")
+    if args.get("metadata"):
+        metadata = args["metadata"]
+        message["metadata"] = json.loads(metadata) if isinstance(metadata, str) else metadata
+    with standin._lock:
+        standin.state.history.setdefault(conversation_of(channel), []).append(message)
+    return {"ok": True, "channel": channel, "ts": message["ts"], "message": message}
+
+
+def conversation_of(channel: str) -> str:
+    """Posting to a user's ID posts in their DM with the bot."""
+    return f"D{channel}" if channel.startswith(("U", "W")) else channel
+
+
+def _history(standin: SlackStandIn, args: dict) -> dict:
+    oldest = float(args.get("oldest") or 0)
+    with standin._lock:
+        found = [
+            dict(m)
+            for m in standin.state.history.get(args.get("channel", ""), [])
+            if float(m["ts"]) >= oldest
+        ]
+    if str(args.get("include_all_metadata")).lower() not in {"1", "true"}:
+        for message in found:
+            message.pop("metadata", None)
+    return {"ok": True, "messages": found[::-1], "has_more": False}
 
 
 def _post_ephemeral(standin: SlackStandIn, args: dict) -> dict:
@@ -430,6 +453,7 @@ ANSWERS: dict[str, Callable[[SlackStandIn, dict], dict]] = {
     "users.lookupByEmail": _lookup_by_email,
     "conversations.info": _conversations_info,
     "conversations.open": _open_conversation,
+    "conversations.history": _history,
     "chat.postMessage": _post_message,
     "chat.postEphemeral": _post_ephemeral,
     "chat.getPermalink": _permalink,

@@ -44,7 +44,8 @@ METHOD_SCOPES: dict[str, set[str]] = {
     "conversations.info": {"channels:read", "groups:read", "im:read", "mpim:read"},
     "conversations.open": {"im:write"},
     "conversations.members": {"channels:read", "groups:read", "im:read", "mpim:read"},
-    "conversations.history": {"channels:history", "groups:history"},
+    # Only DMs are read back: a retried send looks for its own message (jobs/deliver.py).
+    "conversations.history": {"im:history"},
     "conversations.replies": {"channels:history", "groups:history"},
     "reactions.get": {"reactions:read"},
     "reactions.add": {"reactions:write"},

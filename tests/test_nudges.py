@@ -8,6 +8,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
+from bot.slack.messages import delivery_metadata, post_message
 from bot.slack_client import build_client
 from jobs.recognition import Recognition, run_nudges
 from models.assists import AssistDraft, Kind, record_assist
@@ -200,3 +201,25 @@ def test_a_fan_out_whose_connection_drops_gives_the_run_back(job, standin):
     second = run_nudges(job, NOW + timedelta(minutes=1))
     assert second.sent == 2, second.reason
     assert len(nudge_to(standin, LEAD)) == 1 and len(nudge_to(standin, HEAD)) == 1
+
+
+def test_a_nudge_slack_took_before_its_sender_died_is_not_sent_again(job, standin, sessions):
+    """Killed between Slack accepting Lee's nudge and recording it: the next run finds it
+    in the DM (by the key in its metadata) and sends only Hana's."""
+    period = job.period(NOW)
+    key = f"nudge:{period}:{LEAD}"
+    with sessions.begin() as session:
+        claim(session, TEAM_ID, f"nudge-run:{period}", NOW, worker="killed")
+        claim(session, TEAM_ID, key, NOW, worker="killed")
+    post_message(
+        job.client, channel=LEAD, text="Your week", metadata=delivery_metadata(key)
+    )  # what the killed instance got out
+
+    resumed = run_nudges(job, NOW + timedelta(minutes=31))
+
+    assert resumed.recipients == [HEAD]
+    assert len(nudge_to(standin, LEAD)) == 1 and len(nudge_to(standin, HEAD)) == 1
+    [looked] = standin.calls("conversations.history")
+    assert looked.args["channel"] == f"D{LEAD}"
+    second = run_nudges(job, NOW + timedelta(minutes=32))
+    assert second.sent == 0 and len(standin.delivered()) == 2

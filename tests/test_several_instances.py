@@ -395,14 +395,9 @@ def test_two_instances_post_each_digest_and_nudge_once_and_survive_a_kill(
     assert set(per_manager) == set(managers)
     assert set(by_token) <= {a.token, b.token}
     assert finished.claimed_by.endswith(f":{b.process.pid}")
-    # Doubled at most what A had in flight when it died. A DM that Slack accepted just
-    # before (or, still in flight, just after) the kill, but that A never marked done, is
-    # the documented at-least-once gap: its claim expires and B sends it again. Each of A's
-    # sender threads has at most one such DM, and A ran SENDER_THREADS threads per nudge run
-    # it had going (one, unless the run's lease ran out while A lived).
-    assert len(doubled) <= SENDER_THREADS * a_runs, doubled
-    for manager in doubled:
-        assert [c.token for c in sent if c.args["channel"] == manager] == [a.token, b.token]
+    # Nobody doubled: a DM that Slack accepted just before (or, in flight, just after) the
+    # kill, but that A never marked done, is found in the DM by B before it resends.
+    assert doubled == [], doubled
     assert a_after_kill <= SENDER_THREADS * a_runs  # only what was in flight at the kill
 
     # The digest was posted once, by whichever instance claimed it first.

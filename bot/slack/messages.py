@@ -7,12 +7,20 @@ or in any string of the blocks is turned into plain words first.
 
 from __future__ import annotations
 
+import logging
+from datetime import datetime, timedelta
 from typing import Any
 
 from slack_sdk import WebClient
 from slack_sdk.web import SlackResponse
 
 from bot.blocks.text import neutralise_broadcasts
+from bot.faults import describe
+
+logger = logging.getLogger(__name__)
+
+# The metadata every once-only message carries: its delivery key, to be found again.
+DELIVERY_EVENT = "everybody_sells_delivery"
 
 
 def quiet(value: Any) -> Any:
@@ -37,6 +45,32 @@ def post_message(
     """chat.postMessage to a channel or a person (their user ID opens the DM)."""
     return client.chat_postMessage(
         channel=channel, text=quiet(text), blocks=quiet(blocks), **options
+    )
+
+
+def delivery_metadata(key: str) -> dict:
+    return {"event_type": DELIVERY_EVENT, "event_payload": {"key": key}}
+
+
+def already_delivered(client: WebClient, person: str, key: str, since: datetime) -> bool:
+    """Is the message with delivery `key` already in the DM with `person`? Asked only when
+    a sender died between Slack accepting a message and recording that it did. If Slack
+    can't say (no im:history scope on an old install), the answer is no: a message sent
+    twice is better than one lost."""
+    try:
+        dm = client.conversations_open(users=person)["channel"]["id"]
+        history = client.conversations_history(
+            channel=dm,
+            oldest=f"{(since - timedelta(minutes=5)).timestamp():.6f}",
+            include_all_metadata=True,
+            limit=200,
+        )
+    except Exception as error:
+        logger.warning("could not look for %s in the DM with %s: %s", key, person, describe(error))
+        return False
+    return any(
+        (message.get("metadata") or {}).get("event_payload", {}).get("key") == key
+        for message in history.get("messages") or []
     )
 
 
