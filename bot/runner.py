@@ -123,10 +123,14 @@ def scheduled_jobs(
 
 
 def build(
-    settings: Settings, pool: ListenerPool | None = None, *, migrate: bool = True
+    settings: Settings,
+    pool: ListenerPool | None = None,
+    *,
+    migrate: bool = True,
+    serving: bool = True,
 ) -> tuple[App, BackgroundScheduler]:
     """Migrate, then build the app and its scheduler (not started)."""
-    settings.require_slack()
+    settings.require_slack(serving=serving)
     engine = make_engine(settings.database_url)
     if migrate:
         upgrade(engine)
@@ -236,7 +240,7 @@ def serve(
 
 def run_scheduler(settings: Settings) -> None:
     """`everybody-sells scheduler`: the jobs without the web server."""
-    _, scheduler = build(settings)
+    _, scheduler = build(settings, serving=False)
     logger.info("scheduler running: %s", ", ".join(job.id for job in scheduler.get_jobs()))
     scheduler.start()
     try:
