@@ -11,8 +11,10 @@ from collections.abc import Sequence
 
 from slack_bolt.error import BoltError
 from slack_sdk.errors import SlackApiError
+from sqlalchemy.exc import ArgumentError, DBAPIError
 
 from bot.commands import demo, digest, export, nudge, org, report, scheduler
+from bot.database_failures import database_failure
 from bot.settings import Settings, SettingsError, load_settings
 from bot.slack_failures import slack_failure
 
@@ -71,8 +73,22 @@ def main(argv: Sequence[str] | None = None) -> int:
             raise
         print(f"everybody-sells: {problem}", file=sys.stderr)
         return 1
+    except (DBAPIError, ArgumentError) as error:
+        # The database cannot be opened (not running, no such database, a missing folder).
+        problem = settings and database_failure(error, *opened_database(args, settings))
+        if not problem:
+            raise
+        print(f"everybody-sells: {problem}", file=sys.stderr)
+        return 2
     except KeyboardInterrupt:
         return 130
+
+
+def opened_database(args: argparse.Namespace, settings: Settings) -> tuple[str, str]:
+    """The URL of the database the command opens, and the setting that named it."""
+    if args.command == "demo":
+        return demo.target_url(args.database_url), "--database-url"
+    return settings.database_url, "DATABASE_URL"
 
 
 def port_failure(error: BaseException, port: int) -> str | None:

@@ -6,10 +6,19 @@ from __future__ import annotations
 import signal
 import subprocess
 import time
+import uuid
 from pathlib import Path
+from urllib.parse import urlsplit
 
+import pytest
+from sqlalchemy import create_engine
+from sqlalchemy.exc import IntegrityError, OperationalError
+
+from bot.database_failures import database_failure
+from models.database import make_engine
+from tests.conftest import POSTGRES_URL, SIGNING_SECRET
 from tests.slack_standin import SlackStandIn
-from tests.test_run_http import bot_environment, run_command
+from tests.test_run_http import bot_environment, free_port, run_command
 
 BOT_TOKEN = "xoxb-cli-errors"
 PASSWORD = "s3cret-pw"
@@ -36,6 +45,117 @@ def one_line(finished: subprocess.CompletedProcess[str]) -> str:
     lines = finished.stderr.splitlines()
     assert len(lines) == 1, finished.stderr
     return lines[0]
+
+
+# -- a database that cannot be opened -----------------------------------------------------
+
+COMMANDS = {
+    "run": ["run"],
+    "db upgrade": ["db", "upgrade"],
+    "export": ["export", "--format", "csv"],
+    "digest --preview": ["digest", "--preview"],
+}
+
+
+@pytest.mark.parametrize("command", [*COMMANDS, "demo"])
+def test_postgresql_not_running_is_one_line_naming_the_url_and_the_fix(tmp_path, command):
+    port = free_port()  # nothing listens there
+    url = f"postgresql://postgres:{PASSWORD}@127.0.0.1:{port}/test"
+    args = COMMANDS.get(command) or ["demo", "--database-url", url]
+    finished = everybody_sells(
+        *args,
+        cwd=tmp_path,
+        DATABASE_URL=url,
+        SLACK_BOT_TOKEN=BOT_TOKEN,
+        SLACK_SIGNING_SECRET=SIGNING_SECRET,
+    )
+
+    assert finished.returncode == 2, finished.stderr
+    setting = "--database-url" if command == "demo" else "DATABASE_URL"
+    assert one_line(finished) == (
+        "everybody-sells: cannot open the database "
+        f"postgresql+psycopg://postgres:***@127.0.0.1:{port}/test: nothing accepts connections "
+        f"at 127.0.0.1:{port} (connection refused); start PostgreSQL there, or correct the "
+        f"host and port in {setting}"
+    )
+    assert PASSWORD not in finished.stderr
+    assert finished.stdout == ""
+
+
+@pytest.mark.parametrize("command", ["run", "db upgrade"])
+def test_a_sqlite_file_in_a_missing_folder_is_one_line_and_creates_nothing(tmp_path, command):
+    folder = tmp_path / "no" / "such" / "dir"
+    finished = everybody_sells(
+        *COMMANDS[command],
+        cwd=tmp_path,
+        DATABASE_URL=f"sqlite:///{folder / 'sells.db'}",
+        SLACK_BOT_TOKEN=BOT_TOKEN,
+        SLACK_SIGNING_SECRET=SIGNING_SECRET,
+    )
+
+    assert finished.returncode == 2, finished.stderr
+    assert one_line(finished) == (
+        f"everybody-sells: cannot open the database sqlite:///{folder / 'sells.db'}: "
+        f"the folder {folder} does not exist; create it, or correct the path in DATABASE_URL"
+    )
+    assert not (tmp_path / "no").exists()
+
+
+@pytest.mark.skipif(not POSTGRES_URL, reason="needs a PostgreSQL server: set TEST_DATABASE_URL")
+def test_a_database_the_server_does_not_have_is_named_with_how_to_create_it(tmp_path):
+    server = urlsplit(POSTGRES_URL or "")
+    name = f"nosuchdb_{uuid.uuid4().hex[:8]}"
+    url = f"postgresql://{server.netloc}/{name}"
+    finished = everybody_sells("db", "upgrade", cwd=tmp_path, DATABASE_URL=url)
+
+    assert finished.returncode == 2, finished.stderr
+    line = one_line(finished)
+    assert line.startswith("everybody-sells: cannot open the database postgresql+psycopg://")
+    assert f'has no database "{name}"; create it (createdb {name}) or correct' in line
+
+
+def test_a_url_sqlalchemy_cannot_parse_is_one_line_with_an_example(tmp_path):
+    finished = everybody_sells("db", "upgrade", cwd=tmp_path, DATABASE_URL="sqlite:/sells.db")
+
+    assert finished.returncode == 2, finished.stderr
+    line = one_line(finished)
+    assert line.startswith("everybody-sells: DATABASE_URL is not a database URL")
+    assert "sqlite:/sells.db" in line
+    assert "use e.g. sqlite:///path/to/file.db or postgresql://" in line
+
+
+def test_run_without_a_token_names_the_token_before_the_database(tmp_path):
+    url = f"postgresql://postgres@127.0.0.1:{free_port()}/test"
+    finished = everybody_sells("run", cwd=tmp_path, DATABASE_URL=url)
+
+    assert finished.returncode == 2, finished.stderr
+    assert one_line(finished) == (
+        "everybody-sells: configuration error: SLACK_BOT_TOKEN is not set (the bot token, xoxb-...)"
+    )
+
+
+def test_a_failing_statement_keeps_its_traceback(database_url):
+    """A constraint violation mid-statement is a bug to debug, not a database to fix."""
+    engine = make_engine(database_url)
+    try:
+        with engine.begin() as connection:
+            connection.exec_driver_sql("CREATE TABLE t (id INTEGER PRIMARY KEY)")
+            connection.exec_driver_sql("INSERT INTO t VALUES (1)")
+            with pytest.raises(IntegrityError) as raised:
+                connection.exec_driver_sql("INSERT INTO t VALUES (1)")
+    finally:
+        engine.dispose()
+    assert database_failure(raised.value, database_url) is None
+
+
+def test_connecting_errors_are_explained_without_a_running_command(tmp_path):
+    url = f"sqlite:///{tmp_path}"  # a folder, not a file
+    with pytest.raises(OperationalError) as raised:
+        create_engine(url).connect()
+    assert database_failure(raised.value, url) == (
+        f"cannot open the database {url}: {tmp_path} is a folder; "
+        f"DATABASE_URL must name a file, e.g. {tmp_path}/sells.db"
+    )
 
 
 # -- the scheduler ------------------------------------------------------------------------

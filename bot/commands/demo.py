@@ -123,14 +123,21 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+def target_url(database_url: str | None) -> str:
+    """The URL the demo builds in: the one given, else its own file in this directory."""
+    if database_url:
+        return normalise_database_url(database_url)
+    return f"sqlite:///{Path.cwd() / DEMO_FILE}"
+
+
 def _target(database_url: str | None) -> tuple[str, str]:
     """The URL to build in and how to name it to the user; the default file starts fresh."""
     if database_url:
-        return normalise_database_url(database_url), "the given database"
+        return target_url(database_url), "the given database"
     path = Path.cwd() / DEMO_FILE
     for leftover in (path, *(Path(f"{path}{end}") for end in ("-wal", "-shm", "-journal"))):
         leftover.unlink(missing_ok=True)
-    return f"sqlite:///{path}", DEMO_FILE
+    return target_url(None), DEMO_FILE
 
 
 class _Progress:
