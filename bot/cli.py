@@ -14,6 +14,7 @@ from slack_sdk.errors import SlackApiError
 from sqlalchemy.exc import ArgumentError, DBAPIError
 
 from bot.commands import demo, digest, export, nudge, org, report, scheduler
+from bot.commands.recognition import NoDataYet
 from bot.database_failures import database_failure
 from bot.settings import Settings, SettingsError, load_settings
 from bot.slack_failures import slack_failure
@@ -60,6 +61,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except SettingsError as problem:
         print(f"everybody-sells: configuration error: {problem}", file=sys.stderr)
         return 2
+    except NoDataYet as nothing:
+        print(f"everybody-sells: {nothing}", file=sys.stderr)
+        return 0  # nothing to preview is not a failure
     except BrokenPipeError:
         # `everybody-sells nudge --preview | head`: the reader left; that is not Slack's fault.
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())

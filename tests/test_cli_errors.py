@@ -11,7 +11,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
-from sqlalchemy import create_engine
+from sqlalchemy import create_engine, inspect
 from sqlalchemy.exc import IntegrityError, OperationalError
 
 from bot.database_failures import database_failure
@@ -156,6 +156,58 @@ def test_connecting_errors_are_explained_without_a_running_command(tmp_path):
         f"cannot open the database {url}: {tmp_path} is a folder; "
         f"DATABASE_URL must name a file, e.g. {tmp_path}/sells.db"
     )
+
+
+# -- previews of a database with nothing in it yet -----------------------------------------
+
+PREVIEWS = {
+    "digest --preview": ["digest", "--preview"],
+    "nudge --preview": ["nudge", "--preview"],
+    "report --out": ["report", "--out", "chart.png"],
+}
+
+
+def no_tables(database_url: str) -> bool:
+    engine = create_engine(database_url)
+    try:
+        with engine.connect() as connection:
+            return inspect(connection).get_table_names() == []
+    finally:
+        engine.dispose()
+
+
+@pytest.mark.parametrize("command", PREVIEWS)
+def test_a_preview_of_a_new_database_says_no_data_yet_and_creates_nothing(
+    tmp_path, database_url, command
+):
+    """database_url is a SQLite file not created yet, or an empty PostgreSQL schema."""
+    finished = everybody_sells(*PREVIEWS[command], cwd=tmp_path, DATABASE_URL=database_url)
+
+    assert finished.returncode == 0, finished.stderr
+    line = one_line(finished)
+    assert line.startswith("everybody-sells: no data yet in ")
+    assert line.endswith(
+        ": start the bot with `everybody-sells run` and use it in Slack, "
+        "or see a sample company with `everybody-sells demo`"
+    )
+    assert finished.stdout == ""
+    assert not (tmp_path / "chart.png").exists()
+    if database_url.startswith("sqlite"):
+        assert sorted(path.name for path in tmp_path.iterdir()) == []
+    else:
+        assert no_tables(database_url)
+
+
+def test_a_preview_of_a_migrated_database_with_nobody_in_it_says_no_data_yet(
+    tmp_path, database_url
+):
+    assert everybody_sells("db", "upgrade", cwd=tmp_path, DATABASE_URL=database_url).returncode == 0
+
+    finished = everybody_sells("digest", "--preview", cwd=tmp_path, DATABASE_URL=database_url)
+
+    assert finished.returncode == 0, finished.stderr
+    assert one_line(finished).startswith("everybody-sells: no data yet in ")
+    assert finished.stdout == ""
 
 
 # -- the scheduler ------------------------------------------------------------------------
