@@ -210,6 +210,99 @@ def test_a_preview_of_a_migrated_database_with_nobody_in_it_says_no_data_yet(
     assert finished.stdout == ""
 
 
+# -- org import: the file first, then the token ---------------------------------------------
+
+ORG_CHART = """\
+email,department,manager_email
+gina@example.com,Support,
+ana@example.com,Sales,gina@example.com
+ben@example.com,Engineering,ana@example.com
+sam@example.com, sales ,ana@example.com
+"""
+BROKEN_ROWS = """\
+email,department,manager_email
+gina@example.com,Support,
+ana@example.com,Sales,gina@example
+,Sales,
+ben-at-example.com,Engineering,
+gina@example.com,Finance,
+"""
+
+
+@pytest.mark.parametrize(
+    ("content", "problem"),
+    [
+        (None, "org.csv: no such file"),
+        (
+            "email,dept,manager\ngina@example.com,Support,\n",
+            "org.csv: the header must have the columns email,department,manager_email; "
+            "missing department, manager_email (found email,dept,manager)",
+        ),
+        ("email,department,manager_email\n", "org.csv: has the header but nobody in it"),
+        (
+            ORG_CHART,
+            "configuration error: SLACK_BOT_TOKEN is not set (org import looks people up in "
+            "Slack; xoxb-...); `org import --dry-run` checks the file without it",
+        ),
+    ],
+    ids=["missing-file", "bad-header", "nobody", "good-file-no-token"],
+)
+def test_org_import_checks_the_file_before_asking_for_the_token(tmp_path, content, problem):
+    if content is not None:
+        (tmp_path / "org.csv").write_text(content)
+    finished = everybody_sells(
+        "org", "import", "org.csv", cwd=tmp_path, DATABASE_URL=f"sqlite:///{tmp_path / 'x.db'}"
+    )
+
+    assert finished.returncode == 2, finished.stderr
+    assert one_line(finished) == f"everybody-sells: {problem}"
+    assert finished.stdout == ""
+
+
+def test_org_import_dry_run_of_a_good_file_says_what_would_be_imported_and_exits_0(
+    tmp_path, standin: SlackStandIn, database_url
+):
+    (tmp_path / "org.csv").write_text(ORG_CHART)
+    finished = everybody_sells(
+        "org", "import", "--dry-run", "org.csv",
+        cwd=tmp_path, SLACK_BOT_TOKEN=BOT_TOKEN, SLACK_API_URL=standin.api_url,
+        DATABASE_URL=database_url,
+    )  # fmt: skip
+
+    assert finished.returncode == 0, finished.stderr
+    assert finished.stderr == ""
+    assert finished.stdout.splitlines()[:4] == [
+        "Checked org.csv (dry run: nothing was looked up in Slack or written): 4 rows, "
+        "4 people to import in 3 departments, 3 with a manager; 0 rows to fix.",
+        "  Engineering  1",
+        "  Sales        2",
+        "  Support      1",
+    ]
+    assert standin.state.calls == []  # no Slack call at all
+    if database_url.startswith("sqlite"):
+        assert sorted(path.name for path in tmp_path.iterdir()) == ["org.csv"]
+    else:
+        assert no_tables(database_url)
+
+
+def test_org_import_dry_run_lists_every_row_to_fix_and_exits_2_without_a_token(tmp_path):
+    (tmp_path / "org.csv").write_text(BROKEN_ROWS)
+    finished = everybody_sells("org", "import", "--dry-run", "org.csv", cwd=tmp_path)
+
+    assert finished.returncode == 2, finished.stderr
+    assert one_line(finished) == "everybody-sells: org.csv: 4 rows to fix before importing"
+    out = finished.stdout
+    assert "5 rows, 2 people to import in 2 departments, 0 with a manager; 4 rows to fix" in out
+    assert "Would not be imported (3):\n  row 4: (no email): the email is empty\n" in out
+    assert "  row 5: ben-at-example.com: is not an email address\n" in out
+    assert "  row 6: gina@example.com: also on row 2; only the first is imported\n" in out
+    assert (
+        "Would be imported without a manager (1):\n"
+        "  row 3: ana@example.com: manager gina@example: is not an email address\n"
+    ) in out
+    assert sorted(path.name for path in tmp_path.iterdir()) == ["org.csv"]
+
+
 # -- the scheduler ------------------------------------------------------------------------
 
 
