@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import os
+import re
 import shlex
 import shutil
 import stat
@@ -194,6 +195,7 @@ def test_scripts_run_help_prints_the_help_of_run(tmp_path):
 
     assert finished.returncode == 0, finished.stderr
     assert finished.stdout.startswith("usage: everybody-sells run [-h] [--no-scheduler]\n")
+    assert "Socket Mode" in finished.stdout
     assert "demo" not in finished.stdout
 
 
@@ -205,3 +207,46 @@ def test_scripts_run_with_arguments_and_no_token_says_which_setting_is_missing(t
         "everybody-sells: configuration error: SLACK_BOT_TOKEN is not set (the bot token, xoxb-...)\n"
     )
     assert finished.stdout == ""
+
+
+# -- help texts ---------------------------------------------------------------------------
+
+
+def help_of(capsys: pytest.CaptureFixture[str], *args: str) -> str:
+    with pytest.raises(SystemExit) as stopped:
+        main([*args, "--help"])
+    assert stopped.value.code == 0
+    return capsys.readouterr().out
+
+
+def test_run_help_explains_the_two_modes_and_the_settings_it_reads(capsys):
+    text = help_of(capsys, "run")
+
+    assert "SLACK_APP_TOKEN set    Socket Mode" in text
+    assert "SLACK_APP_TOKEN empty  HTTP mode: listens on $PORT (default 3000)" in text
+    assert "at /slack/events" in text
+    for setting in ("SLACK_BOT_TOKEN", "SLACK_SIGNING_SECRET", "PORT", "DATABASE_URL"):
+        assert f"\n  {setting} " in text, setting
+    assert ".env.example" in text
+
+
+def test_every_demo_option_says_what_it_does(capsys):
+    text = help_of(capsys, "demo")
+
+    for option in ("--database-url URL", "--people N", "--weeks N", "--seed N"):
+        assert re.search(rf"^  {option}\s+\w", text, re.MULTILINE), option
+
+
+@pytest.mark.parametrize(
+    ("args", "choices"),
+    [([], "{run,db,digest,nudge,report,scheduler,export,org,demo}"), (["org"], "{import}"),
+     (["db"], "{upgrade}")],
+)  # fmt: skip
+def test_a_missing_subcommand_is_named_by_its_choices(capsys, args, choices):
+    with pytest.raises(SystemExit) as stopped:
+        main(args)
+
+    assert stopped.value.code == 2
+    err = capsys.readouterr().err
+    assert err.endswith(f"error: the following arguments are required: {choices}\n")
+    assert "_command" not in err

@@ -65,12 +65,28 @@ def add_parser(commands: argparse._SubParsersAction) -> None:
     )
     parser.add_argument(
         "--database-url",
+        metavar="URL",
         help=f"where to build it (default: a fresh SQLite file {DEMO_FILE} in this directory; "
         "a database holding another workspace's data is refused)",
     )
-    parser.add_argument("--people", type=_whole(MIN_PEOPLE, 1_000_000), default=40)
-    parser.add_argument("--weeks", type=_whole(1, 520), default=6)
-    parser.add_argument("--seed", type=int, default=1, help="same seed, same company")
+    parser.add_argument(
+        "--people",
+        type=_whole(MIN_PEOPLE, 1_000_000),
+        default=40,
+        metavar="N",
+        help=f"how many people the company has (default 40, at least {MIN_PEOPLE}: one per "
+        "department)",
+    )
+    parser.add_argument(
+        "--weeks",
+        type=_whole(1, 520),
+        default=6,
+        metavar="N",
+        help="how many weeks of assists to make up, up to today (default 6, at most 520)",
+    )
+    parser.add_argument(
+        "--seed", type=int, default=1, metavar="N", help="same seed, same company (default 1)"
+    )
 
 
 def _whole(low: int, high: int) -> Callable[[str], int]:
