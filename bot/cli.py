@@ -11,8 +11,11 @@ from collections.abc import Sequence
 
 from slack_bolt.error import BoltError
 from slack_sdk.errors import SlackApiError
+from sqlalchemy.exc import ArgumentError, DBAPIError
 
 from bot.commands import demo, digest, export, nudge, org, report, scheduler
+from bot.commands.recognition import NoDataYet
+from bot.database_failures import database_failure
 from bot.settings import Settings, SettingsError, load_settings
 from bot.slack_failures import slack_failure
 
@@ -27,6 +30,32 @@ SUBCOMMANDS = {
 }
 
 
+RUN_DESCRIPTION = """\
+Start the bot: apply pending database migrations, then serve Slack and run the
+scheduled jobs until stopped. Ctrl-C or SIGTERM first finishes the work of
+requests already acknowledged.
+
+How it talks to Slack:
+  SLACK_APP_TOKEN set    Socket Mode: the bot connects out to Slack over a
+                         WebSocket; no public URL needed.
+  SLACK_APP_TOKEN empty  HTTP mode: listens on $PORT (default 3000) for Slack's
+                         commands, events and interactions at /slack/events
+                         (Request URL https://<your host>/slack/events);
+                         GET /healthz answers 200 while it runs."""
+
+RUN_EPILOG = """\
+settings (environment variables, or a .env file in the working directory):
+  SLACK_BOT_TOKEN       the bot token (xoxb-...); required
+  SLACK_SIGNING_SECRET  required in HTTP mode
+  SLACK_APP_TOKEN       the app-level token (xapp-...) for Socket Mode
+  PORT                  HTTP port (default 3000)
+  DATABASE_URL          sqlite:///everybody_sells.db (default) or
+                        postgresql://user:password@host/name
+  RECOGNITION_CHANNEL   channel ID (C...) for wins and the digest
+  and more (schedules, TIMEZONE, ADMIN_USER_IDS, WORKER_PROCESSES, LOG_LEVEL...):
+  each is described in .env.example."""
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="everybody-sells", description="Everybody Sells: a Slack bot."
@@ -34,9 +63,17 @@ def build_parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command", required=True)
 
     run = commands.add_parser(
-        "run", help="start the bot (Socket Mode with SLACK_APP_TOKEN, else HTTP on $PORT)"
+        "run",
+        help="start the bot (Socket Mode with SLACK_APP_TOKEN, else HTTP on $PORT)",
+        description=RUN_DESCRIPTION,
+        epilog=RUN_EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    run.add_argument("--no-scheduler", action="store_true", help="serve Slack requests only")
+    run.add_argument(
+        "--no-scheduler",
+        action="store_true",
+        help="serve Slack requests only; run the jobs elsewhere with `everybody-sells scheduler`",
+    )
 
     db = commands.add_parser("db", help="database maintenance")
     db.add_subparsers(dest="db_command", required=True).add_parser(
@@ -45,7 +82,18 @@ def build_parser() -> argparse.ArgumentParser:
 
     for module in SUBCOMMANDS.values():
         module.add_parser(commands)
+    name_choices(parser)
     return parser
+
+
+def name_choices(parser: argparse.ArgumentParser) -> None:
+    """In every group of subcommands, a missing one is reported by its choices ("required:
+    {upgrade}"), not by the internal name it is stored under (`db_command`)."""
+    for action in parser._actions:
+        if isinstance(action, argparse._SubParsersAction):
+            action.metavar = "{" + ",".join(action.choices) + "}"
+            for subparser in action.choices.values():
+                name_choices(subparser)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -58,6 +106,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except SettingsError as problem:
         print(f"everybody-sells: configuration error: {problem}", file=sys.stderr)
         return 2
+    except NoDataYet as nothing:
+        print(f"everybody-sells: {nothing}", file=sys.stderr)
+        return 0  # nothing to preview is not a failure
     except BrokenPipeError:
         # `everybody-sells nudge --preview | head`: the reader left; that is not Slack's fault.
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
@@ -71,8 +122,22 @@ def main(argv: Sequence[str] | None = None) -> int:
             raise
         print(f"everybody-sells: {problem}", file=sys.stderr)
         return 1
+    except (DBAPIError, ArgumentError) as error:
+        # The database cannot be opened (not running, no such database, a missing folder).
+        problem = settings and database_failure(error, *opened_database(args, settings))
+        if not problem:
+            raise
+        print(f"everybody-sells: {problem}", file=sys.stderr)
+        return 2
     except KeyboardInterrupt:
         return 130
+
+
+def opened_database(args: argparse.Namespace, settings: Settings) -> tuple[str, str]:
+    """The URL of the database the command opens, and the setting that named it."""
+    if args.command == "demo":
+        return demo.target_url(args.database_url), "--database-url"
+    return settings.database_url, "DATABASE_URL"
 
 
 def port_failure(error: BaseException, port: int) -> str | None:

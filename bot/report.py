@@ -1,7 +1,8 @@
 """The culture report as a chart (PNG, rendered headless) and as a small table of figures.
 
 matplotlib is used through its object API only (a `Figure` on an Agg canvas), never
-pyplot, so nothing is shared between threads or needs a display.
+pyplot, so nothing is shared between threads or needs a display. It is imported only when a
+chart is drawn: it costs half a second and ~50 MB, and most processes never draw one.
 """
 
 from __future__ import annotations
@@ -9,17 +10,17 @@ from __future__ import annotations
 import threading
 from dataclasses import dataclass
 from io import BytesIO
+from typing import TYPE_CHECKING
 
-from matplotlib import colormaps
-from matplotlib.axes import Axes
-from matplotlib.backends.backend_agg import FigureCanvasAgg
-from matplotlib.figure import Figure
-from matplotlib.ticker import MaxNLocator, PercentFormatter, StrMethodFormatter
 from slack_sdk import WebClient
 
 from bot.blocks.text import STAGE_LABELS, neutralise_broadcasts
 from models.assists import Stage
 from models.culture import UNSET, CultureReport
+
+if TYPE_CHECKING:
+    from matplotlib.axes import Axes
+    from matplotlib.figure import Figure
 
 INDEX_LABEL = "Everybody-sells index"
 NO_STAGE_LABEL = "No stage"
@@ -74,6 +75,9 @@ def report_title(report: CultureReport) -> str:
 
 def draw_chart(report: CultureReport) -> Figure:
     """Two panels: participation by department (and the index) as lines, stages as stacked bars."""
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
+
     series = chart_series(report)
     figure = Figure(figsize=SIZE_INCHES, dpi=DPI, layout="constrained")
     FigureCanvasAgg(figure)
@@ -87,6 +91,8 @@ def draw_chart(report: CultureReport) -> Figure:
 
 
 def _draw_lines(axes: Axes, series: ChartSeries) -> None:
+    from matplotlib.ticker import PercentFormatter
+
     x = list(range(len(series.months)))
     departments = [label for label in series.lines if label != INDEX_LABEL]
     colours = _palette(len(departments))
@@ -113,6 +119,8 @@ def _draw_lines(axes: Axes, series: ChartSeries) -> None:
 
 
 def _draw_bars(axes: Axes, series: ChartSeries, colours: list[str]) -> None:
+    from matplotlib.ticker import MaxNLocator, StrMethodFormatter
+
     x = list(range(len(series.months)))
     bottom = [0] * len(x)
     for (label, values), colour in zip(series.bars.items(), colours, strict=True):
@@ -145,6 +153,8 @@ MARKERS = ("o", "s", "^", "D", "v", "P", "X", "<", ">", "*")
 
 
 def _palette(count: int) -> list:
+    from matplotlib import colormaps
+
     name = "tab10" if count <= 10 else "tab20"
     colours = colormaps[name].colors
     return [colours[i % len(colours)] for i in range(count)]

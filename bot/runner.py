@@ -110,9 +110,16 @@ class Bot:
     inbox: EventInbox
 
 
-def build(settings: Settings, pool: ListenerPool | None = None, *, migrate: bool = True) -> Bot:
-    """Migrate, then build the app, its inbox and its scheduler (not started)."""
-    settings.require_slack()
+def build(
+    settings: Settings,
+    pool: ListenerPool | None = None,
+    *,
+    migrate: bool = True,
+    serving: bool = True,
+) -> Bot:
+    """Migrate, then build the app, its inbox and its scheduler (not started).
+    `serving`: Slack's requests are served, so the signing secret is needed too."""
+    settings.require_slack(serving=serving)
     engine = make_engine(settings.database_url)
     if migrate:
         upgrade(engine)
@@ -226,7 +233,7 @@ def serve(
 
 def run_scheduler(settings: Settings) -> None:
     """`everybody-sells scheduler`: the jobs without the web server."""
-    scheduler = build(settings).scheduler
+    scheduler = build(settings, serving=False).scheduler
     logger.info("scheduler running: %s", ", ".join(job.id for job in scheduler.get_jobs()))
     scheduler.start()
     try:

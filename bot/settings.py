@@ -92,12 +92,19 @@ class Settings:
     def socket_mode(self) -> bool:
         return bool(self.app_token)
 
-    def require_slack(self) -> None:
-        """Stop early, naming the first Slack setting that `run` cannot do without."""
+    def require_slack(self, *, serving: bool = True) -> None:
+        """Stop early, naming the first Slack setting this process cannot do without.
+
+        Every process needs the bot token; one `serving` Slack's requests (`run`) also needs
+        a well-formed app token in Socket Mode, or the signing secret in HTTP mode. The
+        `scheduler` serves nothing, so it needs only the token.
+        """
         if not self.bot_token:
             raise SettingsError("SLACK_BOT_TOKEN is not set (the bot token, xoxb-...)")
         if not self.bot_token.startswith("xox"):
             raise SettingsError("SLACK_BOT_TOKEN does not look like a Slack token (xoxb-...)")
+        if not serving:
+            return
         if self.app_token and not self.app_token.startswith("xapp-"):
             raise SettingsError("SLACK_APP_TOKEN must be an app-level token (xapp-...)")
         if not self.socket_mode and not self.signing_secret:

@@ -8,6 +8,8 @@ email into a Slack user, so this module stays free of Slack.
 from __future__ import annotations
 
 import csv
+import re
+from collections import Counter
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
@@ -19,6 +21,8 @@ from models.people import Person, PersonInfo, find_person, save_person
 REQUIRED_COLUMNS = ("email", "department", "manager_email")
 MAX_DEPARTMENT = Person.__table__.c.department.type.length or 100
 NOT_IN_SLACK = "no Slack user with this email"
+# Only what a dry run can tell without Slack: one @, something on either side, a dot after.
+EMAIL_SHAPE = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
 
 Resolver = Callable[[str], PersonInfo | None]
 
@@ -69,6 +73,58 @@ class ImportReport:
     def unresolved_emails(self) -> list[str]:
         """Emails of skipped rows whose person Slack does not know."""
         return [p.email for p in self.skipped if p.reason == NOT_IN_SLACK]
+
+
+@dataclass
+class FileCheck:
+    """What importing a file would do, as far as the file alone tells (no Slack, no database)."""
+
+    departments: Counter[str] = field(default_factory=Counter)  # department -> people
+    without_department: int = 0
+    with_manager: int = 0
+    skipped: list[RowProblem] = field(default_factory=list)
+    without_manager: list[RowProblem] = field(default_factory=list)
+
+    @property
+    def people(self) -> int:
+        return sum(self.departments.values()) + self.without_department
+
+    @property
+    def problems(self) -> int:
+        return len(self.skipped) + len(self.without_manager)
+
+
+def check_org_chart(rows: Sequence[OrgRow]) -> FileCheck:
+    """Every problem visible in the rows themselves: the same rules as an import, plus
+    emails that cannot be emails. Whether Slack knows each person is left to the import."""
+    check = FileCheck()
+    first_row: dict[str, int] = {}
+    spellings: dict[str, str] = {}
+    for row in rows:
+        problem = _row_problem(row, first_row)
+        if problem is None and not EMAIL_SHAPE.fullmatch(row.email):
+            problem = RowProblem(row.row, row.email, "is not an email address")
+        if problem is not None:
+            check.skipped.append(problem)
+            continue
+        if row.department:
+            key = _department_key(row.department)
+            check.departments[spellings.setdefault(key, " ".join(row.department.split()))] += 1
+        else:
+            check.without_department += 1
+        if not row.manager_email:
+            continue
+        if not EMAIL_SHAPE.fullmatch(row.manager_email):
+            reason = "is not an email address"
+        elif _key(row.manager_email) == _key(row.email):
+            reason = "is the person themselves"
+        else:
+            check.with_manager += 1
+            continue
+        check.without_manager.append(
+            RowProblem(row.row, row.email, f"manager {row.manager_email}: {reason}")
+        )
+    return check
 
 
 def parse_org_chart(lines: Iterable[str]) -> list[OrgRow]:

@@ -211,6 +211,16 @@ def test_complete_slack_settings_pass(environ: dict[str, str]) -> None:
     load_settings(environ=environ).require_slack()
 
 
+def test_a_process_serving_no_requests_needs_only_the_bot_token() -> None:
+    """`everybody-sells scheduler`: no HTTP, so no signing secret; no Socket Mode either."""
+    load_settings(environ={"SLACK_BOT_TOKEN": "xoxb-1"}).require_slack(serving=False)
+    load_settings(environ={"SLACK_BOT_TOKEN": "xoxb-1", "SLACK_APP_TOKEN": "x"}).require_slack(
+        serving=False
+    )
+    with pytest.raises(SettingsError, match="SLACK_BOT_TOKEN"):
+        load_settings(environ={"SLACK_SIGNING_SECRET": "s"}).require_slack(serving=False)
+
+
 @pytest.fixture
 def clean_environment(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Path:
     """An empty working directory and no setting in the real environment."""

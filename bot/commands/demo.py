@@ -65,12 +65,28 @@ def add_parser(commands: argparse._SubParsersAction) -> None:
     )
     parser.add_argument(
         "--database-url",
+        metavar="URL",
         help=f"where to build it (default: a fresh SQLite file {DEMO_FILE} in this directory; "
         "a database holding another workspace's data is refused)",
     )
-    parser.add_argument("--people", type=_whole(MIN_PEOPLE, 1_000_000), default=40)
-    parser.add_argument("--weeks", type=_whole(1, 520), default=6)
-    parser.add_argument("--seed", type=int, default=1, help="same seed, same company")
+    parser.add_argument(
+        "--people",
+        type=_whole(MIN_PEOPLE, 1_000_000),
+        default=40,
+        metavar="N",
+        help=f"how many people the company has (default 40, at least {MIN_PEOPLE}: one per "
+        "department)",
+    )
+    parser.add_argument(
+        "--weeks",
+        type=_whole(1, 520),
+        default=6,
+        metavar="N",
+        help="how many weeks of assists to make up, up to today (default 6, at most 520)",
+    )
+    parser.add_argument(
+        "--seed", type=int, default=1, metavar="N", help="same seed, same company (default 1)"
+    )
 
 
 def _whole(low: int, high: int) -> Callable[[str], int]:
@@ -123,14 +139,21 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+def target_url(database_url: str | None) -> str:
+    """The URL the demo builds in: the one given, else its own file in this directory."""
+    if database_url:
+        return normalise_database_url(database_url)
+    return f"sqlite:///{Path.cwd() / DEMO_FILE}"
+
+
 def _target(database_url: str | None) -> tuple[str, str]:
     """The URL to build in and how to name it to the user; the default file starts fresh."""
     if database_url:
-        return normalise_database_url(database_url), "the given database"
+        return target_url(database_url), "the given database"
     path = Path.cwd() / DEMO_FILE
     for leftover in (path, *(Path(f"{path}{end}") for end in ("-wal", "-shm", "-journal"))):
         leftover.unlink(missing_ok=True)
-    return f"sqlite:///{path}", DEMO_FILE
+    return target_url(None), DEMO_FILE
 
 
 class _Progress:

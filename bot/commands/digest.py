@@ -20,7 +20,8 @@ def add_parser(commands: argparse._SubParsersAction) -> None:
         description="Post the digest covering the period that ends now to RECOGNITION_CHANNEL: "
         "the last 7 days, or the last month with DIGEST_PERIOD=month. The run is recorded "
         "against its ISO week (or month): a second run in the same period posts nothing "
-        "unless --force.",
+        "unless --force. A --preview of a database with no data yet says so and exits 0, "
+        "creating nothing.",
     )
     digest.add_argument("--preview", action="store_true", help="print it instead of posting")
     digest.add_argument(

@@ -18,6 +18,9 @@ def add_parser(commands: argparse._SubParsersAction) -> None:
     nudge = commands.add_parser(
         "nudge",
         help="send this week's manager nudges (at most once per manager per ISO week)",
+        description="Send this week's manager nudges now, at most once per manager per ISO "
+        "week. A --preview of a database with no data yet says so and exits 0, creating "
+        "nothing.",
     )
     nudge.add_argument("--preview", action="store_true", help="print them instead of sending")
 

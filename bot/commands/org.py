@@ -21,9 +21,11 @@ from jobs.onboarding import send_welcomes
 from models.database import make_engine, make_session_factory, upgrade
 from models.org_chart import (
     REQUIRED_COLUMNS,
+    FileCheck,
     ImportReport,
     OrgChartError,
     OrgRow,
+    check_org_chart,
     import_org_chart,
     parse_org_chart,
 )
@@ -46,21 +48,33 @@ def add_parser(commands: argparse._SubParsersAction) -> None:
             " Departments are matched to the org chart's existing spelling whatever their"
             " case ('sales' becomes 'Sales'). An empty department or manager_email keeps the"
             " person's current department or manager; it never clears it."
+            " The file is checked before anything else: a file that cannot be imported stops"
+            " the command with exit code 2."
         ),
     )
     importer.add_argument("file", type=Path, metavar="FILE.csv", help="the org chart")
+    importer.add_argument(
+        "--dry-run",
+        action="store_true",
+        help="only check the file (no Slack token needed, nothing looked up or written) and "
+        "say what would be imported and which rows need fixing; exit code 0 when the file "
+        "is fine, 2 when it is not",
+    )
 
 
 def run(args: argparse.Namespace, settings: Settings) -> int:
-    if not settings.bot_token:
-        raise SettingsError(
-            "SLACK_BOT_TOKEN is not set (org import looks people up in Slack; xoxb-...)"
-        )
     try:
         rows = read_org_chart(args.file)
     except OrgChartError as problem:
         print(f"everybody-sells: {args.file}: {problem}", file=sys.stderr)
         return 2
+    if args.dry_run:
+        return dry_run(args.file, rows)
+    if not settings.bot_token:
+        raise SettingsError(
+            "SLACK_BOT_TOKEN is not set (org import looks people up in Slack; xoxb-...);"
+            " `org import --dry-run` checks the file without it"
+        )
     try:
         team_id, report = import_file(rows, settings)
     except (SlackApiError, OSError) as error:
@@ -79,13 +93,53 @@ def read_org_chart(path: Path) -> list[OrgRow]:
     """Parse the file, turning every way it can be unreadable into an OrgChartError."""
     try:
         with path.open(encoding="utf-8-sig", newline="") as lines:
-            return parse_org_chart(lines)
+            rows = parse_org_chart(lines)
     except FileNotFoundError:
         raise OrgChartError("no such file") from None
     except UnicodeDecodeError:
         raise OrgChartError("is not UTF-8 text (save it as 'CSV UTF-8')") from None
     except OSError as error:
         raise OrgChartError(f"cannot be read ({error.strerror or error})") from None
+    if not rows:
+        raise OrgChartError("has the header but nobody in it")
+    return rows
+
+
+def dry_run(path: Path, rows: list[OrgRow]) -> int:
+    """Print what importing the file would do; exit code 2 when a row needs fixing."""
+    check = check_org_chart(rows)
+    print(dry_run_summary(path, len(rows), check))
+    if check.problems:
+        print(
+            f"everybody-sells: {path}: {plural(check.problems, 'row')} to fix before importing",
+            file=sys.stderr,
+        )
+        return 2
+    return 0
+
+
+def dry_run_summary(path: Path, rows: int, check: FileCheck) -> str:
+    """What the file would import, by department, and every row that needs attention."""
+    people = plural(check.people, "person", "people")
+    lines = [
+        f"Checked {path} (dry run: nothing was looked up in Slack or written): {plural(rows, 'row')},"
+        f" {people} to import in {plural(len(check.departments), 'department')},"
+        f" {check.with_manager} with a manager; {plural(check.problems, 'row')} to fix."
+    ]
+    width = max((len(name) for name in check.departments), default=0)
+    lines += [
+        f"  {name.ljust(width)}  {count}" for name, count in sorted(check.departments.items())
+    ]
+    if check.without_department:
+        lines.append(f"  (no department: {check.without_department})")
+    if check.skipped:
+        lines.append(f"Would not be imported ({len(check.skipped)}):")
+        lines.extend(f"  {problem}" for problem in check.skipped)
+    if check.without_manager:
+        lines.append(f"Would be imported without a manager ({len(check.without_manager)}):")
+        lines.extend(f"  {problem}" for problem in check.without_manager)
+    lines.append("The import looks everyone up in Slack by email and reports whom it cannot find.")
+    return "\n".join(lines)
 
 
 def import_file(rows: list[OrgRow], settings: Settings) -> tuple[str, ImportReport]:

@@ -7,7 +7,9 @@ import sys
 from pathlib import Path
 
 from bot.commands.recognition import recognition
+from bot.report import figures_table, render_chart, report_title
 from bot.settings import Settings
+from jobs.culture_report import report_for, run_report
 from models.base import utcnow
 from models.culture import MAX_MONTHS, MONTHS
 
@@ -43,10 +45,6 @@ def _months(value: str) -> int:
 
 
 def run(args: argparse.Namespace, settings: Settings) -> int:
-    # Imported here: matplotlib takes half a second to load and only this command needs it.
-    from bot.report import figures_table, render_chart, report_title
-    from jobs.culture_report import report_for, run_report
-
     job = recognition(settings, needs_slack=args.out is None)
     now = utcnow()
     if args.out is not None:

@@ -11,6 +11,10 @@ def add_parser(commands: argparse._SubParsersAction) -> None:
     commands.add_parser(
         "scheduler",
         help="run only the scheduled jobs (pair with `run --no-scheduler` instances)",
+        description="Run the scheduled jobs (digest, nudges, reminders, the culture report) "
+        "without serving Slack requests, next to instances started with "
+        "`everybody-sells run --no-scheduler`. Needs SLACK_BOT_TOKEN and the database; "
+        "no signing secret or port.",
     )
 
 
