@@ -12,7 +12,7 @@ import sys
 from bot.runner import build
 from bot.settings import Settings
 
-app, scheduler = build(Settings(
+bot = build(Settings(
     bot_token="xoxb-startup", signing_secret="secret", slack_api_url=sys.argv[1],
     database_url=sys.argv[2],
 ))
