@@ -341,9 +341,25 @@ def test_stored_text_with_control_characters_cannot_break_the_digest(job, standi
         GINA,
         [BEN],
         NOW - timedelta(days=1),
-        customer="Acme\x000\x00",
-        description="closed it \x009\x00 \ue0007\ue000 <!here>",
+        customer="Acme\x010\x01",  # PostgreSQL refuses NUL itself; SQLite took it
+        description="closed it \x019\x01 \ue0007\ue000 <!here>",
     )
     assert run_digest(job, NOW).posted
     [post] = posts(standin)
     assert "closed it" in json.dumps(post["blocks"])
+
+
+@pytest.mark.parametrize(
+    ("text", "quoted", "rendered"),
+    [
+        ("\x009\x00 done", "\x009\x00 done", "\x009\x00 done"),  # crashed both before
+        ("a \x000\x00 <b>", "a \x000\x00 &lt;b&gt;", "a \x000\x00 <b>"),
+        ("\ue0003\ue000 *x*", "\ue0003\ue000 *x*", "3 x"),  # the renderer's own marker
+    ],
+)
+def test_no_text_collides_with_a_placeholder(text, quoted, rendered):
+    from bot.blocks.text import safe_mrkdwn
+    from bot.render import render_mrkdwn
+
+    assert safe_mrkdwn(text) == quoted
+    assert render_mrkdwn(quoted) == rendered
