@@ -62,10 +62,10 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from bot.blocks.assists import OPEN_ASSIST_MODAL_ACTION
 from bot.blocks.referrals import MOVE_ACTION
+from bot.commands.sample_company import build_sample_company
 from bot.settings import normalise_database_url
 from models.database import make_engine, make_session_factory, upgrade
 from models.people import Person
-from models.sample_company import build_sample_company
 from tests.slack_requests import signed_headers
 from tests.slack_standin import TEAM_ID, SlackStandIn
 

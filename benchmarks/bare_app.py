@@ -26,7 +26,7 @@ from waitress import serve
 from bot.blocks.assists import OPEN_ASSIST_MODAL_ACTION
 from bot.blocks.referrals import MOVE_ACTION
 from bot.settings import SettingsError, load_settings
-from bot.slack_client import build_client
+from bot.slack.client import build_client
 from bot.workers import listening_socket, supervise
 
 EVENTS_PATH = "/slack/events"

@@ -18,7 +18,7 @@ from pathlib import Path
 from sqlalchemy import insert
 
 from bot.settings import Settings
-from bot.slack_client import build_client
+from bot.slack.client import build_client
 from jobs.recognition import Recognition, run_nudges
 from models.database import make_engine, make_session_factory, upgrade
 from models.people import Person

@@ -47,13 +47,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import Engine, bindparam, create_engine, func, select, text
 from sqlalchemy.orm import Session, sessionmaker
 
-from bot.settings import normalise_database_url
-from models.assists import Credit, Stage
-from models.base import UtcDateTime
-from models.culture import culture_report
-from models.database import make_engine, make_session_factory, upgrade
-from models.digest import Digest, build_digest, headline_figures
-from models.sample_company import (
+from bot.commands.sample_company import (
     DEMO_TEAM_ID,
     MIN_PEOPLE,
     build_sample_company,
@@ -61,6 +55,12 @@ from models.sample_company import (
     sample_size,
     tables_with_other_teams,
 )
+from bot.settings import normalise_database_url
+from models.assists import Credit, Stage
+from models.base import UtcDateTime
+from models.culture import culture_report
+from models.database import make_engine, make_session_factory, upgrade
+from models.digest import Digest, build_digest, headline_figures
 from models.stats import Window, leaderboard, period_window, personal_stats
 
 DEFAULT_SQLITE = Path("/tmp/everybody_sells_queries.db")

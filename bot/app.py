@@ -15,11 +15,12 @@ from slack_sdk import WebClient
 from slack_sdk.webhook import WebhookResponse
 from sqlalchemy.orm import Session, sessionmaker
 
-from bot.directory import Directory
 from bot.inbox import Accepted, EventInbox, InboxSettings
 from bot.listener_pool import ListenerPool
+from bot.services import Services
 from bot.settings import Settings
-from bot.slack_client import build_client
+from bot.slack.client import build_client
+from bot.slack.directory import Directory
 from bot.verification import (
     SIGNATURE_WARNING,
     MalformedPayload,
@@ -28,7 +29,6 @@ from bot.verification import (
     signature_problem,
 )
 from handlers import register_all
-from handlers.services import Services
 from jobs.scheduler import worker_name
 from models.user_text import clean_text
 

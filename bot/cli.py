@@ -17,7 +17,7 @@ from bot.commands import demo, digest, export, nudge, org, report, scheduler
 from bot.commands.recognition import NoDataYet
 from bot.database_failures import database_failure
 from bot.settings import Settings, SettingsError, load_settings
-from bot.slack_failures import slack_failure
+from bot.slack.failures import slack_failure
 
 SUBCOMMANDS = {
     "digest": digest,

@@ -12,8 +12,6 @@ from dataclasses import dataclass
 from io import BytesIO
 from typing import TYPE_CHECKING
 
-from slack_sdk import WebClient
-
 from bot.blocks.text import STAGE_LABELS, neutralise_broadcasts
 from models.assists import Stage
 from models.culture import UNSET, CultureReport
@@ -215,17 +213,3 @@ def _escaped(text: str) -> str:
 
 def report_filename(report: CultureReport) -> str:
     return f"culture-report-{report.months[-1].month.key}.png"
-
-
-def upload_report(client: WebClient, channel: str, report: CultureReport) -> None:
-    """Upload the chart to `channel` with the figures as its comment (files_upload_v2:
-    files.getUploadURLExternal, the bytes, files.completeUploadExternal)."""
-    client.files_upload_v2(
-        channel=channel,
-        file=render_chart(report),
-        filename=report_filename(report),
-        title=report_title(report),
-        alt_txt=f"{report_title(report)}: each department's participation and the "
-        "everybody-sells index by month (lines), and credits per stage by month (stacked bars).",
-        initial_comment=report_comment(report),
-    )

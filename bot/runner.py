@@ -22,7 +22,7 @@ from bot.inbox import EventInbox
 from bot.listener_pool import BACKLOG_LIMIT, ListenerPool
 from bot.routes import EVENTS_PATH, build_routes
 from bot.settings import Settings
-from bot.slack_client import build_client
+from bot.slack.client import build_client
 from bot.workers import listening_socket, supervise
 from jobs.culture_report import catch_up_report, run_report
 from jobs.onboarding import run_pulse

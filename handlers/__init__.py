@@ -7,20 +7,20 @@ import logging
 from slack_bolt import App, BoltContext, BoltResponse
 
 from bot.blocks.kit import sorry_view
+from bot.services import Services, apologise
 from bot.verification import MalformedPayload
 from handlers import (
     assists,
+    events,
     home,
     lessons,
     nudges,
     onboarding,
-    reactions,
     referrals,
     sells,
     sessions,
     wins,
 )
-from handlers.services import Services, apologise
 
 logger = logging.getLogger(__name__)
 
@@ -28,7 +28,7 @@ logger = logging.getLogger(__name__)
 def register_all(app: App, services: Services) -> None:
     assists.register(app, services)
     wins.register(app, services)
-    reactions.register(app, services)
+    events.register(app, services)
     referrals.register(app, services)
     sells.register(app, services)
     sessions.register(app, services)

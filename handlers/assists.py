@@ -19,7 +19,8 @@ from bot.blocks.assists import (
     assist_modal,
     refusal_lines,
 )
-from handlers.forms import (
+from bot.flows.homes import publish_homes
+from bot.forms import (
     action_number,
     metadata_number,
     parse_kind,
@@ -28,9 +29,8 @@ from handlers.forms import (
     view_metadata,
     view_values,
 )
-from handlers.home_tab import publish_homes
-from handlers.notify import notify_credited, tell
-from handlers.services import Services
+from bot.services import Services
+from bot.slack.messages import notify_credited, tell
 from models.assists import (
     MAX_LENGTHS,
     AssistDraft,

@@ -7,7 +7,7 @@ import re
 from slack_sdk import WebClient
 
 from bot.blocks.onboarding import directory_lines
-from handlers.services import Services
+from bot.services import Services
 from models.departments import (
     DESCRIPTION_LENGTH,
     canonical_department,

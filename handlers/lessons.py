@@ -9,9 +9,9 @@ from slack_bolt import Ack, App
 from slack_sdk import WebClient
 
 from bot.blocks.lessons import LESSON_LENGTHS, LESSON_MODAL, SHARE, lesson_modal, lesson_text
-from handlers.forms import view_metadata, view_values
-from handlers.notify import notify_credited, tell
-from handlers.services import Services
+from bot.forms import view_metadata, view_values
+from bot.services import Services
+from bot.slack.messages import notify_credited, tell
 from models.assists import AssistDraft, Kind, Source, record_assist
 
 logger = logging.getLogger(__name__)

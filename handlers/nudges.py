@@ -11,9 +11,9 @@ from slack_sdk import WebClient
 
 from bot.blocks.nudges import SNOOZE_ACTION, STOP_ACTION, THANKS_ACTION, thanks_message
 from bot.blocks.text import slack_date
+from bot.forms import action_number
+from bot.services import Services
 from bot.slack.messages import post_message
-from handlers.forms import action_number
-from handlers.services import Services
 from models.base import utcnow
 from models.nudges import record_thanks, set_nudges
 

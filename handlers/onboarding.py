@@ -4,38 +4,18 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from functools import partial
 
 from slack_bolt import Ack, App
 from slack_sdk import WebClient
 
 from bot.blocks.onboarding import PULSE_ACTION, PULSE_MODAL, pulse_modal
-from bot.directory import person_from_user
-from handlers.events import process_event
-from handlers.forms import view_metadata, view_values
-from handlers.notify import tell
-from handlers.services import Services
-from jobs.onboarding import send_welcomes
+from bot.forms import view_metadata, view_values
+from bot.services import Services
+from bot.slack.messages import tell
 from models.base import utcnow
-from models.inbox import InboxItem
-from models.people import save_person
 from models.pulse import ANSWER_LENGTH, record_answer
 
 logger = logging.getLogger(__name__)
-
-
-def welcome_newcomer(services: Services, client: WebClient, item: InboxItem) -> None:
-    """Someone joined the workspace: remember them and send the welcome, once."""
-    user = item.body["event"].get("user") or {}
-    info = person_from_user(user) if isinstance(user, dict) and user.get("id") else None
-    if info is None or not info.creditable:
-        return
-    with services.sessions.begin() as session:
-        save_person(session, item.team_id, info)
-    send_welcomes(
-        services.sessions, client, item.team_id, [info.user_id], settings=services.settings
-    )
-    logger.info("welcomed %s", info.user_id)
 
 
 def pulse_answer_action(ack: Ack, body: dict, action: dict, client: WebClient) -> None:
@@ -74,7 +54,5 @@ def pulse_submission(services: Services) -> Callable[..., None]:
 
 
 def register(app: App, services: Services) -> None:
-    services.inbox.register("team_join", partial(welcome_newcomer, services, services.client))
-    app.event("team_join")(process_event)
     app.action(PULSE_ACTION)(pulse_answer_action)
     app.view(PULSE_MODAL)(pulse_submission(services))

@@ -27,14 +27,13 @@ from bot.blocks.referrals import (
     refusal_text,
     won_modal,
 )
-from bot.slack.messages import post_message
+from bot.flows.homes import refresh_homes
+from bot.flows.referral_cards import post_queue_card, post_working_card, refresh_cards
+from bot.forms import action_number, metadata_number, parse_money, view_metadata, view_values
+from bot.services import Services
+from bot.slack.messages import post_message, tell
 from bot.verification import MalformedPayload
 from handlers.assists import url_error
-from handlers.forms import action_number, metadata_number, parse_money, view_metadata, view_values
-from handlers.home_tab import refresh_homes
-from handlers.notify import tell
-from handlers.referral_cards import post_queue_card, post_working_card, refresh_cards
-from handlers.services import Services
 from models.referrals import (
     NEEDS_REASON,
     REFERRAL_LENGTHS,

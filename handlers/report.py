@@ -7,8 +7,9 @@ import logging
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackClientError
 
-from handlers.services import Services
-from jobs.culture_report import slack_error
+from bot.services import Services
+from bot.slack.failures import slack_error
+from bot.slack.uploads import upload_report
 from models.base import utcnow
 from models.culture import MAX_MONTHS, MONTHS, culture_report
 
@@ -31,9 +32,6 @@ def report_subcommand(
             session, team_id, utcnow(), services.settings.timezone, months=months, to_date=True
         )
     try:
-        # matplotlib costs ~50 MB and half a second: loaded when an admin first asks.
-        from bot.report import upload_report
-
         upload_report(client, command["channel_id"], report)
     except (SlackClientError, OSError) as error:
         reason = slack_error(error)

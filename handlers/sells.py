@@ -13,13 +13,13 @@ from bot.blocks.referrals import referral_list
 from bot.blocks.sells import help_blocks, leaderboard_blocks, referral_figures_blocks, stats_blocks
 from bot.blocks.sessions import cadence_blocks
 from bot.blocks.text import plural
+from bot.forms import split_mentions
+from bot.services import Services
 from handlers.departments import dept_subcommand
-from handlers.forms import split_mentions
 from handlers.lessons import lesson_subcommand
 from handlers.nudges import nudges_subcommand
 from handlers.referrals import do_reassign
 from handlers.report import report_subcommand
-from handlers.services import Services
 from models.base import utcnow
 from models.knowledge_sessions import cadence
 from models.referrals import referral_figures, referrals_of

@@ -32,12 +32,11 @@ from bot.blocks.sessions import (
     when,
 )
 from bot.blocks.text import plural
-from bot.slack.messages import post_message, update_message
+from bot.flows.homes import refresh_homes
+from bot.forms import action_number, metadata_number, view_values
+from bot.services import Services
+from bot.slack.messages import notify_credited, post_message, tell, update_message
 from handlers.assists import url_error
-from handlers.forms import action_number, metadata_number, view_values
-from handlers.home_tab import refresh_homes
-from handlers.notify import notify_credited, tell
-from handlers.services import Services
 from models.base import utcnow
 from models.events import claim_event
 from models.knowledge_sessions import (

@@ -10,16 +10,15 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
 from bot.blocks.assists import WIN_MODAL, win_celebration, win_modal
-from bot.slack.messages import post_message
+from bot.forms import parse_money, parse_stage, view_metadata, view_values
+from bot.services import Services
+from bot.slack.messages import post_message, tell
 from handlers.assists import (
     length_errors,
     outcome_message,
     recipient_problems,
     record_and_report,
 )
-from handlers.forms import parse_money, parse_stage, view_metadata, view_values
-from handlers.notify import tell
-from handlers.services import Services
 from models.assists import Assist, AssistDraft, Kind, Source, Stage
 
 logger = logging.getLogger(__name__)

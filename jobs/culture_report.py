@@ -11,9 +11,10 @@ import logging
 from datetime import datetime
 
 from apscheduler.triggers.cron import CronTrigger
-from slack_sdk.errors import SlackApiError, SlackClientError
+from slack_sdk.errors import SlackClientError
 
-from bot.report import upload_report
+from bot.slack.failures import slack_error
+from bot.slack.uploads import upload_report
 from jobs.recognition import NotPosted, Recognition, RunResult, installed_at, last_tick, post_once
 from models.base import utcnow
 from models.culture import MONTHS, CultureReport, culture_report
@@ -58,13 +59,6 @@ def run_report(
 
     result = RunResult(period=report_month(job, now))
     return post_once(job, result, "report", now, post, force=force)
-
-
-def slack_error(error: SlackClientError | OSError) -> str:
-    """Slack's error code (`not_in_channel`), or what went wrong on the way."""
-    if isinstance(error, SlackApiError):
-        return str(error.response.get("error"))
-    return str(error)
 
 
 REPORT_SCHEDULE = "0 9 1 * *"

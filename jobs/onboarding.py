@@ -3,58 +3,16 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable
 from datetime import datetime, timedelta
 
-from slack_sdk import WebClient
-from sqlalchemy.orm import Session, sessionmaker
-
-from bot.blocks.onboarding import pulse_question, welcome
-from bot.settings import Settings
-from jobs.deliver import run_clock, send_once
+from bot.blocks.onboarding import pulse_question
+from bot.slack.delivery import run_clock, send_once
 from jobs.recognition import Recognition, RunResult
 from models.base import utcnow
 from models.deliveries import claim, complete, is_done
-from models.departments import directory
-from models.knowledge_sessions import upcoming
 from models.pulse import choose_people, record_asked
 
 logger = logging.getLogger(__name__)
-
-
-def send_welcomes(
-    sessions: sessionmaker[Session],
-    client: WebClient,
-    team_id: str,
-    user_ids: Iterable[str],
-    now: datetime | None = None,
-    *,
-    settings: Settings,
-) -> int:
-    """Welcome each person once, ever: joining twice or a re-import sends nothing new.
-    Claims hold for the settings' claim_lease; the welcome names their assist emoji."""
-    now = now or utcnow()
-    with sessions() as session:
-        text, blocks = welcome(
-            directory(session, team_id),
-            upcoming(session, team_id, now, limit=3),
-            reaction=settings.assist_emoji,
-        )
-    sent, clock = 0, run_clock(now)
-    for user_id in user_ids:
-        if send_once(
-            sessions,
-            client,
-            team_id,
-            f"welcome:{user_id}",
-            user_id,
-            text,
-            blocks,
-            now=clock(),
-            lease=settings.claim_lease,
-        ):
-            sent += 1
-    return sent
 
 
 def run_pulse(

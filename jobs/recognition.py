@@ -22,8 +22,8 @@ from sqlalchemy.orm import Session, sessionmaker
 from bot.blocks.digest import digest_blocks, digest_label, quiet_tip
 from bot.blocks.nudges import nudge_blocks, week_label
 from bot.settings import Settings
+from bot.slack.delivery import run_clock, send_once
 from bot.slack.messages import post_message
-from jobs.deliver import run_clock, send_once
 from models.base import utcnow
 from models.deliveries import claim, complete, first_claimed, is_done, release
 from models.digest import Digest, build_digest

@@ -11,7 +11,7 @@ from slack_sdk import WebClient
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.blocks.referrals import manager_nudge, owner_reminder
-from jobs.deliver import run_clock, send_once
+from bot.slack.delivery import run_clock, send_once
 from models.base import utcnow
 from models.deliveries import DEFAULT_LEASE
 from models.people import find_person

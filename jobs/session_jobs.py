@@ -12,7 +12,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.blocks.sessions import cadence_nudge, confirm_ask, reminder
-from jobs.deliver import run_clock, send_once
+from bot.slack.delivery import run_clock, send_once
 from models.base import utcnow
 from models.deliveries import DEFAULT_LEASE, claim, first_claimed
 from models.knowledge_sessions import cadence, ended_unconfirmed, scheduled_between, suggest_topic

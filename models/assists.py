@@ -25,7 +25,7 @@ from sqlalchemy import (
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
 
-from models.base import Base, TeamScoped, UtcDateTime, utcnow
+from models.base import Base, TeamScoped, UtcDateTime, insert_once, utcnow
 from models.people import PersonInfo
 
 
@@ -287,22 +287,27 @@ def _record_new(
         )
         for user_id in eligible
     ]
-    try:
-        # The limit and the insert share a savepoint: a lost dedupe race gives the credits back.
-        with session.begin_nested() as savepoint:
-            reached = limit and reserve_credits(
-                session, draft.team_id, draft.giver_id, len(eligible), limit, now
-            )
-            if reached:
-                savepoint.rollback()
-                return RecordOutcome(refused=tuple(refused), limit_reached=reached)
-            session.add(assist)
-    except IntegrityError:
+    reached: list[LimitReached] = []
+
+    def within_limit() -> bool:
+        # In the insert's savepoint: a lost dedupe race gives the credits back.
+        if limit and (over := reserve_credits(session, *giving, len(eligible), limit, now)):
+            reached.append(over)
+            return False
+        return True
+
+    giving = (draft.team_id, draft.giver_id)
+    stored, created = insert_once(
+        session,
+        assist,
+        lambda: find_by_dedupe_key(session, draft.team_id, draft.dedupe_key),
+        first=within_limit,
+    )
+    if reached:
+        return RecordOutcome(refused=tuple(refused), limit_reached=reached[0])
+    if not created:
         # A concurrent delivery of the same thing won the race: report it as a duplicate.
-        winner = find_by_dedupe_key(session, draft.team_id, draft.dedupe_key)
-        if winner is None:
-            raise
-        return _duplicate(winner)
+        return _duplicate(stored)
     return RecordOutcome(assist=assist, credited=tuple(eligible), refused=tuple(refused))
 
 

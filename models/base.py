@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import UTC, datetime
+from typing import TypeVar
 
 from sqlalchemy import DateTime, MetaData, String, TypeDecorator
 from sqlalchemy.engine import Dialect
-from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column
 
 # Named constraints so Alembic migrations are stable across SQLite and PostgreSQL.
 NAMING = {
@@ -49,3 +52,32 @@ class TeamScoped:
     """Every row belongs to one Slack workspace; queries filter on it."""
 
     team_id: Mapped[str] = mapped_column(String(32), index=True)
+
+
+Row = TypeVar("Row", bound=Base)
+
+
+def insert_once(
+    session: Session,
+    row: Row,
+    winner: Callable[[], Row | None],
+    *,
+    first: Callable[[], bool] | None = None,
+) -> tuple[Row | None, bool]:
+    """Insert `row` in a savepoint; (row, True), or (the row that won a race to the same
+    unique key, False) when a concurrent delivery of the same thing inserted it first.
+
+    `first` runs in the same savepoint before the insert (a limit to reserve); when it
+    returns False, the savepoint is rolled back, nothing is inserted: (None, False)."""
+    try:
+        with session.begin_nested() as savepoint:
+            if first is not None and not first():
+                savepoint.rollback()
+                return None, False
+            session.add(row)
+    except IntegrityError:
+        first = winner()
+        if first is None:
+            raise
+        return first, False
+    return row, True

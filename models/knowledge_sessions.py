@@ -28,7 +28,7 @@ from models.assists import (
     Source,
     record_assist,
 )
-from models.base import Base, TeamScoped, UtcDateTime, utcnow
+from models.base import Base, TeamScoped, UtcDateTime, insert_once, utcnow
 from models.people import Person, PersonInfo
 
 TITLE_LENGTH = 150
@@ -191,15 +191,7 @@ def create_session(session: Session, draft: SessionDraft) -> tuple[KnowledgeSess
         SessionPresenter(team_id=draft.team_id, user_id=u) for u in dict.fromkeys(draft.presenters)
     ]
     talk.rsvps, talk.attendees = [], []
-    try:
-        with session.begin_nested():
-            session.add(talk)
-    except IntegrityError:
-        winner = _by_key(session, draft.team_id, draft.dedupe_key)
-        if winner is None:
-            raise
-        return winner, False
-    return talk, True
+    return insert_once(session, talk, lambda: _by_key(session, draft.team_id, draft.dedupe_key))
 
 
 def get_session(session: Session, team_id: str, session_id: int) -> KnowledgeSession | None:

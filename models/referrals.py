@@ -21,7 +21,6 @@ from sqlalchemy import (
     select,
     update,
 )
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
 
 from models.assists import (
@@ -33,7 +32,7 @@ from models.assists import (
     Stage,
     record_assist,
 )
-from models.base import Base, TeamScoped, UtcDateTime, utcnow
+from models.base import Base, TeamScoped, UtcDateTime, insert_once, utcnow
 from models.people import Person, PersonInfo
 
 
@@ -172,15 +171,9 @@ def create_referral(
         state_changed_at=now,
         dedupe_key=draft.dedupe_key,
     )
-    try:
-        with session.begin_nested():
-            session.add(referral)
-    except IntegrityError:
-        winner = _by_dedupe_key(session, draft.team_id, draft.dedupe_key)
-        if winner is None:
-            raise
-        return winner, False
-    return referral, True
+    return insert_once(
+        session, referral, lambda: _by_dedupe_key(session, draft.team_id, draft.dedupe_key)
+    )
 
 
 class Refused(StrEnum):
@@ -267,19 +260,7 @@ def move(
     if not _compare_and_set(session, referral, current, values):
         session.refresh(referral)
         return MoveOutcome(referral, Refused.ALREADY, State(referral.state))
-    session.add(
-        ReferralMove(
-            team_id=team_id,
-            referral_id=referral.id,
-            actor_id=actor_id,
-            from_state=current.value,
-            to_state=to_state.value,
-            owner_id=referral.owner_id,
-            note=reason,
-            at=now,
-        )
-    )
-    session.flush()
+    _log(session, referral, actor_id, current, to_state, reason, now)
     session.refresh(referral)
     credit = _credit_referrer(session, referral, referrer, now) if to_state == State.WON else None
     return MoveOutcome(referral, None, current, credit)
@@ -397,9 +378,10 @@ def _log(
     actor_id: str,
     from_state: State,
     to_state: State,
-    note: str,
+    note: str | None,
     now: datetime,
 ) -> None:
+    """Record one move in the referral's history (who, from which state to which, why)."""
     session.add(
         ReferralMove(
             team_id=referral.team_id,

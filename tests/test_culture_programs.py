@@ -8,7 +8,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlalchemy import select
 
-from bot.slack_client import build_client
+from bot.slack.client import build_client
 from jobs.onboarding import run_pulse
 from jobs.recognition import Recognition, run_digest
 from models.assists import Assist, Credit

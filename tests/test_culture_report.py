@@ -21,7 +21,7 @@ from bot.report import (
 )
 from bot.runner import scheduled_jobs
 from bot.settings import Settings
-from bot.slack_client import build_client
+from bot.slack.client import build_client
 from jobs.culture_report import run_report
 from jobs.recognition import Recognition
 from models.assists import (
@@ -400,7 +400,7 @@ def test_a_report_missed_on_the_first_is_posted_once_when_the_bot_returns(
 ):
     from datetime import UTC, datetime, timedelta
 
-    from bot.slack_client import build_client
+    from bot.slack.client import build_client
     from jobs.culture_report import catch_up_report
     from jobs.recognition import Recognition
     from models.deliveries import claim
@@ -418,7 +418,7 @@ def test_a_report_missed_on_the_first_is_posted_once_when_the_bot_returns(
 
 
 def test_a_report_with_no_credits_is_not_posted(settings, sessions, standin):
-    from bot.slack_client import build_client
+    from bot.slack.client import build_client
     from jobs.culture_report import run_report
     from jobs.recognition import Recognition
     from tests.slack_standin import TEAM_ID

@@ -13,11 +13,11 @@ from sqlalchemy import func, insert, select
 from sqlalchemy.orm import aliased
 
 from bot.cli import main
+from bot.commands.sample_company import DEMO_TEAM_ID
 from models.assists import Assist, AssistDraft, Credit, GivingLimit, record_assist
 from models.base import utcnow
 from models.database import make_engine, make_session_factory, upgrade
 from models.people import Person, PersonInfo
-from models.sample_company import DEMO_TEAM_ID
 from models.stats import period_window
 
 SIZE = ["--people", "30", "--weeks", "3"]

@@ -13,7 +13,7 @@ import pytest
 from sqlalchemy import select
 
 from bot.settings import Settings
-from bot.slack_client import build_client
+from bot.slack.client import build_client
 from jobs.recognition import Recognition, run_digest, sweep
 from models.assists import Assist, AssistDraft, Kind, Stage, record_assist, update_details
 from models.database import make_engine, make_session_factory

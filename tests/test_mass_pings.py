@@ -111,7 +111,7 @@ def test_the_digest_pings_nobody_even_with_text_stored_before_cleaning(settings,
             now=now - timedelta(days=1),
         )
         assert session.get(Assist, outcome.assist.id).customer.startswith("<!here>")
-    from bot.slack_client import build_client
+    from bot.slack.client import build_client
 
     job = Recognition(settings, sessions, build_client(settings), team_id=TEAM_ID, worker="test")
     assert run_digest(job, now).posted

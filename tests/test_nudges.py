@@ -8,8 +8,8 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
+from bot.slack.client import build_client
 from bot.slack.messages import delivery_metadata, post_message
-from bot.slack_client import build_client
 from jobs.recognition import Recognition, run_nudges
 from models.assists import AssistDraft, Kind, record_assist
 from models.base import utcnow

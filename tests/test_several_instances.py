@@ -32,7 +32,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.settings import Settings
-from bot.slack_client import build_client
+from bot.slack.client import build_client
 from jobs.recognition import Recognition, run_nudges
 from models.assists import AssistDraft, Credit, Kind, Stage, record_assist
 from models.deliveries import Delivery, claim

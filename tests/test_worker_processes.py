@@ -86,7 +86,7 @@ def test_both_workers_serve_the_port_and_sigterm_finishes_their_acked_work(
         response = slack.reaction(True, user=GINA, author=author, ts=f"1700000000.{n:06d}")
         assert response.status == 200, bot.output()
     standin.wait_for("chat.postMessage", len(authors), timeout=20)
-    served_by = set(re.findall(r"INFO (worker-\d) handlers\.reactions", bot.output()))
+    served_by = set(re.findall(r"INFO (worker-\d) bot\.flows\.reactions", bot.output()))
     assert served_by == {"worker-0", "worker-1"}, bot.output()
 
     # A deploy stops the supervisor while Slack is slow: both workers finish what they acked.
@@ -120,11 +120,11 @@ def test_a_worker_that_dies_is_replaced_and_the_port_keeps_answering(
     # The replacement serves too: every new connection is answered and the work done.
     slack = HttpSlackRequests(bot.events_url, standin, SIGNING_SECRET)
     deadline = time.monotonic() + 30
-    while "worker-1 handlers.reactions" not in bot.output() and time.monotonic() < deadline:
+    while "worker-1 bot.flows.reactions" not in bot.output() and time.monotonic() < deadline:
         n = len(slack.answers)
         assert slack.reaction(True, user=GINA, author=ANA, ts=f"1700000001.{n:06d}").status == 200
         time.sleep(0.05)
-    assert "worker-1 handlers.reactions" in bot.output(), bot.output()
+    assert "worker-1 bot.flows.reactions" in bot.output(), bot.output()
     standin.wait_for("chat.postMessage", len(slack.answers), timeout=20)
     assert credited(database_url) == [ANA] * len(slack.answers)
 

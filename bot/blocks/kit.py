@@ -1,55 +1,235 @@
-"""The few Block Kit pieces every builder uses, with Slack's size limits applied."""
+"""The Block Kit pieces every builder uses, with Slack's size limits applied.
+
+Builders compose these; nothing else in the code writes a Block Kit dict.
+"""
 
 from __future__ import annotations
+
+import json
+from collections.abc import Sequence
 
 from bot.blocks.text import truncate
 
 SECTION_LIMIT = 2900  # Slack allows 3,000 characters in a section's text
 OPTION_LIMIT = 75  # and 75 in an option's label
+TITLE_LIMIT = 24  # a modal's title, submit and close labels
+BUTTON_LIMIT = 75
+HEADER_LIMIT = 150
 
 
 def plain_text(text: str) -> dict:
     return {"type": "plain_text", "text": text, "emoji": True}
 
 
+def mrkdwn(text: str) -> dict:
+    return {"type": "mrkdwn", "text": text}
+
+
 def mrkdwn_section(text: str) -> dict:
-    return {"type": "section", "text": {"type": "mrkdwn", "text": truncate(text, SECTION_LIMIT)}}
+    return {"type": "section", "text": mrkdwn(truncate(text, SECTION_LIMIT))}
+
+
+def fields_section(fields: Sequence[str]) -> dict:
+    """A section of short side-by-side fields (Slack takes up to 10, 2,000 characters each)."""
+    return {"type": "section", "fields": [mrkdwn(truncate(f, 2000)) for f in fields[:10]]}
 
 
 def context_block(text: str) -> dict:
-    return {
-        "type": "context",
-        "elements": [{"type": "mrkdwn", "text": truncate(text, SECTION_LIMIT)}],
-    }
+    return {"type": "context", "elements": [mrkdwn(truncate(text, SECTION_LIMIT))]}
 
 
 def header_block(text: str) -> dict:
-    return {"type": "header", "text": plain_text(truncate(text, 150))}
+    return {"type": "header", "text": plain_text(truncate(text, HEADER_LIMIT))}
 
 
-def option(value: str, label: str) -> dict:
-    return {"text": plain_text(truncate(label, OPTION_LIMIT)), "value": value}
+def divider() -> dict:
+    return {"type": "divider"}
 
 
-def button(action_id: str, label: str, value: str | None = None, style: str | None = None) -> dict:
-    made: dict = {"type": "button", "action_id": action_id, "text": plain_text(label)}
+def actions_block(elements: Sequence[dict], block_id: str | None = None) -> dict:
+    block: dict = {"type": "actions", "elements": list(elements)}
+    if block_id:
+        block["block_id"] = block_id
+    return block
+
+
+def option(value: str, label: str, description: str | None = None) -> dict:
+    made = {"text": plain_text(truncate(label, OPTION_LIMIT)), "value": value}
+    if description:
+        made["description"] = plain_text(truncate(description, OPTION_LIMIT))
+    return made
+
+
+def button(
+    action_id: str,
+    label: str,
+    value: str | None = None,
+    style: str | None = None,
+    confirm: dict | None = None,
+) -> dict:
+    made: dict = {
+        "type": "button",
+        "action_id": action_id,
+        "text": plain_text(truncate(label, BUTTON_LIMIT)),
+    }
     if value is not None:
         made["value"] = value
     if style:
         made["style"] = style
+    if confirm:
+        made["confirm"] = confirm
     return made
+
+
+def confirm_dialog(title: str, text: str, confirm: str, deny: str) -> dict:
+    return {
+        "title": plain_text(title),
+        "text": plain_text(text),
+        "confirm": plain_text(confirm),
+        "deny": plain_text(deny),
+    }
+
+
+def static_select(
+    action_id: str, options: Sequence[dict], placeholder: str, initial: str | None = None
+) -> dict:
+    element: dict = {
+        "type": "static_select",
+        "action_id": action_id,
+        "placeholder": plain_text(placeholder),
+        "options": list(options),
+    }
+    chosen = [o for o in options if o["value"] == initial]
+    if chosen:
+        element["initial_option"] = chosen[0]
+    return element
+
+
+def input_block(
+    block_id: str,
+    label: str,
+    element: dict,
+    *,
+    optional: bool = False,
+    hint: str | None = None,
+    dispatch: bool = False,
+) -> dict:
+    """A form field. Every element's action_id is `value`: forms read blocks by block id."""
+    block: dict = {
+        "type": "input",
+        "block_id": block_id,
+        "optional": optional,
+        "label": plain_text(truncate(label, 2000)),
+        "element": {"action_id": "value", **element},
+    }
+    if hint:
+        block["hint"] = plain_text(hint)
+    if dispatch:
+        block["dispatch_action"] = True
+    return block
+
+
+def text_input(
+    block_id: str,
+    label: str,
+    *,
+    max_length: int,
+    initial: str | None = None,
+    optional: bool = False,
+    multiline: bool = False,
+    hint: str | None = None,
+    placeholder: str | None = None,
+) -> dict:
+    element: dict = {"type": "plain_text_input", "multiline": multiline, "max_length": max_length}
+    if initial:
+        element["initial_value"] = initial[:max_length]
+    if placeholder:
+        element["placeholder"] = plain_text(placeholder)
+    return input_block(block_id, label, element, optional=optional, hint=hint)
+
+
+def select_input(
+    block_id: str,
+    label: str,
+    options: Sequence[dict],
+    *,
+    initial: str | None = None,
+    optional: bool = False,
+    placeholder: str = "Choose one",
+) -> dict:
+    element = static_select("value", options, placeholder, initial)
+    return input_block(block_id, label, element, optional=optional)
+
+
+def people_input(
+    block_id: str, label: str, initial: Sequence[str] = (), *, optional: bool = False
+) -> dict:
+    element: dict = {"type": "multi_users_select", "placeholder": plain_text("Choose people")}
+    if initial:
+        element["initial_users"] = list(initial)
+    return input_block(block_id, label, element, optional=optional)
+
+
+def url_input(
+    block_id: str, label: str, initial: str | None = None, *, hint: str | None = None
+) -> dict:
+    element: dict = {"type": "url_text_input"}
+    if initial:
+        element["initial_value"] = initial
+    return input_block(block_id, label, element, optional=True, hint=hint)
+
+
+def checkbox_input(block_id: str, label: str, choice: dict, *, ticked: bool = False) -> dict:
+    """One optional checkbox; its value is in `selected_options` when ticked."""
+    element: dict = {"type": "checkboxes", "options": [choice]}
+    if ticked:
+        element["initial_options"] = [choice]
+    return input_block(block_id, label, element, optional=True)
+
+
+def deal_value_input(currency: str | None = None, *, optional: bool = True) -> dict:
+    """The deal's value, a decimal of zero or more, in the workspace's currency."""
+    label = f"Deal value ({currency})" if currency else "Deal value"
+    element = {"type": "number_input", "is_decimal_allowed": True, "min_value": "0"}
+    return input_block("deal_value", label, element, optional=optional)
+
+
+def modal(
+    callback_id: str,
+    title: str,
+    blocks: Sequence[dict],
+    *,
+    submit: str | None = None,
+    close: str = "Cancel",
+    metadata: dict | None = None,
+) -> dict:
+    """A modal view; `metadata` travels back in `private_metadata` (as JSON)."""
+    view: dict = {
+        "type": "modal",
+        "callback_id": callback_id,
+        "title": plain_text(truncate(title, TITLE_LIMIT)),
+        "close": plain_text(truncate(close, TITLE_LIMIT)),
+        "blocks": list(blocks),
+    }
+    if submit:
+        view["submit"] = plain_text(truncate(submit, TITLE_LIMIT))
+    if metadata is not None:
+        view["private_metadata"] = json.dumps(metadata)
+    return view
 
 
 def sorry_view() -> dict:
     """What a form turns into when saving it failed on our side."""
-    return {
-        "type": "modal",
-        "title": plain_text("Something went wrong"),
-        "close": plain_text("Close"),
-        "blocks": [
+    view = modal(
+        "sorry",
+        "Something went wrong",
+        [
             mrkdwn_section(
                 "Sorry, I couldn't save this form. The problem has been logged; "
                 "please try again in a minute."
             )
         ],
-    }
+        close="Close",
+    )
+    del view["callback_id"]
+    return view

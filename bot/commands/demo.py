@@ -25,15 +25,7 @@ from sqlalchemy.orm import Session
 from bot.blocks.nudges import nudge_blocks, week_label
 from bot.blocks.sells import help_blocks, leaderboard_blocks, stats_blocks
 from bot.blocks.text import stage_label
-from bot.render import mentioned_user_ids, render_blocks
-from bot.settings import Settings, normalise_database_url
-from jobs.recognition import digest_post, manager_nudges
-from models.assists import Stage
-from models.base import utcnow
-from models.database import make_engine, make_session_factory, upgrade
-from models.people import Person, people_by_id
-from models.periods import iso_week
-from models.sample_company import (
+from bot.commands.sample_company import (
     DEMO_TEAM_ID,
     MIN_PEOPLE,
     DepartmentLoop,
@@ -44,6 +36,14 @@ from models.sample_company import (
     sample_size,
     tables_with_other_teams,
 )
+from bot.render import mentioned_user_ids, render_blocks
+from bot.settings import Settings, normalise_database_url
+from jobs.recognition import digest_post, manager_nudges
+from models.assists import Stage
+from models.base import utcnow
+from models.database import make_engine, make_session_factory, upgrade
+from models.people import Person, people_by_id
+from models.periods import iso_week
 from models.stats import Window, leaderboard, period_window, personal_stats
 
 DEMO_FILE = "everybody_sells_demo.db"

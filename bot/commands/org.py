@@ -13,11 +13,11 @@ from pathlib import Path
 from slack_sdk.errors import SlackApiError
 
 from bot.blocks.text import plural
-from bot.directory import Directory
+from bot.flows.welcomes import send_welcomes
 from bot.settings import Settings, SettingsError
-from bot.slack_client import build_client
-from bot.slack_failures import slack_failure
-from jobs.onboarding import send_welcomes
+from bot.slack.client import build_client
+from bot.slack.directory import Directory
+from bot.slack.failures import slack_failure
 from models.database import make_engine, make_session_factory, upgrade
 from models.org_chart import (
     REQUIRED_COLUMNS,

@@ -1,20 +1,18 @@
-"""Reactions: the assist emoji on someone's message credits its author; removing it revokes."""
+"""Reactions: the assist emoji on someone's message credits its author; removing it revokes.
+
+The work of the `reaction_added` and `reaction_removed` events, done from the inbox."""
 
 from __future__ import annotations
 
 import logging
-from functools import partial
 
-from slack_bolt import App
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
 from bot.blocks.assists import refusal_lines
-from bot.slack.messages import post_ephemeral, post_message
-from handlers.events import process_event
-from handlers.home_tab import publish_homes
-from handlers.notify import notify_credited
-from handlers.services import Services
+from bot.flows.homes import publish_homes
+from bot.services import Services
+from bot.slack.messages import notify_credited, post_ephemeral, post_message
 from models.assists import (
     AssistDraft,
     Refusal,
@@ -137,15 +135,3 @@ def warn(
         logger.info("could not warn %s in %s: %s", user_id, channel, error.response.get("error"))
     if or_dm:
         post_message(client, channel=user_id, text=text)
-
-
-def register(app: App, services: Services) -> None:
-    client = services.client
-    services.inbox.register(
-        "reaction_added",
-        partial(credit_reaction, services, client),
-        gave_up=partial(reaction_lost, services, client),
-    )
-    services.inbox.register("reaction_removed", partial(revoke_reaction, services, client))
-    app.event("reaction_added")(process_event)
-    app.event("reaction_removed")(process_event)

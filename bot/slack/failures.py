@@ -10,7 +10,7 @@ from collections.abc import Mapping
 from urllib.error import URLError
 
 from slack_bolt.error import BoltError
-from slack_sdk.errors import SlackApiError
+from slack_sdk.errors import SlackApiError, SlackClientError
 
 # Errors that mean the token itself is wrong, revoked or belongs to a removed app.
 TOKEN_ERRORS = frozenset(
@@ -59,3 +59,10 @@ def _token_setting(error: SlackApiError) -> str:
 def _needed_scope(error: SlackApiError) -> str:
     needed = error.response.get("needed")
     return f" (the Slack app needs the {needed} scope; reinstall it)" if needed else ""
+
+
+def slack_error(error: SlackClientError | OSError) -> str:
+    """Slack's error code (`not_in_channel`), or what went wrong on the way."""
+    if isinstance(error, SlackApiError):
+        return str(error.response.get("error"))
+    return str(error)

@@ -9,10 +9,10 @@ from dataclasses import dataclass
 from slack_sdk import WebClient
 from sqlalchemy.orm import Session, sessionmaker
 
-from bot.directory import Directory
 from bot.faults import is_transient
 from bot.inbox import EventInbox
 from bot.settings import Settings
+from bot.slack.directory import Directory
 from models.assists import GivingLimit
 
 logger = logging.getLogger(__name__)

@@ -11,9 +11,10 @@ from slack_sdk.errors import SlackApiError
 
 from bot.blocks.home import home_view
 from bot.faults import describe
-from handlers.services import Services
+from bot.services import Services
 from models.base import utcnow
-from models.home import build_home, home_openers
+from models.home import build_home, home_openers, mark_home_opened
+from models.inbox import InboxItem
 
 logger = logging.getLogger(__name__)
 
@@ -60,3 +61,13 @@ def publish_homes(
             publish_home(services, client, team_id, user_id)
         except Exception as error:
             logger.warning("home for %s not refreshed: %s", user_id, describe(error))
+
+
+def show_home(services: Services, client: WebClient, item: InboxItem) -> None:
+    """Someone opened the bot's Home tab: note that they use it, and publish it."""
+    event = item.body["event"]
+    if event.get("tab") != "home":
+        return
+    with services.sessions.begin() as session:
+        mark_home_opened(session, item.team_id, event["user"], utcnow())
+    publish_home(services, client, item.team_id, event["user"])
