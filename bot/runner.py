@@ -9,6 +9,7 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.triggers.cron import CronTrigger
@@ -20,7 +21,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from bot.app import SlackApp, create_app, inbox_settings
 from bot.inbox import EventInbox
 from bot.listener_pool import BACKLOG_LIMIT, ListenerPool
-from bot.routes import EVENTS_PATH, build_routes
+from bot.routes import EVENTS_PATH, Routes, build_routes
 from bot.settings import Settings
 from bot.slack.client import build_client
 from bot.workers import listening_socket, supervise
@@ -31,6 +32,9 @@ from jobs.referral_sla import sla_job
 from jobs.scheduler import ScheduledJob, build_scheduler, worker_name
 from jobs.session_jobs import session_jobs
 from models.database import make_engine, make_session_factory, upgrade
+
+if TYPE_CHECKING:
+    from waitress.server import BaseWSGIServer, MultiSocketServer
 
 logger = logging.getLogger(__name__)
 
@@ -154,7 +158,7 @@ def run(settings: Settings, *, with_scheduler: bool = True) -> int:
     engine = make_engine(settings.database_url)
     upgrade(engine)
     engine.dispose()  # no connection may cross the fork
-    if not settings.socket_mode:
+    if not settings.socket_mode or settings.socket_mode_http:
         listening_socket(settings.port).close()  # a port already taken: say so once, here
     if settings.database_url.startswith("sqlite"):
         logger.warning(
@@ -187,7 +191,7 @@ def serve(
     """
     pool = ListenerPool(backlog_limit=BACKLOG_LIMIT // settings.worker_processes)
     bot = build(settings, pool, migrate=not worker)
-    app, scheduler = bot.app, bot.scheduler
+    scheduler = bot.scheduler
     # What imports and set-up made lives as long as the process: keep it out of every
     # later full collection, whose pauses otherwise stall acks (p99 249 -> 189 ms in
     # benchmarks/ack_load with a backlog).
@@ -198,29 +202,9 @@ def serve(
         scheduler.start()
     try:
         if settings.socket_mode:
-            from slack_bolt.adapter.socket_mode import SocketModeHandler
-
-            logger.info("starting in Socket Mode")
-            handler = SocketModeHandler(app, settings.app_token)
-            try:
-                handler.connect()
-                logger.info("connected to Slack")
-                ready()
-                threading.Event().wait()  # what handler.start() does after connecting
-            finally:
-                handler.close()  # no new requests while the pool finishes the queued ones
+            serve_socket_mode(bot, settings, worker=worker, ready=ready)
         else:
-            from waitress import serve as serve_wsgi
-
-            where = (
-                {"sockets": [listening_socket(settings.port)]}
-                if worker
-                else {"host": "0.0.0.0", "port": settings.port}
-            )
-            logger.info("listening on :%s%s", settings.port, EVENTS_PATH)
-            ready()
-            routes = build_routes(app, settings.signing_secret, bot.engine)
-            serve_wsgi(routes, threads=settings.http_threads, ident="everybody-sells", **where)
+            serve_http(bot, settings, worker=worker, ready=ready)
     finally:
         if scheduler.running:
             scheduler.shutdown(wait=False)
@@ -229,6 +213,58 @@ def serve(
         pool.shutdown(wait=True)
         bot.inbox.stop()
         logger.info("stopped")
+
+
+def http_server(
+    routes: Routes, settings: Settings, *, worker: bool
+) -> BaseWSGIServer | MultiSocketServer:
+    """waitress on PORT; a worker's port is shared with the other workers (SO_REUSEPORT)."""
+    from waitress import create_server
+
+    where = (
+        {"sockets": [listening_socket(settings.port)]}
+        if worker
+        else {"host": "0.0.0.0", "port": settings.port}
+    )
+    return create_server(routes, threads=settings.http_threads, ident="everybody-sells", **where)
+
+
+def serve_http(bot: Bot, settings: Settings, *, worker: bool, ready: Callable[[], None]) -> None:
+    """HTTP mode: Slack's requests, health and webhooks on PORT, until stopped."""
+    server = http_server(
+        build_routes(bot.app, settings.signing_secret, bot.engine), settings, worker=worker
+    )
+    logger.info("listening on :%s%s", settings.port, EVENTS_PATH)
+    ready()
+    try:
+        server.run()
+    finally:
+        server.close()
+
+
+def serve_socket_mode(
+    bot: Bot, settings: Settings, *, worker: bool, ready: Callable[[], None]
+) -> None:
+    """Socket Mode: Slack over a WebSocket, and (unless SOCKET_MODE_HTTP=off) the health
+    routes on PORT, for a load balancer or `docker` to ask."""
+    from slack_bolt.adapter.socket_mode import SocketModeHandler
+
+    server = None
+    if settings.socket_mode_http:
+        server = http_server(build_routes(None, None, bot.engine), settings, worker=worker)
+        threading.Thread(target=server.run, name="http", daemon=True).start()
+        logger.info("serving the health checks on :%s", settings.port)
+    logger.info("starting in Socket Mode")
+    handler = SocketModeHandler(bot.app, settings.app_token)
+    try:
+        handler.connect()
+        logger.info("connected to Slack")
+        ready()
+        threading.Event().wait()  # what handler.start() does after connecting
+    finally:
+        handler.close()  # no new requests while the pool finishes the queued ones
+        if server is not None:
+            server.close()
 
 
 def run_scheduler(settings: Settings) -> None:

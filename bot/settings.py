@@ -53,6 +53,7 @@ class Settings:
     reaction_kinds: Mapping[str, Kind] = field(default_factory=lambda: dict(DEFAULT_REACTION_KINDS))
     daily_credit_limit: int = 10
     http_threads: int = 8
+    socket_mode_http: bool = True
     worker_processes: int = 1
     claim_lease_seconds: int = 600
     run_lease_seconds: int = 1800
@@ -163,6 +164,7 @@ def load_settings(
             text("DAILY_CREDIT_LIMIT"), "DAILY_CREDIT_LIMIT", 10, low=1, high=1000
         ),
         http_threads=_integer(text("HTTP_THREADS"), "HTTP_THREADS", 8, low=1, high=256),
+        socket_mode_http=_switch(text("SOCKET_MODE_HTTP"), "SOCKET_MODE_HTTP", True),
         worker_processes=_integer(text("WORKER_PROCESSES"), "WORKER_PROCESSES", 1, low=1, high=64),
         claim_lease_seconds=_integer(
             text("CLAIM_LEASE_SECONDS"), "CLAIM_LEASE_SECONDS", 600, low=1, high=86400
@@ -210,6 +212,16 @@ def _integer(value: str | None, name: str, default: int, *, low: int, high: int)
     if not low <= number <= high:
         raise SettingsError(f"{name} must be between {low} and {high}, got {number}")
     return number
+
+
+def _switch(value: str | None, name: str, default: bool) -> bool:
+    if value is None:
+        return default
+    if value.lower() in {"on", "true", "yes", "1"}:
+        return True
+    if value.lower() in {"off", "false", "no", "0"}:
+        return False
+    raise SettingsError(f"{name} must be on or off, got {value!r}")
 
 
 def _channel(value: str | None, name: str) -> str | None:

@@ -117,6 +117,45 @@ class Credit(TeamScoped, Base):
     assist: Mapped[Assist] = relationship(back_populates="credits")
 
 
+@dataclass(frozen=True)
+class AssistInfo:
+    """An assist as the bot shows it: plain data read from the row, for builders."""
+
+    id: int
+    giver_id: str
+    kind: str
+    stage: str | None
+    customer: str | None
+    description: str
+    crm_url: str | None
+    deal_value: Decimal | None
+    source: str
+    channel_id: str | None
+    permalink: str | None
+    is_private: bool
+    credited: tuple[str, ...]  # who it credits now (revoked credits left out)
+    created_at: datetime | None = None
+
+
+def assist_info(assist: Assist) -> AssistInfo:
+    return AssistInfo(
+        id=assist.id,
+        giver_id=assist.giver_id,
+        kind=assist.kind,
+        stage=assist.stage,
+        customer=assist.customer,
+        description=assist.description,
+        crm_url=assist.crm_url,
+        deal_value=assist.deal_value,
+        source=assist.source,
+        channel_id=assist.channel_id,
+        permalink=assist.permalink,
+        is_private=assist.is_private,
+        credited=tuple(c.recipient_id for c in assist.credits if c.revoked_at is None),
+        created_at=assist.created_at,
+    )
+
+
 class GivingDay(TeamScoped, Base):
     """Credits a giver has given on one local day: the daily limit, enforced atomically."""
 

@@ -11,10 +11,10 @@ from sqlalchemy.orm import Session
 
 from models.assists import Credit
 from models.culture import culture_report
-from models.knowledge_sessions import KnowledgeSession, cadence, upcoming
+from models.knowledge_sessions import SessionInfo, cadence, session_info, upcoming
 from models.nudges import ManagerNudge, build_nudges
 from models.people import Person
-from models.referrals import Referral, referrals_of
+from models.referrals import ReferralInfo, referral_info, referrals_of
 from models.stats import PersonalStats, Window, period_window, personal_stats
 
 EPOCH = datetime(2000, 1, 1, tzinfo=UTC)
@@ -33,8 +33,8 @@ class HomeData:
     month: PersonalStats
     all_time: PersonalStats
     streak_weeks: int
-    referrals: list[Referral]
-    sessions: list[KnowledgeSession]
+    referrals: list[ReferralInfo]
+    sessions: list[SessionInfo]
     team: ManagerNudge | None = None
     health: WorkspaceHealth | None = None
 
@@ -93,8 +93,8 @@ def build_home(
         month=month,
         all_time=all_time,
         streak_weeks=active_week_streak(session, team_id, user_id, now, tz),
-        referrals=[r for r in referrals_of(session, team_id, user_id, limit=8)],
-        sessions=upcoming(session, team_id, now, limit=5),
+        referrals=[referral_info(r) for r in referrals_of(session, team_id, user_id, limit=8)],
+        sessions=[session_info(t) for t in upcoming(session, team_id, now, limit=5)],
     )
     team = build_nudges(
         session,

@@ -146,6 +146,45 @@ class SessionDraft:
     dedupe_key: str | None = None
 
 
+@dataclass(frozen=True)
+class SessionInfo:
+    """A knowledge-sharing session as the bot shows it: plain data, for builders."""
+
+    id: int
+    title: str
+    direction: str
+    department: str
+    audience_department: str | None
+    starts_at: datetime
+    ends_at: datetime
+    meeting_url: str | None
+    state: str
+    created_by: str
+    channel_id: str | None
+    presenter_ids: tuple[str, ...]
+    rsvp_ids: tuple[str, ...]
+    attendee_ids: tuple[str, ...] = ()
+
+
+def session_info(talk: KnowledgeSession) -> SessionInfo:
+    return SessionInfo(
+        id=talk.id,
+        title=talk.title,
+        direction=talk.direction,
+        department=talk.department,
+        audience_department=talk.audience_department,
+        starts_at=talk.starts_at,
+        ends_at=talk.ends_at,
+        meeting_url=talk.meeting_url,
+        state=talk.state,
+        created_by=talk.created_by,
+        channel_id=talk.channel_id,
+        presenter_ids=tuple(talk.presenter_ids),
+        rsvp_ids=tuple(talk.rsvp_ids),
+        attendee_ids=tuple(a.user_id for a in talk.attendees),
+    )
+
+
 MAX_AHEAD = timedelta(days=366)
 
 

@@ -110,6 +110,51 @@ class Referral(TeamScoped, Base):
         return State(self.state) in CLOSED
 
 
+@dataclass(frozen=True)
+class ReferralInfo:
+    """A referral as the bot shows it: plain data read from the row, for builders."""
+
+    id: int
+    referrer_id: str
+    owner_id: str | None
+    customer: str
+    need: str
+    urgency: str
+    context: str
+    contact: str | None
+    crm_url: str | None
+    is_private: bool
+    state: str
+    created_at: datetime
+    assigned_at: datetime | None
+    state_changed_at: datetime
+    close_reason: str | None
+    deal_value: Decimal | None
+    queue_channel_id: str | None = None
+
+
+def referral_info(referral: Referral) -> ReferralInfo:
+    return ReferralInfo(
+        id=referral.id,
+        referrer_id=referral.referrer_id,
+        owner_id=referral.owner_id,
+        customer=referral.customer,
+        need=referral.need,
+        urgency=referral.urgency,
+        context=referral.context,
+        contact=referral.contact,
+        crm_url=referral.crm_url,
+        is_private=referral.is_private,
+        state=referral.state,
+        created_at=referral.created_at,
+        assigned_at=referral.assigned_at,
+        state_changed_at=referral.state_changed_at,
+        close_reason=referral.close_reason,
+        deal_value=referral.deal_value,
+        queue_channel_id=referral.queue_channel_id,
+    )
+
+
 class ReferralMove(TeamScoped, Base):
     """One change of state or owner, for the referrer's story and the export."""
 

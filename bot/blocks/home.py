@@ -107,7 +107,7 @@ def _sessions(data: HomeData) -> list[dict]:
         block = mrkdwn_section(
             f"*{safe_mrkdwn(talk.title)}* · {DIRECTION_LABELS[Direction(talk.direction)]}\n"
             f"{mentions(talk.presenter_ids)} ({safe_mrkdwn(talk.department)}) · {when(talk)} · "
-            f"{len(talk.rsvps)} going"
+            f"{len(talk.rsvp_ids)} going"
         )
         block["accessory"] = button(
             RSVP_ACTION,
