@@ -149,6 +149,16 @@ def split_mentions(text: str) -> tuple[list[str], str]:
     return ids, rest
 
 
+def url_error(url: str | None) -> str | None:
+    """A field error for a link people type, or None when it is one plain http(s) link."""
+    if url and not url.startswith(("https://", "http://")):
+        return "Enter a link that starts with https://"
+    # Slack's link syntax is <url|label>: these would let a link show another address.
+    if url and any(c in url for c in "<>| \t\n"):
+        return "Enter one link, without spaces or any of < > |"
+    return None
+
+
 def parse_kind(value: str | None, default: Kind = Kind.ASSIST) -> Kind:
     try:
         return Kind(value) if value else default

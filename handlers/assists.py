@@ -26,6 +26,7 @@ from bot.forms import (
     parse_kind,
     parse_stage,
     split_recipients,
+    url_error,
     view_metadata,
     view_values,
 )
@@ -89,15 +90,6 @@ def recipient_problems(
             f"You can credit {left} more {'person' if left == 1 else 'people'} today "
             f"(the daily limit is {services.settings.daily_credit_limit})."
         )
-    return None
-
-
-def url_error(url: str | None) -> str | None:
-    if url and not url.startswith(("https://", "http://")):
-        return "Enter a link that starts with https://"
-    # Slack's link syntax is <url|label>: these would let a link show another address.
-    if url and any(c in url for c in "<>| \t\n"):
-        return "Enter one link, without spaces or any of < > |"
     return None
 
 

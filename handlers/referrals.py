@@ -29,11 +29,17 @@ from bot.blocks.referrals import (
 )
 from bot.flows.homes import refresh_homes
 from bot.flows.referral_cards import post_queue_card, post_working_card, refresh_cards
-from bot.forms import action_number, metadata_number, parse_money, view_metadata, view_values
+from bot.forms import (
+    action_number,
+    metadata_number,
+    parse_money,
+    url_error,
+    view_metadata,
+    view_values,
+)
 from bot.services import Services
 from bot.slack.messages import post_message, tell
 from bot.verification import MalformedPayload
-from handlers.assists import url_error
 from models.referrals import (
     NEEDS_REASON,
     REFERRAL_LENGTHS,

@@ -33,10 +33,9 @@ from bot.blocks.sessions import (
 )
 from bot.blocks.text import plural
 from bot.flows.homes import refresh_homes
-from bot.forms import action_number, metadata_number, view_values
+from bot.forms import action_number, metadata_number, url_error, view_values
 from bot.services import Services
 from bot.slack.messages import notify_credited, post_message, tell, update_message
-from handlers.assists import url_error
 from models.base import utcnow
 from models.events import claim_event
 from models.knowledge_sessions import (
