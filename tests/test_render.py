@@ -6,7 +6,7 @@ from collections import Counter
 from datetime import UTC, datetime
 
 from bot.blocks.assists import assist_confirmation, assist_modal, win_celebration
-from bot.blocks.sells import help_blocks, leaderboard_blocks, stats_blocks
+from bot.blocks.sells import help_message, leaderboard_message, stats_message
 from bot.render import mentioned_user_ids, render_blocks, render_mrkdwn
 from models.assists import Assist
 from models.stats import LeaderRow, PersonalStats, Window
@@ -59,7 +59,7 @@ def test_stats_show_received_and_given_side_by_side_then_breakdowns():
         received_by_kind=Counter({"service": 5, "insight": 2}),
         received_by_stage=Counter({"post-sale": 5, "unset": 2}),
     )
-    lines = render_blocks(stats_blocks(stats)).splitlines()
+    lines = render_blocks(stats_message(stats)[1]).splitlines()
     assert lines[:2] == ["Your record, November 2026", "=" * len("Your record, November 2026")]
     header = next(i for i, line in enumerate(lines) if line.startswith("Received "))
     assert lines[header].split() == ["Received", "Given"]
@@ -74,7 +74,7 @@ def test_leaderboard_lists_people_by_name_in_order():
         LeaderRow(1, "UANA000001", "Ana Silva", "Support", 12, 5),
         LeaderRow(2, "UBEN000001", "Ben Okafor", "Engineering", 3, 1),
     ]
-    text = render_blocks(leaderboard_blocks(rows, NOVEMBER, None), NAMES)
+    text = render_blocks(leaderboard_message(rows, NOVEMBER, None)[1], NAMES)
     assert ":first_place_medal: @Ana Silva: 12 credits from 5 people · Support" in text
     assert ":second_place_medal: @Ben Okafor: 3 credits from 1 person · Engineering" in text
     assert text.index("Ana Silva") < text.index("Ben Okafor")
@@ -152,7 +152,7 @@ def test_divider_image_and_actions():
 
 
 def test_long_lines_wrap_to_the_width_with_bullets_hanging():
-    text = render_blocks(help_blocks(), width=60)
+    text = render_blocks(help_message()[1], width=60)
     assert all(len(line) <= 60 for line in text.splitlines())
     bullet = next(i for i, line in enumerate(text.splitlines()) if "leaderboard [week" in line)
     assert (

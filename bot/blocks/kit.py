@@ -218,6 +218,11 @@ def modal(
     return view
 
 
+def note_message(text: str) -> tuple[str, list[dict]]:
+    """The simplest message: one line or paragraph of mrkdwn, as text and as a section."""
+    return text, [mrkdwn_section(text)]
+
+
 def sorry_view() -> dict:
     """What a form turns into when saving it failed on our side."""
     view = modal(

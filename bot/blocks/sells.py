@@ -4,6 +4,14 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from bot.blocks.kit import (
+    context_block,
+    divider,
+    fields_section,
+    header_block,
+    mrkdwn_section,
+    note_message,
+)
 from bot.blocks.text import kind_emoji, kind_label, mention, plural, stage_label
 from models.assists import Stage
 from models.referrals import Conversion, ReferralFigures
@@ -30,24 +38,24 @@ HELP_LINES = (
 )
 
 
-def help_blocks(
-    extra: Sequence[tuple[str, str]] = (), *, reaction: str = "handshake"
-) -> list[dict]:
+def help_message(
+    extra: Sequence[tuple[str, str]] = (), *, reaction: str = "handshake", note: str | None = None
+) -> tuple[str, list[dict]]:
+    """`/sells help`: every command in a line; `note` goes first (an unknown subcommand)."""
     lines = "\n".join(
         f"• {cmd.replace('{reaction}', reaction)}: {what}" for cmd, what in (*HELP_LINES, *extra)
     )
-    return [
-        {"type": "header", "text": {"type": "plain_text", "text": "Everybody sells"}},
-        {
-            "type": "section",
-            "text": {
-                "type": "mrkdwn",
-                "text": "Selling is a loop: pre-sale, sale, post-sale, resale. "
-                "Everyone contributes at some stage. Recognise it here:",
-            },
-        },
-        {"type": "section", "text": {"type": "mrkdwn", "text": lines}},
+    blocks = [
+        header_block("Everybody sells"),
+        mrkdwn_section(
+            "Selling is a loop: pre-sale, sale, post-sale, resale. "
+            "Everyone contributes at some stage. Recognise it here:"
+        ),
+        mrkdwn_section(lines),
     ]
+    if note:
+        blocks.insert(0, context_block(note))
+    return "Everybody sells: help", blocks
 
 
 def breakdown(by_kind: dict[str, int], by_stage: dict[str, int]) -> str:
@@ -66,43 +74,31 @@ def breakdown(by_kind: dict[str, int], by_stage: dict[str, int]) -> str:
     return f"{kinds}\n{stages}"
 
 
-def stats_blocks(stats: PersonalStats) -> list[dict]:
-    """`/sells stats`: given and received in the window, by kind and by stage."""
-    return [
-        {
-            "type": "header",
-            "text": {"type": "plain_text", "text": f"Your record, {stats.window.label}"},
-        },
-        {
-            "type": "section",
-            "fields": [
-                {"type": "mrkdwn", "text": f"*Received*\n{plural(stats.received, 'credit')}"},
-                {"type": "mrkdwn", "text": f"*Given*\n{plural(stats.given, 'credit')}"},
-            ],
-        },
-        {
-            "type": "section",
-            "text": {
-                "type": "mrkdwn",
-                "text": "*Received*\n" + breakdown(stats.received_by_kind, stats.received_by_stage),
-            },
-        },
-        {
-            "type": "section",
-            "text": {
-                "type": "mrkdwn",
-                "text": "*Given*\n" + breakdown(stats.given_by_kind, stats.given_by_stage),
-            },
-        },
+def stats_message(
+    stats: PersonalStats, referrals: ReferralFigures | None = None
+) -> tuple[str, list[dict]]:
+    """`/sells stats`: given and received in the window, by kind and by stage, and how
+    referrals convert."""
+    blocks = [
+        header_block(f"Your record, {stats.window.label}"),
+        fields_section(
+            [
+                f"*Received*\n{plural(stats.received, 'credit')}",
+                f"*Given*\n{plural(stats.given, 'credit')}",
+            ]
+        ),
+        mrkdwn_section("*Received*\n" + breakdown(stats.received_by_kind, stats.received_by_stage)),
+        mrkdwn_section("*Given*\n" + breakdown(stats.given_by_kind, stats.given_by_stage)),
+        *(referral_figures_blocks(referrals) if referrals else []),
     ]
+    return f"You received {stats.received} and gave {plural(stats.given, 'credit')}", blocks
 
 
-def leaderboard_blocks(
+def leaderboard_message(
     rows: Sequence[LeaderRow], window: Window, department: str | None
-) -> list[dict]:
+) -> tuple[str, list[dict]]:
     """`/sells leaderboard`: the people credited most, with how many people credited them."""
     scope = f" in {department}" if department else ""
-    title = f"Leaderboard, {window.label}{scope}"
     if not rows:
         body = (
             "Nobody has been credited yet in this period. "
@@ -110,19 +106,20 @@ def leaderboard_blocks(
         )
     else:
         body = "\n".join(_leader_line(r, show_department=not department) for r in rows)
-    return [
-        {"type": "header", "text": {"type": "plain_text", "text": title[:150]}},
-        {"type": "section", "text": {"type": "mrkdwn", "text": body}},
-        {
-            "type": "context",
-            "elements": [
-                {
-                    "type": "mrkdwn",
-                    "text": "Lessons from loud mistakes are celebrated, never ranked.",
-                }
-            ],
-        },
+    blocks = [
+        header_block(f"Leaderboard, {window.label}{scope}"),
+        mrkdwn_section(body),
+        context_block("Lessons from loud mistakes are celebrated, never ranked."),
     ]
+    return f"Leaderboard, {window.label}", blocks
+
+
+def unknown_department_message(department: str, known: Sequence[str]) -> tuple[str, list[dict]]:
+    text = (
+        f"There is no department called “{department}”. Periods are week, month and "
+        f"quarter; departments are {', '.join(known) or 'not imported yet'}."
+    )
+    return note_message(text)
 
 
 MEDALS = {1: ":first_place_medal:", 2: ":second_place_medal:", 3: ":third_place_medal:"}
@@ -161,11 +158,8 @@ def referral_figures_blocks(figures: ReferralFigures, departments: int = 8) -> l
         _conversion_line(name, conversion)
         for name, conversion in list(figures.by_department.items())[:departments]
     ]
-    blocks: list[dict] = [
-        {"type": "divider"},
-        {"type": "section", "text": {"type": "mrkdwn", "text": "\n".join(lines)}},
-    ]
+    blocks: list[dict] = [divider(), mrkdwn_section("\n".join(lines))]
     if figures.by_department:
         note = "Won ÷ closed and the median time to first contact, by the referrer's department."
-        blocks.append({"type": "context", "elements": [{"type": "mrkdwn", "text": note}]})
+        blocks.append(context_block(note))
     return blocks

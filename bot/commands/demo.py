@@ -23,7 +23,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from bot.blocks.nudges import nudge_blocks, week_label
-from bot.blocks.sells import help_blocks, leaderboard_blocks, stats_blocks
+from bot.blocks.sells import help_message, leaderboard_message, stats_message
 from bot.blocks.text import stage_label
 from bot.commands.sample_company import (
     DEMO_TEAM_ID,
@@ -185,21 +185,21 @@ def show(session: Session, settings: Settings, weeks: int, where: str) -> str:
     person = _sample_person(session, month)
     stats = personal_stats(session, DEMO_TEAM_ID, person.user_id, month)
     answers = [
-        ("/sells help", "", help_blocks(reaction=settings.assist_emoji)),
-        ("/sells stats", f"as {person.name}, {person.department}", stats_blocks(stats)),
+        ("/sells help", "", help_message(reaction=settings.assist_emoji)[1]),
+        ("/sells stats", f"as {person.name}, {person.department}", stats_message(stats)[1]),
         (
             "/sells leaderboard month",
             "",
-            leaderboard_blocks(leaderboard(session, DEMO_TEAM_ID, month), month, None),
+            leaderboard_message(leaderboard(session, DEMO_TEAM_ID, month), month, None)[1],
         ),
         (
             f"/sells leaderboard quarter {SHOWCASE_DEPARTMENT}",
             "",
-            leaderboard_blocks(
+            leaderboard_message(
                 leaderboard(session, DEMO_TEAM_ID, quarter, SHOWCASE_DEPARTMENT),
                 quarter,
                 SHOWCASE_DEPARTMENT,
-            ),
+            )[1],
         ),
     ]
     posts = _posts(session, settings, now)
