@@ -66,6 +66,7 @@ class SlackStandIn:
 
     def __init__(self) -> None:
         self.state = StandInState()
+        self.socket_url: str | None = None  # what apps.connections.open hands out
         self._lock = threading.Condition()
         self._ts = itertools.count(1)
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler_class())
@@ -447,7 +448,14 @@ def _open_conversation(standin: SlackStandIn, args: dict) -> dict:
     return {"ok": True, "channel": {"id": "D" + str(args.get("users", "")).split(",")[0]}}
 
 
+def _connections_open(standin: SlackStandIn, args: dict) -> dict:
+    if not standin.socket_url:
+        return {"ok": False, "error": "not_allowed_token_type"}
+    return {"ok": True, "url": standin.socket_url}
+
+
 ANSWERS: dict[str, Callable[[SlackStandIn, dict], dict]] = {
+    "apps.connections.open": _connections_open,
     "auth.test": _auth_test,
     "users.info": _users_info,
     "users.lookupByEmail": _lookup_by_email,

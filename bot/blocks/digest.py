@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from zoneinfo import ZoneInfo
 
-from bot.blocks.kit import context_block, mrkdwn_section, plain_text
+from bot.blocks.kit import context_block, divider, header_block, mrkdwn_section
 from bot.blocks.text import (
     PRIVATE_PLACEHOLDER,
     kind_emoji,
@@ -61,7 +61,7 @@ def digest_blocks(
         f"*{len(digest.departments_contributing)}* of {digest.departments_total or '?'} departments contributing"
     )
     blocks: list[dict] = [
-        {"type": "header", "text": plain_text(f"🤝 Everybody sells: {label}")},
+        header_block(f"🤝 Everybody sells: {label}"),
         mrkdwn_section(headline),
     ]
     if index is not None:
@@ -76,7 +76,7 @@ def digest_blocks(
         for stage, count in digest.credits_by_stage.items()
         if stage in {s.value for s in Stage} or count
     )
-    blocks += [{"type": "divider"}, mrkdwn_section(f"*Credits across the loop*\n{stages}")]
+    blocks += [divider(), mrkdwn_section(f"*Credits across the loop*\n{stages}")]
     if digest.top:
         lines = "\n".join(
             f"{i}. {mention(c.user_id)}: {c.credits}"
@@ -158,7 +158,7 @@ def quiet_blocks(
         "and credit them with `/assist @name what they did`. It takes ten seconds."
     )
     blocks = [
-        {"type": "header", "text": plain_text(f"🤝 Everybody sells: {label}")},
+        header_block(f"🤝 Everybody sells: {label}"),
         mrkdwn_section(f"A quiet {span}: no assists were logged. {suggestion}"),
     ]
     blocks += _sessions(digest) + _passions(digest)
