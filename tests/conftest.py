@@ -61,10 +61,13 @@ def sessions(engine: Engine) -> sessionmaker[Session]:
 
 @pytest.fixture
 def standin() -> Iterator[SlackStandIn]:
+    """Slack's Web API on localhost. Like Slack, it refuses a message or view over Slack's
+    limits (`invalid_blocks`); a test that caused one fails, whatever else it checked."""
     server = SlackStandIn().start()
     populate(server)
     yield server
     server.stop()
+    assert server.state.invalid == [], f"Slack would refuse: {server.state.invalid}"
 
 
 @pytest.fixture

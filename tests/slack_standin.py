@@ -55,6 +55,8 @@ class StandInState:
     drops: dict[str, int] = field(default_factory=dict)
     # method -> HTTP statuses its next calls answer with (a Slack outage: 500, 503...)
     http_errors: dict[str, list[int]] = field(default_factory=dict)
+    # payloads refused as Slack would (`invalid_blocks`): (method, why), in order
+    invalid: list[tuple[str, list[str]]] = field(default_factory=list)
     # conversation id -> the messages posted in it, oldest first (a DM is D + the user's id)
     history: dict[str, list[dict]] = field(default_factory=dict)
     # file id -> the bytes POSTed to its upload URL (files_upload_v2's second step)
@@ -262,6 +264,11 @@ class SlackStandIn:
                 return 429, {"ok": False, "error": "ratelimited"}, {"Retry-After": retry}
         if method in self.state.errors:
             return 200, {"ok": False, "error": self.state.errors[method]}, {}
+        problems = payload_problems(method, args)
+        if problems:
+            with self._lock:
+                self.state.invalid.append((method, problems))
+            return 200, {"ok": False, "error": "invalid_blocks", "errors": problems}, {}
         handler = ANSWERS.get(method)
         body = handler(self, args) if handler else {"ok": True}
         return 200, body, {}
@@ -340,6 +347,23 @@ class SlackStandIn:
             do_POST = _serve
 
         return Handler
+
+
+MESSAGES = {"chat.postMessage", "chat.update", "chat.postEphemeral", "respond"}
+VIEWS = {"views.open", "views.update", "views.publish", "views.push"}
+
+
+def payload_problems(method: str, args: dict) -> list[str]:
+    """What Slack would refuse in a message or a view: its block models and its limits."""
+    from tests.slack_limits import problems_in_message, problems_in_view
+
+    if method in MESSAGES and (args.get("text") or args.get("blocks")):
+        if method == "respond" and args.get("delete_original"):
+            return []
+        return problems_in_message(args.get("text") or "", args.get("blocks"))
+    if method in VIEWS and isinstance(args.get("view"), dict):
+        return problems_in_view(args["view"])
+    return []
 
 
 def _auth_test(standin: SlackStandIn, args: dict) -> dict:
