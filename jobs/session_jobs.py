@@ -15,7 +15,13 @@ from bot.blocks.sessions import cadence_nudge, confirm_ask, reminder
 from bot.slack.delivery import run_clock, send_once
 from models.base import utcnow
 from models.deliveries import DEFAULT_LEASE, claim, first_claimed
-from models.knowledge_sessions import cadence, ended_unconfirmed, scheduled_between, suggest_topic
+from models.knowledge_sessions import (
+    cadence,
+    ended_unconfirmed,
+    scheduled_between,
+    session_info,
+    suggest_topic,
+)
 from models.people import Person
 
 logger = logging.getLogger(__name__)
@@ -44,7 +50,7 @@ def send_reminders(
     clock = run_clock(now)
     report = SessionJobReport()
     with sessions() as session:
-        upcoming = scheduled_between(session, now, now + DAY_BEFORE)
+        upcoming = [session_info(t) for t in scheduled_between(session, now, now + DAY_BEFORE)]
     for talk in upcoming:
         soon = talk.starts_at - now <= SOON
         which = "soon" if soon else "day-before"
@@ -70,7 +76,7 @@ def ask_for_confirmation(
     clock = run_clock(now)
     report = SessionJobReport()
     with sessions() as session:
-        ended = ended_unconfirmed(session, now, CONFIRM_HORIZON)
+        ended = [session_info(t) for t in ended_unconfirmed(session, now, CONFIRM_HORIZON)]
     for talk in ended:
         presenter = (talk.presenter_ids or [talk.created_by])[0]
         text, blocks = confirm_ask(talk)
@@ -121,7 +127,9 @@ def nudge_overdue_departments(
             if sales is not None and row is not sales and row.sales_overdue(since):
                 nudges.append((f"cadence:{period}:sales-to:{row.department}", sales.managers, True))
             for key, managers, sales_to in nudges:
-                text = cadence_nudge(row.department, window_days, ideas[row.department], sales_to)
+                text, blocks = cadence_nudge(
+                    row.department, window_days, ideas[row.department], sales_to
+                )
                 for manager in managers:
                     if send_once(
                         sessions,
@@ -130,6 +138,7 @@ def nudge_overdue_departments(
                         f"{key}:{manager}",
                         manager,
                         text,
+                        blocks,
                         now=clock(),
                         lease=lease,
                     ):

@@ -164,9 +164,12 @@ class SessionInfo:
     presenter_ids: tuple[str, ...]
     rsvp_ids: tuple[str, ...]
     attendee_ids: tuple[str, ...] = ()
+    announcement_ts: str | None = None  # with channel_id: the post kept up to date
+    team_id: str = ""
 
 
 def session_info(talk: KnowledgeSession) -> SessionInfo:
+    """The plain copy of a session row, taken inside the transaction that loaded it."""
     return SessionInfo(
         id=talk.id,
         title=talk.title,
@@ -182,6 +185,8 @@ def session_info(talk: KnowledgeSession) -> SessionInfo:
         presenter_ids=tuple(talk.presenter_ids),
         rsvp_ids=tuple(talk.rsvp_ids),
         attendee_ids=tuple(a.user_id for a in talk.attendees),
+        announcement_ts=talk.announcement_ts,
+        team_id=talk.team_id,
     )
 
 

@@ -5,7 +5,16 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from bot.blocks.kit import button, header_block, mrkdwn_section
+from bot.blocks.kit import (
+    accessory_section,
+    actions_block,
+    button,
+    context_block,
+    divider,
+    fields_section,
+    header_block,
+    mrkdwn_section,
+)
 from bot.blocks.referrals import STATE_EMOJI, STATE_LABELS, age_label
 from bot.blocks.sells import breakdown
 from bot.blocks.sessions import RSVP_ACTION, when
@@ -24,15 +33,14 @@ def home_view(data: HomeData, now: datetime) -> dict:
     """The whole Home tab for one person (at most 100 blocks)."""
     blocks: list[dict] = [
         header_block("Everybody sells"),
-        {
-            "type": "actions",
-            "elements": [
+        actions_block(
+            [
                 button(HOME_ASSIST_ACTION, "Log an assist", style="primary"),
                 button(HOME_REFERRAL_ACTION, "Pass a referral"),
                 button(HOME_SESSION_ACTION, "Schedule a session"),
                 button(HOME_LESSON_ACTION, "Share a lesson"),
-            ],
-        },
+            ]
+        ),
         *_record(data),
         *_referrals(data, now),
         *_sessions(data),
@@ -52,28 +60,21 @@ def _record(data: HomeData) -> list[dict]:
         else "Give or receive a credit this week to start a streak."
     )
     return [
-        {"type": "divider"},
+        divider(),
         header_block("My record"),
-        {
-            "type": "section",
-            "fields": [
-                {
-                    "type": "mrkdwn",
-                    "text": f"*This month*\n{month.received} received · {month.given} given",
-                },
-                {
-                    "type": "mrkdwn",
-                    "text": f"*All time*\n{ever.received} received · {ever.given} given",
-                },
-            ],
-        },
+        fields_section(
+            [
+                f"*This month*\n{month.received} received · {month.given} given",
+                f"*All time*\n{ever.received} received · {ever.given} given",
+            ]
+        ),
         mrkdwn_section(
             "*Received this month*\n" + breakdown(month.received_by_kind, month.received_by_stage)
         ),
         mrkdwn_section(
             "*Given this month*\n" + breakdown(month.given_by_kind, month.given_by_stage)
         ),
-        {"type": "context", "elements": [{"type": "mrkdwn", "text": streak}]},
+        context_block(streak),
     ]
 
 
@@ -94,28 +95,28 @@ def _referrals(data: HomeData, now: datetime) -> list[dict]:
                 f"{STATE_EMOJI[state]} #{r.id} *{safe_mrkdwn(r.customer)}*: {STATE_LABELS[state]} · {role} · {age} old"
             )
         lines = "\n".join(rows)
-    return [{"type": "divider"}, header_block("My referrals"), mrkdwn_section(lines)]
+    return [divider(), header_block("My referrals"), mrkdwn_section(lines)]
 
 
 def _sessions(data: HomeData) -> list[dict]:
-    blocks: list[dict] = [{"type": "divider"}, header_block("Upcoming sessions")]
+    blocks: list[dict] = [divider(), header_block("Upcoming sessions")]
     if not data.sessions:
         nothing = "Nothing scheduled. Every team has something to teach: *Schedule a session*."
         return [*blocks, mrkdwn_section(nothing)]
     for talk in data.sessions:
         going = data.user_id in talk.rsvp_ids
-        block = mrkdwn_section(
-            f"*{safe_mrkdwn(talk.title)}* · {DIRECTION_LABELS[Direction(talk.direction)]}\n"
-            f"{mentions(talk.presenter_ids)} ({safe_mrkdwn(talk.department)}) · {when(talk)} · "
-            f"{len(talk.rsvp_ids)} going"
-        )
-        block["accessory"] = button(
+        rsvp = button(
             RSVP_ACTION,
             "You're going ✓" if going else "RSVP",
             str(talk.id),
             None if going else "primary",
         )
-        blocks.append(block)
+        text = (
+            f"*{safe_mrkdwn(talk.title)}* · {DIRECTION_LABELS[Direction(talk.direction)]}\n"
+            f"{mentions(talk.presenter_ids)} ({safe_mrkdwn(talk.department)}) · {when(talk)} · "
+            f"{len(talk.rsvp_ids)} going"
+        )
+        blocks.append(accessory_section(text, rsvp))
     return blocks
 
 
@@ -132,7 +133,7 @@ def _team(data: HomeData) -> list[dict]:
             f"*{safe_mrkdwn(r.customer)}* ({mention(r.owner_id)})" for r in team.stuck[:6]
         )
         lines.append(f"*Stuck referrals:* {stuck}")
-    return [{"type": "divider"}, header_block("My team"), mrkdwn_section("\n".join(lines))]
+    return [divider(), header_block("My team"), mrkdwn_section("\n".join(lines))]
 
 
 def _health(data: HomeData) -> list[dict]:
@@ -147,4 +148,4 @@ def _health(data: HomeData) -> list[dict]:
         lines.append(f"*No contribution this month:* {', '.join(health.silent_departments)}")
     if health.overdue_departments:
         lines.append(f"*Overdue to present a session:* {', '.join(health.overdue_departments)}")
-    return [{"type": "divider"}, header_block("Workspace health"), mrkdwn_section("\n".join(lines))]
+    return [divider(), header_block("Workspace health"), mrkdwn_section("\n".join(lines))]

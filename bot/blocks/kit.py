@@ -238,3 +238,11 @@ def sorry_view() -> dict:
     )
     del view["callback_id"]
     return view
+
+
+# --- sessions ---
+
+
+def accessory_section(text: str, accessory: dict) -> dict:
+    """A mrkdwn section with an element beside it (a button on a Home or a DM line)."""
+    return {**mrkdwn_section(text), "accessory": accessory}

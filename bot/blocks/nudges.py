@@ -4,7 +4,14 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from bot.blocks.kit import mrkdwn_section, plain_text
+from bot.blocks.kit import (
+    accessory_section,
+    actions_block,
+    button,
+    confirm_dialog,
+    header_block,
+    mrkdwn_section,
+)
 from bot.blocks.referrals import STATE_LABELS, age_label
 from bot.blocks.text import (
     PRIVATE_PLACEHOLDER,
@@ -33,16 +40,10 @@ def _credit_block(credit: ReportCredit) -> dict:
     else:
         what = "reacted to their message"
     about = f" ({safe_mrkdwn(credit.customer)})" if credit.customer else ""
-    block = mrkdwn_section(
-        f"{kind_emoji(credit.kind)} {mention(credit.report_id)}, credited by {mention(credit.giver_id)}{about}: {what}"
+    return accessory_section(
+        f"{kind_emoji(credit.kind)} {mention(credit.report_id)}, credited by {mention(credit.giver_id)}{about}: {what}",
+        button(THANKS_ACTION, "Say thanks", str(credit.credit_id)),
     )
-    block["accessory"] = {
-        "type": "button",
-        "action_id": THANKS_ACTION,
-        "text": plain_text("Say thanks"),
-        "value": str(credit.credit_id),
-    }
-    return block
 
 
 def _referral_line(referral: StuckReferral, now: datetime) -> str:
@@ -61,7 +62,7 @@ def week_label(period: str) -> str:
 def nudge_blocks(nudge: ManagerNudge, label: str, now: datetime) -> tuple[str, list[dict]]:
     """One manager's weekly DM, about their own reports only."""
     blocks: list[dict] = [
-        {"type": "header", "text": plain_text(f"Your team, {label}")},
+        header_block(f"Your team, {label}"),
         mrkdwn_section("A few minutes to serve your people first: thank, notice, unblock."),
     ]
     if nudge.credits:
@@ -96,37 +97,30 @@ def nudge_blocks(nudge: ManagerNudge, label: str, now: datetime) -> tuple[str, l
             for _, title, starts in nudge.upcoming
         )
         blocks.append(mrkdwn_section(f"*Sessions your people could attend or give*\n{lines}"))
+    stop = confirm_dialog(
+        "Stop weekly nudges?",
+        "Turn them back on any time with /sells nudges on.",
+        "Stop",
+        "Keep them",
+    )
     blocks.append(
-        {
-            "type": "actions",
-            "elements": [
-                {
-                    "type": "button",
-                    "action_id": SNOOZE_ACTION,
-                    "text": plain_text("Snooze for a week"),
-                    "value": "7",
-                },
-                {
-                    "type": "button",
-                    "action_id": STOP_ACTION,
-                    "text": plain_text("Stop these"),
-                    "value": "stop",
-                    "confirm": {
-                        "title": plain_text("Stop weekly nudges?"),
-                        "text": plain_text("Turn them back on any time with /sells nudges on."),
-                        "confirm": plain_text("Stop"),
-                        "deny": plain_text("Keep them"),
-                    },
-                },
-            ],
-        }
+        actions_block(
+            [
+                button(SNOOZE_ACTION, "Snooze for a week", "7"),
+                button(STOP_ACTION, "Stop these", "stop", confirm=stop),
+            ]
+        )
     )
     text = f"Your team, {label}: {len(nudge.credits)} credits to thank, {len(nudge.unrecognised)} not credited in 30 days"
     return text, blocks[:50]
 
 
-def thanks_message(manager_id: str, credit_kind: str, description: str, is_private: bool) -> str:
+def thanks_message(
+    manager_id: str, credit_kind: str, description: str, is_private: bool
+) -> tuple[str, list[dict]]:
+    """The DM a report gets when their manager says thanks for a credit."""
     what = (
         "" if is_private or not description else f" for “{truncate(safe_mrkdwn(description), 200)}”"
     )
-    return f":raised_hands: {mention(manager_id)} saw your {kind_emoji(credit_kind)} credit{what} and says thank you!"
+    text = f":raised_hands: {mention(manager_id)} saw your {kind_emoji(credit_kind)} credit{what} and says thank you!"
+    return text, [mrkdwn_section(text)]

@@ -2,13 +2,20 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Sequence
 
-from bot.blocks.kit import mrkdwn_section, plain_text
+from bot.blocks.kit import (
+    actions_block,
+    button,
+    checkbox_input,
+    modal,
+    mrkdwn_section,
+    option,
+    text_input,
+)
 from bot.blocks.sessions import when
 from bot.blocks.text import safe_mrkdwn
-from models.knowledge_sessions import KnowledgeSession
+from models.knowledge_sessions import SessionInfo
 from models.pulse import ANSWER_LENGTH
 
 PULSE_ACTION = "pulse_answer"
@@ -17,6 +24,7 @@ PULSE_QUESTION = "What's one thing that really gets you excited about our custom
 
 
 def directory_lines(rows: Sequence[tuple[str, str | None]]) -> str:
+    """Each team and how it helps sell, one line each (text for a section)."""
     return "\n".join(
         f"• *{safe_mrkdwn(name)}*: {safe_mrkdwn(text) if text else '_no description yet_'}"
         for name, text in rows
@@ -25,7 +33,7 @@ def directory_lines(rows: Sequence[tuple[str, str | None]]) -> str:
 
 def welcome(
     directory: Sequence[tuple[str, str | None]],
-    sessions: Sequence[KnowledgeSession],
+    sessions: Sequence[SessionInfo],
     *,
     reaction: str = "handshake",
 ) -> tuple[str, list[dict]]:
@@ -52,59 +60,19 @@ def welcome(
 
 
 def pulse_question(period: str) -> tuple[str, list[dict]]:
+    """This week's customer-passion question, with the button that opens its form."""
     text = f":sparkles: A quick question, from the customer-passion pulse: *{PULSE_QUESTION}*"
-    return text, [
-        mrkdwn_section(text),
-        {
-            "type": "actions",
-            "elements": [
-                {
-                    "type": "button",
-                    "action_id": PULSE_ACTION,
-                    "text": plain_text("Answer"),
-                    "value": period,
-                    "style": "primary",
-                }
-            ],
-        },
-    ]
+    answer = button(PULSE_ACTION, "Answer", period, "primary")
+    return text, [mrkdwn_section(text), actions_block([answer])]
 
 
 def pulse_modal(period: str) -> dict:
-    return {
-        "type": "modal",
-        "callback_id": PULSE_MODAL,
-        "private_metadata": json.dumps({"period": period}),
-        "title": plain_text("Customer passion"),
-        "submit": plain_text("Send"),
-        "close": plain_text("Cancel"),
-        "blocks": [
-            {
-                "type": "input",
-                "block_id": "answer",
-                "label": plain_text(PULSE_QUESTION),
-                "element": {
-                    "type": "plain_text_input",
-                    "action_id": "value",
-                    "multiline": True,
-                    "max_length": ANSWER_LENGTH,
-                },
-            },
-            {
-                "type": "input",
-                "block_id": "share",
-                "optional": True,
-                "label": plain_text("Sharing"),
-                "element": {
-                    "type": "checkboxes",
-                    "action_id": "value",
-                    "options": [
-                        {
-                            "text": plain_text("It may feature in the weekly digest, with my name"),
-                            "value": "share",
-                        }
-                    ],
-                },
-            },
-        ],
-    }
+    """The answer form; `period` travels in its metadata."""
+    share = option("share", "It may feature in the weekly digest, with my name")
+    blocks = [
+        text_input("answer", PULSE_QUESTION, max_length=ANSWER_LENGTH, multiline=True),
+        checkbox_input("share", "Sharing", share),
+    ]
+    return modal(
+        PULSE_MODAL, "Customer passion", blocks, submit="Send", metadata={"period": period}
+    )

@@ -1,12 +1,28 @@
-"""Block Kit for knowledge-sharing sessions: the form, the announcement, reminders, follow-ups."""
+"""Block Kit for knowledge-sharing sessions: the form, the announcement, reminders, follow-ups.
+
+Every builder takes a `SessionInfo` (plain data), never a row."""
 
 from __future__ import annotations
 
-import json
 from collections.abc import Sequence
 from datetime import datetime
 
-from bot.blocks.kit import button, context_block, mrkdwn_section, option, plain_text
+from bot.blocks.kit import (
+    actions_block,
+    button,
+    checkbox_input,
+    confirm_dialog,
+    context_block,
+    header_block,
+    input_block,
+    modal,
+    mrkdwn_section,
+    option,
+    people_input,
+    select_input,
+    text_input,
+    url_input,
+)
 from bot.blocks.text import mention, mentions, plural, safe_mrkdwn, truncate
 from models.knowledge_sessions import (
     DIRECTION_LABELS,
@@ -14,7 +30,7 @@ from models.knowledge_sessions import (
     TITLE_LENGTH,
     DepartmentCadence,
     Direction,
-    KnowledgeSession,
+    SessionInfo,
     SessionState,
     TopicIdea,
 )
@@ -29,9 +45,10 @@ CANCEL_ACTION = "session_cancel"
 CONFIRM_ACTION = "session_confirm"
 NOT_HELD_ACTION = "session_not_held"
 LEARNED_ACTION = "session_learned_open"
+DEPARTMENT_LENGTH = 100  # the department columns' size
 
 
-def when(talk: KnowledgeSession) -> str:
+def when(talk: SessionInfo) -> str:
     """Start and end, each shown in the reader's own time zone."""
     start, end = int(talk.starts_at.timestamp()), int(talk.ends_at.timestamp())
     fallback = f"{talk.starts_at:%a %d %b %Y %H:%M} UTC"
@@ -41,27 +58,42 @@ def when(talk: KnowledgeSession) -> str:
     )
 
 
+def _title(talk: SessionInfo) -> str:
+    return f"*{safe_mrkdwn(talk.title)}*"
+
+
+def _note(text: str) -> tuple[str, list[dict]]:
+    """A one-line message: the same words as its notification and its block."""
+    return text, [mrkdwn_section(text)]
+
+
 def _department_input(
     block_id: str, label: str, departments: Sequence[str], initial: str | None, optional: bool
 ) -> dict:
-    block: dict = {
-        "type": "input",
-        "block_id": block_id,
-        "optional": optional,
-        "label": plain_text(label),
+    """A select of the departments known, or a text field when none are."""
+    if not departments:
+        return text_input(
+            block_id, label, max_length=DEPARTMENT_LENGTH, initial=initial, optional=optional
+        )
+    options = [option(d, d) for d in departments]
+    return select_input(block_id, label, options, initial=initial, optional=optional)
+
+
+def _time_input(block_id: str, label: str, at: datetime | None) -> dict:
+    element: dict = {"type": "datetimepicker"}
+    if at is not None:
+        element["initial_date_time"] = int(at.timestamp())
+    return input_block(block_id, label, element)
+
+
+def _channel_input(default_channel: str | None) -> dict:
+    element: dict = {
+        "type": "conversations_select",
+        "filter": {"include": ["public", "private"], "exclude_bot_users": True},
     }
-    if departments:
-        options = [option(d, d) for d in departments]
-        element: dict = {"type": "static_select", "action_id": "value", "options": options}
-        chosen = [o for o in options if o["value"] == initial]
-        if chosen:
-            element["initial_option"] = chosen[0]
-    else:
-        element = {"type": "plain_text_input", "action_id": "value", "max_length": 100}
-        if initial:
-            element["initial_value"] = initial
-    block["element"] = element
-    return block
+    if default_channel:
+        element["initial_conversation"] = default_channel
+    return input_block("channel", "Announce in", element)
 
 
 def session_modal(
@@ -70,43 +102,25 @@ def session_modal(
     creator: str,
     creator_department: str | None,
     default_channel: str | None,
-    talk: KnowledgeSession | None = None,
+    talk: SessionInfo | None = None,
 ) -> dict:
-    """`/session` (or Edit): what, who, when, where."""
-    directions = [option(d.value, label) for d, label in DIRECTION_LABELS.items()]
-    direction: dict = {"type": "static_select", "action_id": "value", "options": directions}
-    title: dict = {"type": "plain_text_input", "action_id": "value", "max_length": TITLE_LENGTH}
-    presenters: dict = {
-        "type": "multi_users_select",
-        "action_id": "value",
-        "initial_users": [creator],
-    }
-    starts: dict = {"type": "datetimepicker", "action_id": "value"}
-    ends: dict = {"type": "datetimepicker", "action_id": "value"}
-    link: dict = {"type": "url_text_input", "action_id": "value"}
-    channel: dict = {
-        "type": "conversations_select",
-        "action_id": "value",
-        "filter": {"include": ["public", "private"], "exclude_bot_users": True},
-    }
-    if default_channel:
-        channel["initial_conversation"] = default_channel
+    """`/session` (or Edit, given `talk`): what, who, when, where."""
+    title = text_input(
+        "title", "Title", max_length=TITLE_LENGTH, initial=talk.title if talk else None
+    )
+    who_and_when = [
+        people_input("presenters", "Presenters", talk.presenter_ids if talk else [creator]),
+        _time_input("starts_at", "Starts", talk.starts_at if talk else None),
+        _time_input("ends_at", "Ends", talk.ends_at if talk else None),
+        url_input("meeting_url", "Meeting link", talk.meeting_url if talk else None),
+    ]
     if talk is not None:
-        title["initial_value"] = talk.title
-        direction["initial_option"] = next(o for o in directions if o["value"] == talk.direction)
-        presenters["initial_users"] = talk.presenter_ids
-        starts["initial_date_time"] = int(talk.starts_at.timestamp())
-        ends["initial_date_time"] = int(talk.ends_at.timestamp())
-        if talk.meeting_url:
-            link["initial_value"] = talk.meeting_url
+        blocks = [title, *who_and_when]
+        return modal(EDIT_MODAL, "Edit session", blocks, submit="Save", metadata={"id": talk.id})
+    directions = [option(d.value, label) for d, label in DIRECTION_LABELS.items()]
     blocks = [
-        {"type": "input", "block_id": "title", "label": plain_text("Title"), "element": title},
-        {
-            "type": "input",
-            "block_id": "direction",
-            "label": plain_text("Kind of session"),
-            "element": direction,
-        },
+        title,
+        select_input("direction", "Kind of session", directions),
         _department_input(
             "department", "Presenting department", departments, creator_department, optional=False
         ),
@@ -117,58 +131,16 @@ def session_modal(
             None,
             optional=True,
         ),
-        {
-            "type": "input",
-            "block_id": "presenters",
-            "label": plain_text("Presenters"),
-            "element": presenters,
-        },
-        {
-            "type": "input",
-            "block_id": "starts_at",
-            "label": plain_text("Starts"),
-            "element": starts,
-        },
-        {"type": "input", "block_id": "ends_at", "label": plain_text("Ends"), "element": ends},
-        {
-            "type": "input",
-            "block_id": "meeting_url",
-            "optional": True,
-            "label": plain_text("Meeting link"),
-            "element": link,
-        },
+        *who_and_when,
+        _channel_input(default_channel),
     ]
-    if talk is None:
-        blocks.append(
-            {
-                "type": "input",
-                "block_id": "channel",
-                "label": plain_text("Announce in"),
-                "element": channel,
-            }
-        )
-    else:
-        blocks = [
-            b
-            for b in blocks
-            if b["block_id"] not in {"direction", "department", "audience_department"}
-        ]
-    return {
-        "type": "modal",
-        "callback_id": EDIT_MODAL if talk else SESSION_MODAL,
-        "private_metadata": json.dumps({"id": talk.id} if talk else {}),
-        "title": plain_text("Edit session" if talk else "Schedule a session"),
-        "submit": plain_text("Save" if talk else "Schedule"),
-        "close": plain_text("Cancel"),
-        "blocks": blocks,
-    }
+    return modal(SESSION_MODAL, "Schedule a session", blocks, submit="Schedule", metadata={})
 
 
-def announcement(talk: KnowledgeSession) -> tuple[str, list[dict]]:
+def announcement(talk: SessionInfo) -> tuple[str, list[dict]]:
     """The channel post: what, who, when, and an RSVP button showing the live count."""
     state = SessionState(talk.state)
     label = DIRECTION_LABELS[Direction(talk.direction)]
-    title = safe_mrkdwn(talk.title)
     header = {
         SessionState.SCHEDULED: f":teacher: {label}",
         SessionState.CANCELLED: f":no_entry: Cancelled: {label}",
@@ -177,186 +149,171 @@ def announcement(talk: KnowledgeSession) -> tuple[str, list[dict]]:
     }[state]
     audience = f" for {safe_mrkdwn(talk.audience_department)}" if talk.audience_department else ""
     who = f"{mentions(talk.presenter_ids)} ({safe_mrkdwn(talk.department)}){audience}"
-    lines = [f"*{title}*", f"Presented by {who}", f":calendar: {when(talk)}"]
+    lines = [_title(talk), f"Presented by {who}", f":calendar: {when(talk)}"]
     if talk.meeting_url and state == SessionState.SCHEDULED:
         lines.append(f":link: <{talk.meeting_url}|Join the meeting>")
-    blocks: list[dict] = [
-        {"type": "header", "text": plain_text(truncate(header, 150))},
-        mrkdwn_section("\n".join(lines)),
-    ]
-    going = len(talk.rsvps)
+    blocks = [header_block(header), mrkdwn_section("\n".join(lines))]
+    going = len(talk.rsvp_ids)
     if state == SessionState.HELD:
-        blocks.append(context_block(f"{len(talk.attendees)} attended · {going} had RSVP'd"))
+        blocks.append(context_block(f"{len(talk.attendee_ids)} attended · {going} had RSVP'd"))
     else:
         blocks.append(
             context_block(f":raising_hand: {going} going" if going else "Be the first to RSVP")
         )
     if state == SessionState.SCHEDULED:
-        blocks.append(
-            {
-                "type": "actions",
-                "block_id": f"session-{talk.id}",
-                "elements": [
-                    button(RSVP_ACTION, "RSVP / un-RSVP", str(talk.id), "primary"),
-                    button(EDIT_ACTION, "Edit", str(talk.id)),
-                    {
-                        **button(CANCEL_ACTION, "Cancel session", str(talk.id), "danger"),
-                        "confirm": {
-                            "title": plain_text("Cancel this session?"),
-                            "text": plain_text("Everyone who RSVP'd will be told."),
-                            "confirm": plain_text("Cancel it"),
-                            "deny": plain_text("Keep it"),
-                        },
-                    },
-                ],
-            }
+        cancel = confirm_dialog(
+            "Cancel this session?", "Everyone who RSVP'd will be told.", "Cancel it", "Keep it"
         )
+        buttons = [
+            button(RSVP_ACTION, "RSVP / un-RSVP", str(talk.id), "primary"),
+            button(EDIT_ACTION, "Edit", str(talk.id)),
+            button(CANCEL_ACTION, "Cancel session", str(talk.id), "danger", confirm=cancel),
+        ]
+        blocks.append(actions_block(buttons, block_id=f"session-{talk.id}"))
     return f"{header}: {safe_mrkdwn(talk.title)}", blocks
 
 
-def rsvp_note(going: bool | None, talk: KnowledgeSession) -> str:
+def scheduled_note(
+    talk: SessionInfo, announced_in: str | None, error: str | None
+) -> tuple[str, list[dict]]:
+    """What the person who scheduled it hears: where it was announced, or why not."""
+    if announced_in:
+        where = f" and announced in <#{announced_in}>"
+    elif error:
+        where = f", but I couldn't post in <#{talk.channel_id}> ({error}): invite me there"
+    else:
+        where = ", but there is no channel to announce it in (SESSIONS_CHANNEL)"
+    return _note(f":teacher: {_title(talk)} ({when(talk)}) is scheduled{where}.")
+
+
+def rsvp_note(going: bool | None, talk: SessionInfo) -> tuple[str, list[dict]]:
+    """The answer to an RSVP click: going, not going, or closed."""
     if going is None:
-        return "RSVPs are closed for this session."
+        return _note("RSVPs are closed for this session.")
     if going:
-        return f":white_check_mark: You're going to *{safe_mrkdwn(talk.title)}*. I'll remind you a day before and 15 minutes before."
-    return f"You're no longer going to *{safe_mrkdwn(talk.title)}*."
+        return _note(
+            f":white_check_mark: You're going to {_title(talk)}. "
+            "I'll remind you a day before and 15 minutes before."
+        )
+    return _note(f"You're no longer going to {_title(talk)}.")
 
 
-def session_list(talks: Sequence[KnowledgeSession]) -> list[dict]:
+def session_list(talks: Sequence[SessionInfo]) -> tuple[str, list[dict]]:
     """`/session list`: what's coming up."""
     if not talks:
-        return [
-            mrkdwn_section(
-                "No sessions are scheduled. Schedule one with `/session`: every team has something to teach."
-            )
-        ]
+        return _note(
+            "No sessions are scheduled. Schedule one with `/session`: every team has something to teach."
+        )
     lines = [
-        f"• *{safe_mrkdwn(t.title)}* ({DIRECTION_LABELS[Direction(t.direction)]}), "
-        f"{safe_mrkdwn(t.department)}, {when(t)} · {len(t.rsvps)} going"
+        f"• {_title(t)} ({DIRECTION_LABELS[Direction(t.direction)]}), "
+        f"{safe_mrkdwn(t.department)}, {when(t)} · {len(t.rsvp_ids)} going"
         for t in talks
     ]
-    return [
-        {"type": "header", "text": plain_text("Upcoming sessions")},
+    return "Upcoming sessions", [
+        header_block("Upcoming sessions"),
         mrkdwn_section("\n".join(lines)),
     ]
 
 
-def change_notice(talk: KnowledgeSession, what: str) -> str:
-    """What someone who RSVP'd hears when a session changes."""
-    title = f"*{safe_mrkdwn(talk.title)}*"
-    return {
-        "rescheduled": f":calendar: {title} has moved: it is now {when(talk)}.",
-        "edited": f":pencil2: {title} was updated: {when(talk)}.",
-        "cancelled": f":no_entry: {title} ({when(talk)}) has been cancelled.",
-    }[what]
+def change_notice(talk: SessionInfo, what: str) -> tuple[str, list[dict]]:
+    """What someone who RSVP'd hears when a session is rescheduled, edited or cancelled."""
+    title = _title(talk)
+    return _note(
+        {
+            "rescheduled": f":calendar: {title} has moved: it is now {when(talk)}.",
+            "edited": f":pencil2: {title} was updated: {when(talk)}.",
+            "cancelled": f":no_entry: {title} ({when(talk)}) has been cancelled.",
+        }[what]
+    )
 
 
-def reminder(
-    talk: KnowledgeSession, soon: bool, now: datetime | None = None
-) -> tuple[str, list[dict]]:
-    title = f"*{safe_mrkdwn(talk.title)}*"
+def saved_note(talk: SessionInfo, told: int) -> tuple[str, list[dict]]:
+    """An edit was saved; `told` people who RSVP'd heard about it."""
+    people = plural(told, "person who RSVP'd", "people who RSVP'd")
+    return _note(f"Saved {_title(talk)}; {people} told.")
+
+
+def cancelled_note(talk: SessionInfo) -> tuple[str, list[dict]]:
+    return _note(f"{_title(talk)} is cancelled.")
+
+
+def not_held_note(talk: SessionInfo, changed: bool) -> tuple[str, list[dict]]:
+    """The answer to "It didn't happen": noted, or why nothing changed."""
+    if changed:
+        return _note(f"Noted: {_title(talk)} did not take place.")
+    state = talk.state.replace("_", " ")
+    return _note(f"{_title(talk)} is already marked {state}; nothing changed.")
+
+
+def attendance_note(talk: SessionInfo, recorded: bool) -> tuple[str, list[dict]]:
+    """Attendance confirmed (presenters credited), or it had been already."""
+    if not recorded:
+        return _note(f"{_title(talk)} was already confirmed.")
+    attended = len(talk.attendee_ids)
+    return _note(f"Confirmed {_title(talk)}: {attended} attended; presenters credited.")
+
+
+def reminder(talk: SessionInfo, soon: bool, now: datetime | None = None) -> tuple[str, list[dict]]:
+    """A day before, or minutes before (counted from `now`), with the meeting link."""
     if soon:
         minutes = max(round((talk.starts_at - now).total_seconds() / 60), 1) if now else 15
-        text = f":alarm_clock: {title} starts in {plural(minutes, 'minute')}."
+        text = f":alarm_clock: {_title(talk)} starts in {plural(minutes, 'minute')}."
     else:
-        text = f":calendar: Reminder: {title} is {when(talk)}."
+        text = f":calendar: Reminder: {_title(talk)} is {when(talk)}."
     blocks = [mrkdwn_section(text)]
     if talk.meeting_url:
         blocks.append(mrkdwn_section(f":link: <{talk.meeting_url}|Join the meeting>"))
     return text, blocks
 
 
-def confirm_ask(talk: KnowledgeSession) -> tuple[str, list[dict]]:
+def confirm_ask(talk: SessionInfo) -> tuple[str, list[dict]]:
     """After the end: did it happen, and who came?"""
-    text = f"Did *{safe_mrkdwn(talk.title)}* take place? Confirm it to record who attended; presenters are credited."
-    return text, [
-        mrkdwn_section(text),
-        {
-            "type": "actions",
-            "elements": [
-                button(CONFIRM_ACTION, "Yes, record attendance", str(talk.id), "primary"),
-                button(NOT_HELD_ACTION, "It didn't happen", str(talk.id)),
-            ],
-        },
+    text = f"Did {_title(talk)} take place? Confirm it to record who attended; presenters are credited."
+    buttons = [
+        button(CONFIRM_ACTION, "Yes, record attendance", str(talk.id), "primary"),
+        button(NOT_HELD_ACTION, "It didn't happen", str(talk.id)),
     ]
+    return text, [mrkdwn_section(text), actions_block(buttons)]
 
 
-def attendance_modal(talk: KnowledgeSession) -> dict:
-    element: dict = {"type": "multi_users_select", "action_id": "value"}
-    if talk.rsvp_ids:
-        element["initial_users"] = talk.rsvp_ids
-    return {
-        "type": "modal",
-        "callback_id": ATTENDANCE_MODAL,
-        "private_metadata": json.dumps({"id": talk.id}),
-        "title": plain_text("Who attended?"),
-        "submit": plain_text("Confirm"),
-        "close": plain_text("Cancel"),
-        "blocks": [
-            mrkdwn_section(
-                f"*{safe_mrkdwn(talk.title)}*, {when(talk)}. Everyone who RSVP'd is preselected."
-            ),
-            {
-                "type": "input",
-                "block_id": "attendees",
-                "optional": True,
-                "label": plain_text("Attendees"),
-                "element": element,
-            },
-        ],
-    }
-
-
-def learned_ask(talk: KnowledgeSession) -> tuple[str, list[dict]]:
-    text = f"Thanks for attending *{safe_mrkdwn(talk.title)}*! What's one thing you learned? (optional)"
-    return text, [
-        mrkdwn_section(text),
-        {
-            "type": "actions",
-            "elements": [button(LEARNED_ACTION, "Share one thing I learned", str(talk.id))],
-        },
+def attendance_modal(talk: SessionInfo) -> dict:
+    """Who attended: everyone who RSVP'd, preselected."""
+    blocks = [
+        mrkdwn_section(f"{_title(talk)}, {when(talk)}. Everyone who RSVP'd is preselected."),
+        people_input("attendees", "Attendees", talk.rsvp_ids, optional=True),
     ]
+    return modal(
+        ATTENDANCE_MODAL, "Who attended?", blocks, submit="Confirm", metadata={"id": talk.id}
+    )
 
 
-def learned_modal(talk: KnowledgeSession) -> dict:
-    return {
-        "type": "modal",
-        "callback_id": LEARNED_MODAL,
-        "private_metadata": json.dumps({"id": talk.id}),
-        "title": plain_text("One thing I learned"),
-        "submit": plain_text("Share"),
-        "close": plain_text("Cancel"),
-        "blocks": [
-            {
-                "type": "input",
-                "block_id": "learned",
-                "label": plain_text(truncate(f"From “{talk.title}”", 150)),
-                "element": {
-                    "type": "plain_text_input",
-                    "action_id": "value",
-                    "multiline": True,
-                    "max_length": LEARNING_LENGTH,
-                },
-            },
-            {
-                "type": "input",
-                "block_id": "share",
-                "optional": True,
-                "label": plain_text("Digest"),
-                "element": {
-                    "type": "checkboxes",
-                    "action_id": "value",
-                    "options": [option("share", "It may feature in the weekly digest")],
-                },
-            },
-        ],
-    }
+def learned_ask(talk: SessionInfo) -> tuple[str, list[dict]]:
+    """To each attendee, once confirmed: one thing they learned (optional)."""
+    text = f"Thanks for attending {_title(talk)}! What's one thing you learned? (optional)"
+    share = button(LEARNED_ACTION, "Share one thing I learned", str(talk.id))
+    return text, [mrkdwn_section(text), actions_block([share])]
+
+
+def learned_modal(talk: SessionInfo) -> dict:
+    blocks = [
+        text_input(
+            "learned",
+            truncate(f"From “{talk.title}”", 150),
+            max_length=LEARNING_LENGTH,
+            multiline=True,
+        ),
+        checkbox_input("share", "Digest", option("share", "It may feature in the weekly digest")),
+    ]
+    return modal(
+        LEARNED_MODAL, "One thing I learned", blocks, submit="Share", metadata={"id": talk.id}
+    )
 
 
 def cadence_blocks(
     rows: Sequence[DepartmentCadence], since: datetime, sales: str, days: int
 ) -> list[dict]:
-    """`/sells sessions`: each department's history, and who is overdue."""
+    """`/sells sessions`: each department's history, and who is overdue (blocks only: its
+    caller in handlers/sells.py gives the message its text)."""
     if not rows:
         return [
             mrkdwn_section(
@@ -378,13 +335,15 @@ def cadence_blocks(
         else "Every department is on cadence."
     )
     return [
-        {"type": "header", "text": plain_text("Knowledge-sharing sessions")},
+        header_block("Knowledge-sharing sessions"),
         mrkdwn_section("\n".join(lines)),
         context_block(summary),
     ]
 
 
-def cadence_nudge(department: str, days: int, idea: TopicIdea | None, sales_to: bool) -> str:
+def cadence_nudge(
+    department: str, days: int, idea: TopicIdea | None, sales_to: bool
+) -> tuple[str, list[dict]]:
     """The manager nudge for an overdue department, with a topic to start from."""
     if sales_to:
         text = (
@@ -399,8 +358,9 @@ def cadence_nudge(department: str, days: int, idea: TopicIdea | None, sales_to: 
     if idea is not None:
         about = f" for *{safe_mrkdwn(idea.customer)}*" if idea.customer else ""
         text += f" A topic to start from: the recent assist{about}: “{truncate(safe_mrkdwn(idea.description), 200)}”."
-    return text + " Schedule one with `/session`."
+    return _note(text + " Schedule one with `/session`.")
 
 
-def presenter_mentions(talk: KnowledgeSession) -> str:
+def presenter_mentions(talk: SessionInfo) -> str:
+    """Who presents it, or who scheduled it when nobody is named."""
     return mentions(talk.presenter_ids) or mention(talk.created_by)
