@@ -13,12 +13,12 @@ from bot.blocks.referrals import referral_list
 from bot.blocks.sells import help_blocks, leaderboard_blocks, referral_figures_blocks, stats_blocks
 from bot.blocks.sessions import cadence_blocks
 from bot.blocks.text import plural
+from bot.flows.referrals import do_reassign
 from bot.forms import split_mentions
 from bot.services import Services
 from handlers.departments import dept_subcommand
 from handlers.lessons import lesson_subcommand
 from handlers.nudges import nudges_subcommand
-from handlers.referrals import do_reassign
 from handlers.report import report_subcommand
 from models.base import utcnow
 from models.knowledge_sessions import cadence
