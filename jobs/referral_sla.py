@@ -15,7 +15,7 @@ from bot.slack.delivery import run_clock, send_once
 from models.base import utcnow
 from models.deliveries import DEFAULT_LEASE
 from models.people import find_person
-from models.referrals import overdue
+from models.referrals import overdue, referral_info
 
 logger = logging.getLogger(__name__)
 
@@ -40,8 +40,8 @@ def check_referral_sla(
     clock = run_clock(now)
     report = SlaReport()
     with sessions() as session:
-        late = list(overdue(session, None, now - sla))
-        very_late = list(overdue(session, None, now - 2 * sla))
+        late = [referral_info(r) for r in overdue(session, None, now - sla)]
+        very_late = [referral_info(r) for r in overdue(session, None, now - 2 * sla)]
     for referral in late:
         text, blocks = owner_reminder(referral, now)
         key = f"referral:{referral.id}:owner-reminder"

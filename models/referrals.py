@@ -112,7 +112,10 @@ class Referral(TeamScoped, Base):
 
 @dataclass(frozen=True)
 class ReferralInfo:
-    """A referral as the bot shows it: plain data read from the row, for builders."""
+    """A referral as the bot shows it: plain data read from the row, for builders.
+
+    The fields after `queue_channel_id` say where its messages are (the owner's DM card,
+    the queue post), so a flow can update them without going back to the row."""
 
     id: int
     referrer_id: str
@@ -131,9 +134,15 @@ class ReferralInfo:
     close_reason: str | None
     deal_value: Decimal | None
     queue_channel_id: str | None = None
+    team_id: str = ""
+    origin_channel_id: str | None = None
+    card_channel: str | None = None
+    card_ts: str | None = None
+    queue_ts: str | None = None
 
 
 def referral_info(referral: Referral) -> ReferralInfo:
+    """The row as plain data; read it inside the session that loaded the row."""
     return ReferralInfo(
         id=referral.id,
         referrer_id=referral.referrer_id,
@@ -152,6 +161,11 @@ def referral_info(referral: Referral) -> ReferralInfo:
         close_reason=referral.close_reason,
         deal_value=referral.deal_value,
         queue_channel_id=referral.queue_channel_id,
+        team_id=referral.team_id,
+        origin_channel_id=referral.origin_channel_id,
+        card_channel=referral.card_channel,
+        card_ts=referral.card_ts,
+        queue_ts=referral.queue_ts,
     )
 
 
@@ -234,7 +248,10 @@ class Refused(StrEnum):
 
 @dataclass(frozen=True)
 class MoveOutcome:
-    referral: Referral | None
+    """What a move, claim or reassignment did: the referral as it now stands (plain data,
+    safe to use after the transaction), or why nothing changed."""
+
+    referral: ReferralInfo | None
     refused: Refused | None = None
     from_state: State | None = None
     credit: RecordOutcome | None = None
@@ -294,7 +311,7 @@ def move(
     if refused is None and to_state in NEEDS_REASON and not (reason or "").strip():
         refused = Refused.NEEDS_REASON
     if refused is not None:
-        return MoveOutcome(referral, refused, current)
+        return MoveOutcome(referral_info(referral), refused, current)
     values: dict[str, object] = {"state": to_state.value, "state_changed_at": now}
     if to_state == State.ACCEPTED or (referral.accepted_at is None and to_state != State.NEW):
         values["accepted_at"] = referral.accepted_at or now
@@ -304,11 +321,11 @@ def move(
         values.update(closed_at=now, close_reason=reason or None, deal_value=deal_value)
     if not _compare_and_set(session, referral, current, values):
         session.refresh(referral)
-        return MoveOutcome(referral, Refused.ALREADY, State(referral.state))
+        return MoveOutcome(referral_info(referral), Refused.ALREADY, State(referral.state))
     _log(session, referral, actor_id, current, to_state, reason, now)
     session.refresh(referral)
     credit = _credit_referrer(session, referral, referrer, now) if to_state == State.WON else None
-    return MoveOutcome(referral, None, current, credit)
+    return MoveOutcome(referral_info(referral), None, current, credit)
 
 
 def claim_referral(
@@ -322,9 +339,9 @@ def claim_referral(
     current = State(referral.state)
     if referral.owner_id is not None:
         refused = Refused.ALREADY if referral.owner_id == actor_id else Refused.CLAIMED
-        return MoveOutcome(referral, refused, current)
+        return MoveOutcome(referral_info(referral), refused, current)
     if current in CLOSED:
-        return MoveOutcome(referral, Refused.CLOSED, current)
+        return MoveOutcome(referral_info(referral), Refused.CLOSED, current)
     taken = session.execute(
         update(Referral)
         .where(Referral.id == referral.id, Referral.owner_id.is_(None))
@@ -339,9 +356,9 @@ def claim_referral(
     )
     session.refresh(referral)
     if taken.rowcount != 1:
-        return MoveOutcome(referral, Refused.CLAIMED, current)
+        return MoveOutcome(referral_info(referral), Refused.CLAIMED, current)
     _log(session, referral, actor_id, current, State.ACCEPTED, "claimed", now)
-    return MoveOutcome(referral, None, current)
+    return MoveOutcome(referral_info(referral), None, current)
 
 
 def reassign(
@@ -361,16 +378,16 @@ def reassign(
         return MoveOutcome(None, Refused.NOT_FOUND)
     current = State(referral.state)
     if not is_admin:
-        return MoveOutcome(referral, Refused.NOT_ADMIN, current)
+        return MoveOutcome(referral_info(referral), Refused.NOT_ADMIN, current)
     if referral.closed:
-        return MoveOutcome(referral, Refused.CLOSED, current)
+        return MoveOutcome(referral_info(referral), Refused.CLOSED, current)
     if referral.owner_id == new_owner_id:
-        return MoveOutcome(referral, Refused.ALREADY, current)
+        return MoveOutcome(referral_info(referral), Refused.ALREADY, current)
     previous = referral.owner_id
     referral.owner_id = new_owner_id
     referral.assigned_at = now
     _log(session, referral, admin_id, current, current, f"reassigned to {new_owner_id}", now)
-    return MoveOutcome(referral, None, current, previous_owner=previous)
+    return MoveOutcome(referral_info(referral), None, current, previous_owner=previous)
 
 
 def get_referral(session: Session, team_id: str, referral_id: int) -> Referral | None:

@@ -246,3 +246,72 @@ def sorry_view() -> dict:
 def accessory_section(text: str, accessory: dict) -> dict:
     """A mrkdwn section with an element beside it (a button on a Home or a DM line)."""
     return {**mrkdwn_section(text), "accessory": accessory}
+
+
+# --- referrals ---
+
+
+def user_input(
+    block_id: str, label: str, *, optional: bool = False, hint: str | None = None
+) -> dict:
+    """One person from the workspace (a single users_select)."""
+    return input_block(block_id, label, {"type": "users_select"}, optional=optional, hint=hint)
+
+
+def radio_input(
+    block_id: str,
+    label: str,
+    options: Sequence[dict],
+    *,
+    initial: str | None = None,
+    optional: bool = False,
+) -> dict:
+    """A short list of choices, all in view (Slack shows up to 10 radio buttons)."""
+    element: dict = {"type": "radio_buttons", "options": list(options)}
+    chosen = [o for o in options if o["value"] == initial]
+    if chosen:
+        element["initial_option"] = chosen[0]
+    return input_block(block_id, label, element, optional=optional)
+
+
+def clip(text: str, limit: int) -> str:
+    """`text` shortened to `limit` characters at a word break, with "…" when cut; unlike
+    `truncate`, never in the middle of a word or of an `&amp;` escape."""
+    if len(text) <= limit:
+        return text
+    cut = text.rfind(" ", 0, limit)
+    if cut < limit // 2:  # one very long word: cut it, but not inside an escape
+        cut = _before_escape(text, limit - 1)
+    return text[:cut].rstrip() + "…"
+
+
+def split_text(text: str, limit: int = SECTION_LIMIT) -> list[str]:
+    """`text` in pieces of at most `limit` characters, each cut between lines, else between
+    words; only a word longer than a whole piece is cut, and never inside an escape."""
+    pieces: list[str] = []
+    rest = text
+    while len(rest) > limit:
+        cut = rest.rfind("\n", 0, limit + 1)
+        if cut < limit // 2:
+            cut = rest.rfind(" ", 0, limit + 1)
+        if cut < limit // 2:
+            cut = _before_escape(rest, limit)
+        pieces.append(rest[:cut].rstrip())
+        rest = rest[cut:].lstrip("\n ")
+    return [p for p in [*pieces, rest] if p.strip()]
+
+
+def _before_escape(text: str, cut: int) -> int:
+    """`cut`, moved back before an `&…;` escape it would split."""
+    amp = text.rfind("&", max(cut - 5, 0), cut)
+    return amp if amp > 0 and ";" not in text[amp:cut] else cut
+
+
+def mrkdwn_sections(text: str) -> list[dict]:
+    """Mrkdwn longer than one section allows, as as many sections as it takes."""
+    return [{"type": "section", "text": mrkdwn(piece)} for piece in split_text(text)]
+
+
+def text_message(text: str) -> tuple[str, list[dict]]:
+    """A message that is one paragraph of mrkdwn: the same words notify and show."""
+    return text, mrkdwn_sections(text)

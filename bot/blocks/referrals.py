@@ -1,20 +1,44 @@
-"""Block Kit for referrals: the form, the card a rep acts on, and what the referrer sees."""
+"""Block Kit for referrals: the form, the card a rep acts on, and what the referrer sees.
+
+Every builder takes plain data (`ReferralInfo`, `MoveOutcome`) and returns `(text,
+blocks)` for a message or a dict for a view. The `*_text` helpers are the words alone,
+for the builders and for answers whose caller wants words (`/sells referrals reassign`).
+"""
 
 from __future__ import annotations
 
-import json
 from collections.abc import Sequence
 from datetime import datetime
 
 from bot.blocks.assists import format_money, opened_privately
-from bot.blocks.kit import button, option, plain_text
-from bot.blocks.text import PRIVATE_PLACEHOLDER, mention, safe_mrkdwn, slack_date, truncate
+from bot.blocks.kit import (
+    HEADER_LIMIT,
+    actions_block,
+    button,
+    checkbox_input,
+    clip,
+    context_block,
+    deal_value_input,
+    fields_section,
+    header_block,
+    modal,
+    mrkdwn_section,
+    mrkdwn_sections,
+    option,
+    radio_input,
+    select_input,
+    text_input,
+    text_message,
+    url_input,
+    user_input,
+)
+from bot.blocks.text import PRIVATE_PLACEHOLDER, mention, safe_mrkdwn, slack_date
 from models.referrals import (
     CLOSED,
     REFERRAL_LENGTHS,
     MoveOutcome,
     Need,
-    Referral,
+    ReferralInfo,
     Refused,
     State,
     Urgency,
@@ -60,97 +84,56 @@ BUTTON_LABELS = {
     State.LOST: "Lost",
     State.NOT_A_FIT: "Not a fit",
 }
-
-
-def _text_input(block_id: str, label: str, *, optional: bool, multiline: bool = False) -> dict:
-    return {
-        "type": "input",
-        "block_id": block_id,
-        "optional": optional,
-        "label": plain_text(label),
-        "element": {
-            "type": "plain_text_input",
-            "action_id": "value",
-            "multiline": multiline,
-            "max_length": REFERRAL_LENGTHS[block_id],
-        },
-    }
+# `/sells referrals` lists this many of each kind, then says how many more there are.
+LIST_LIMIT = 20
+ADMINS_ONLY = "Only admins can reassign referrals."
 
 
 def referral_modal(channel_id: str | None, has_queue: bool) -> dict:
     """The `/referral` form."""
-    private = opened_privately(channel_id)
-    privacy = {
-        "type": "checkboxes",
-        "action_id": "value",
-        "options": [option("private", "Keep the context out of public channels")],
-    }
-    if private:
-        privacy["initial_options"] = privacy["options"]
     owner_hint = (
         "Leave empty to post it in the referrals queue for any rep to claim."
         if has_queue
         else "Choose the rep who should follow up."
     )
-    return {
-        "type": "modal",
-        "callback_id": REFERRAL_MODAL,
-        "private_metadata": json.dumps({"channel_id": channel_id}),
-        "title": plain_text("Pass a referral"),
-        "submit": plain_text("Send to sales"),
-        "close": plain_text("Cancel"),
-        "blocks": [
-            _text_input("customer", "Customer or account", optional=False),
-            {
-                "type": "input",
-                "block_id": "need",
-                "label": plain_text("What do they need?"),
-                "element": {
-                    "type": "static_select",
-                    "action_id": "value",
-                    "options": [option(n.value, label) for n, label in NEED_LABELS.items()],
-                },
-            },
-            {
-                "type": "input",
-                "block_id": "urgency",
-                "label": plain_text("Urgency"),
-                "element": {
-                    "type": "radio_buttons",
-                    "action_id": "value",
-                    "options": [option(u.value, label) for u, label in URGENCY_LABELS.items()],
-                    "initial_option": option(Urgency.NORMAL.value, URGENCY_LABELS[Urgency.NORMAL]),
-                },
-            },
-            _text_input("context", "What did you hear?", optional=False, multiline=True),
-            _text_input("contact", "Customer contact", optional=True),
-            {
-                "type": "input",
-                "block_id": "crm_url",
-                "optional": True,
-                "label": plain_text("CRM link"),
-                "element": {"type": "url_text_input", "action_id": "value"},
-            },
-            {
-                "type": "input",
-                "block_id": "owner",
-                "optional": has_queue,
-                "label": plain_text("Send to a rep"),
-                "hint": plain_text(owner_hint),
-                "element": {"type": "users_select", "action_id": "value"},
-            },
-            {
-                "type": "input",
-                "block_id": "privacy",
-                "optional": True,
-                "label": plain_text("Privacy"),
-                "element": privacy,
-            },
-        ],
-    }
+    needs = [option(n.value, label) for n, label in NEED_LABELS.items()]
+    urgencies = [option(u.value, label) for u, label in URGENCY_LABELS.items()]
+    privacy = option("private", "Keep the context out of public channels")
+    blocks = [
+        _text_input("customer", "Customer or account", optional=False),
+        select_input("need", "What do they need?", needs),
+        radio_input("urgency", "Urgency", urgencies, initial=Urgency.NORMAL.value),
+        _text_input("context", "What did you hear?", optional=False, multiline=True),
+        _text_input("contact", "Customer contact", optional=True),
+        url_input("crm_url", "CRM link"),
+        user_input("owner", "Send to a rep", optional=has_queue, hint=owner_hint),
+        checkbox_input("privacy", "Privacy", privacy, ticked=opened_privately(channel_id)),
+    ]
+    return modal(
+        REFERRAL_MODAL,
+        "Pass a referral",
+        blocks,
+        submit="Send to sales",
+        metadata={"channel_id": channel_id},
+    )
 
 
-def _status_line(referral: Referral) -> str:
+def _text_input(block_id: str, label: str, *, optional: bool, multiline: bool = False) -> dict:
+    max_length = REFERRAL_LENGTHS[block_id]
+    return text_input(
+        block_id, label, max_length=max_length, optional=optional, multiline=multiline
+    )
+
+
+def _need(referral: ReferralInfo) -> str:
+    return NEED_LABELS.get(Need(referral.need), referral.need)
+
+
+def _urgency(referral: ReferralInfo) -> str:
+    return URGENCY_LABELS.get(Urgency(referral.urgency), referral.urgency)
+
+
+def _status_line(referral: ReferralInfo) -> str:
     state = State(referral.state)
     line = f"{STATE_EMOJI[state]} *{STATE_LABELS[state]}*"
     if referral.owner_id:
@@ -161,7 +144,7 @@ def _status_line(referral: Referral) -> str:
 
 
 def referral_card(
-    referral: Referral, *, public: bool, retired: bool = False
+    referral: ReferralInfo, *, public: bool, retired: bool = False
 ) -> tuple[str, list[dict]]:
     """The message a rep acts on (their DM) or the queue post; updated in place on every move.
 
@@ -171,12 +154,37 @@ def referral_card(
     """
     state = State(referral.state)
     if public and referral.is_private:
-        context = "_Details are private: the rep who holds it sees them._"
+        context = [mrkdwn_section("_Details are private: the rep who holds it sees them._")]
     else:
-        context = truncate(safe_mrkdwn(referral.context), 2000) or "_no context given_"
+        # Up to 1,500 characters, which quoting can stretch past one section: never cut.
+        context = mrkdwn_sections(safe_mrkdwn(referral.context))
+    blocks = [
+        header_block(clip(f"Referral #{referral.id}: {referral.customer}", HEADER_LIMIT)),
+        *(context or [mrkdwn_section("_no context given_")]),
+        fields_section(_fields(referral, public)),
+        context_block(_status_line(referral)),
+    ]
+    if referral.close_reason:
+        blocks.append(context_block(f"Reason: {safe_mrkdwn(referral.close_reason)}"))
+    if retired:
+        blocks.append(
+            context_block("This referral was handed to someone else; this card no longer changes.")
+        )
+    buttons = [] if retired else _buttons(referral, public)
+    if buttons:
+        blocks.append(actions_block(buttons, block_id=f"referral-{referral.id}"))
+    customer = safe_mrkdwn(referral.customer)
+    text = f"Referral #{referral.id} for {customer}: {STATE_LABELS[state]}"
+    if state == State.NEW and not public and not retired:
+        need, urgency = _need(referral).lower(), _urgency(referral).lower()
+        text = f"{mention(referral.referrer_id)} passed you a referral: {customer} ({need}, {urgency} urgency)"
+    return text, blocks
+
+
+def _fields(referral: ReferralInfo, public: bool) -> list[str]:
     fields = [
-        f"*Need*\n{NEED_LABELS.get(Need(referral.need), referral.need)}",
-        f"*Urgency*\n{URGENCY_LABELS.get(Urgency(referral.urgency), referral.urgency)}",
+        f"*Need*\n{_need(referral)}",
+        f"*Urgency*\n{_urgency(referral)}",
         f"*From*\n{mention(referral.referrer_id)}",
     ]
     if referral.contact and not public:
@@ -185,35 +193,10 @@ def referral_card(
         fields.append(f"*CRM*\n<{referral.crm_url}|open record>")
     if referral.deal_value is not None:
         fields.append(f"*Deal value*\n{format_money(referral.deal_value)}")
-    blocks: list[dict] = [
-        {
-            "type": "header",
-            "text": plain_text(truncate(f"Referral #{referral.id}: {referral.customer}", 150)),
-        },
-        {"type": "section", "text": {"type": "mrkdwn", "text": context}},
-        {"type": "section", "fields": [{"type": "mrkdwn", "text": f} for f in fields]},
-        {"type": "context", "elements": [{"type": "mrkdwn", "text": _status_line(referral)}]},
-    ]
-    if referral.close_reason:
-        reason = f"Reason: {safe_mrkdwn(referral.close_reason)}"
-        blocks.append({"type": "context", "elements": [{"type": "mrkdwn", "text": reason}]})
-    if retired:
-        note = "This referral was handed to someone else; this card no longer changes."
-        blocks.append({"type": "context", "elements": [{"type": "mrkdwn", "text": note}]})
-    buttons = [] if retired else _buttons(referral, public)
-    if buttons:
-        blocks.append(
-            {"type": "actions", "block_id": f"referral-{referral.id}", "elements": buttons}
-        )
-    text = f"Referral #{referral.id} for {safe_mrkdwn(referral.customer)}: {STATE_LABELS[state]}"
-    if state == State.NEW and not public and not retired:
-        need = NEED_LABELS.get(Need(referral.need), referral.need).lower()
-        urgency = URGENCY_LABELS.get(Urgency(referral.urgency), referral.urgency).lower()
-        text = f"{mention(referral.referrer_id)} passed you a referral: {safe_mrkdwn(referral.customer)} ({need}, {urgency} urgency)"
-    return text, blocks
+    return fields
 
 
-def _buttons(referral: Referral, public: bool) -> list[dict]:
+def _buttons(referral: ReferralInfo, public: bool) -> list[dict]:
     state = State(referral.state)
     if state in CLOSED:
         return []
@@ -235,90 +218,57 @@ def _buttons(referral: Referral, public: bool) -> list[dict]:
     ]
 
 
-def reason_modal(referral: Referral, target: State) -> dict:
+def reason_modal(referral: ReferralInfo, target: State) -> dict:
     """Lost and Not a fit ask for a short reason."""
-    return {
-        "type": "modal",
-        "callback_id": REASON_MODAL,
-        "private_metadata": json.dumps({"id": referral.id, "state": target.value}),
-        "title": plain_text(f"Mark as {STATE_LABELS[target].lower()}"),
-        "submit": plain_text("Save"),
-        "close": plain_text("Cancel"),
-        "blocks": [
-            {
-                "type": "section",
-                "text": {"type": "mrkdwn", "text": f"*{safe_mrkdwn(referral.customer)}*"},
-            },
-            {
-                "type": "input",
-                "block_id": "reason",
-                "label": plain_text("What happened? (the referrer will see this)"),
-                "element": {
-                    "type": "plain_text_input",
-                    "action_id": "value",
-                    "multiline": True,
-                    "max_length": REFERRAL_LENGTHS["reason"],
-                },
-            },
-        ],
-    }
+    reason = text_input(
+        "reason",
+        "What happened? (the referrer will see this)",
+        max_length=REFERRAL_LENGTHS["reason"],
+        multiline=True,
+    )
+    return modal(
+        REASON_MODAL,
+        f"Mark as {STATE_LABELS[target].lower()}",
+        [mrkdwn_section(f"*{safe_mrkdwn(referral.customer)}*"), reason],
+        submit="Save",
+        metadata={"id": referral.id, "state": target.value},
+    )
 
 
-def won_modal(referral: Referral) -> dict:
+def won_modal(referral: ReferralInfo) -> dict:
     """Won asks for an optional deal value."""
-    return {
-        "type": "modal",
-        "callback_id": WON_MODAL,
-        "private_metadata": json.dumps({"id": referral.id, "state": State.WON.value}),
-        "title": plain_text("Mark as won"),
-        "submit": plain_text("Celebrate"),
-        "close": plain_text("Cancel"),
-        "blocks": [
-            {
-                "type": "section",
-                "text": {
-                    "type": "mrkdwn",
-                    "text": f"*{safe_mrkdwn(referral.customer)}*, referred by "
-                    f"{mention(referral.referrer_id)}. They will be credited and celebrated.",
-                },
-            },
-            {
-                "type": "input",
-                "block_id": "deal_value",
-                "optional": True,
-                "label": plain_text("Deal value"),
-                "element": {
-                    "type": "number_input",
-                    "action_id": "value",
-                    "is_decimal_allowed": True,
-                    "min_value": "0",
-                },
-            },
-        ],
-    }
+    about = (
+        f"*{safe_mrkdwn(referral.customer)}*, referred by {mention(referral.referrer_id)}. "
+        "They will be credited and celebrated."
+    )
+    return modal(
+        WON_MODAL,
+        "Mark as won",
+        [mrkdwn_section(about), deal_value_input()],
+        submit="Celebrate",
+        metadata={"id": referral.id, "state": State.WON.value},
+    )
 
 
-def reassign_modal(referral: Referral) -> dict:
-    return {
-        "type": "modal",
-        "callback_id": REASSIGN_MODAL,
-        "private_metadata": json.dumps({"id": referral.id}),
-        "title": plain_text("Reassign referral"),
-        "submit": plain_text("Reassign"),
-        "close": plain_text("Cancel"),
-        "blocks": [
-            {
-                "type": "input",
-                "block_id": "owner",
-                "label": plain_text(truncate(f"New owner for {referral.customer}", 150)),
-                "element": {"type": "users_select", "action_id": "value"},
-            }
-        ],
-    }
+def closing_modal(referral: ReferralInfo, target: State) -> dict:
+    """The form a closing move asks first: a deal value for Won, a reason for the others."""
+    return won_modal(referral) if target == State.WON else reason_modal(referral, target)
 
 
-def referrer_update(referral: Referral, actor_id: str) -> str:
-    """What the referrer hears at each change of state."""
+def reassign_modal(referral: ReferralInfo) -> dict:
+    """An admin picks the rep who takes the referral over."""
+    label = clip(f"New owner for {referral.customer}", 150)
+    return modal(
+        REASSIGN_MODAL,
+        "Reassign referral",
+        [user_input("owner", label)],
+        submit="Reassign",
+        metadata={"id": referral.id},
+    )
+
+
+def referrer_update_text(referral: ReferralInfo, actor_id: str) -> str:
+    """What the referrer hears at each change of state, in words."""
     state = State(referral.state)
     customer = safe_mrkdwn(referral.customer)
     owner = mention(referral.owner_id or "")
@@ -332,31 +282,63 @@ def referrer_update(referral: Referral, actor_id: str) -> str:
         State.NEW: f"Your referral for *{customer}* is now with {owner}.",
     }[state]
     if referral.close_reason and state in CLOSED:
-        text += f" {mention(actor_id)} says: “{truncate(safe_mrkdwn(referral.close_reason), 400)}”"
+        text += f" {mention(actor_id)} says: “{clip(safe_mrkdwn(referral.close_reason), 400)}”"
     return text + " Thanks for passing it on."
 
 
-def referral_won_post(referral: Referral) -> tuple[str, list[dict]]:
+def referrer_update(referral: ReferralInfo, actor_id: str) -> tuple[str, list[dict]]:
+    """The referrer's DM at each change of state."""
+    return text_message(referrer_update_text(referral, actor_id))
+
+
+def referral_won_post(referral: ReferralInfo) -> tuple[str, list[dict]]:
     """The recognition channel celebrates the person who passed the referral."""
     referrer, rep = mention(referral.referrer_id), mention(referral.owner_id or "")
     customer = safe_mrkdwn(referral.customer)
-    text = f":tada: {referrer} spotted it, {rep} closed it: *{customer}* is won!"
+    headline = f":tada: {referrer} spotted it, {rep} closed it: *{customer}* is won!"
     if referral.deal_value is not None:
-        text += f" ({format_money(referral.deal_value)})"
-    story = (
-        PRIVATE_PLACEHOLDER if referral.is_private else truncate(safe_mrkdwn(referral.context), 600)
-    )
+        headline += f" ({format_money(referral.deal_value)})"
+    story = PRIVATE_PLACEHOLDER if referral.is_private else clip(safe_mrkdwn(referral.context), 600)
     blocks = [
-        {"type": "section", "text": {"type": "mrkdwn", "text": text}},
-        {"type": "context", "elements": [{"type": "mrkdwn", "text": f"The referral: {story}"}]},
-        {
-            "type": "context",
-            "elements": [
-                {"type": "mrkdwn", "text": "Everybody sells: pass yours with `/referral`."}
-            ],
-        },
+        mrkdwn_section(headline),
+        context_block(f"The referral: {story}"),
+        context_block("Everybody sells: pass yours with `/referral`."),
     ]
     return f"{referrer} spotted it, {rep} closed it: {customer} is won!", blocks
+
+
+def referral_sent(
+    referral: ReferralInfo, problem: str | None, skipped_owner: str | None = None
+) -> tuple[str, list[dict]]:
+    """The referrer's note once the referral is saved: where it went, or what failed.
+
+    `problem` is why its card could not be posted (None: posted); `skipped_owner` is the
+    person they chose who can't take referrals, so it went to the queue instead.
+    """
+    owner, channel = referral.owner_id, referral.queue_channel_id
+    if owner and problem is None:
+        where = f"is with {mention(owner)}"
+    elif owner:
+        where = f"was saved, but I couldn't message {mention(owner)}"
+    elif problem is not None:
+        where = f"was saved, but I couldn't post it in <#{channel}> ({problem}): invite me there"
+    else:
+        where = f"is in <#{channel}> for a rep to claim"
+    customer = safe_mrkdwn(referral.customer)
+    return text_message(
+        f":incoming_envelope: {_skipped(skipped_owner)}Your referral for *{customer}* {where}."
+    )
+
+
+def referral_not_sent(skipped_owner: str | None) -> tuple[str, list[dict]]:
+    """No rep to send it to and no queue to post it in: nothing was saved."""
+    return text_message(
+        _skipped(skipped_owner) + "Nothing was sent: there is no referrals channel."
+    )
+
+
+def _skipped(owner: str | None) -> str:
+    return f"{mention(owner)} can't take referrals, so it went to the queue. " if owner else ""
 
 
 def age_label(seconds: float) -> str:
@@ -368,44 +350,50 @@ def age_label(seconds: float) -> str:
     return f"{hours // 24} days"
 
 
-def referral_list(
-    passed: Sequence[Referral], owned: Sequence[Referral], now: datetime
-) -> list[dict]:
-    """`/sells referrals`: the ones I passed and the ones I hold, with state and age."""
+def referrals_message(
+    passed: Sequence[ReferralInfo], owned: Sequence[ReferralInfo], now: datetime
+) -> tuple[str, list[dict]]:
+    """`/sells referrals`: the ones I passed and the ones I hold, with state and age.
 
-    def lines(rows: Sequence[Referral], who: str) -> str:
-        if not rows:
-            return "_none_"
-        out = []
-        for r in rows:
-            state = State(r.state)
-            person = (
-                mention(r.owner_id) if who == "owner" and r.owner_id else mention(r.referrer_id)
-            )
-            if who == "owner" and not r.owner_id:
-                person = "the queue"
-            age = age_label((now - r.created_at).total_seconds())
-            out.append(
-                f"{STATE_EMOJI[state]} #{r.id} *{safe_mrkdwn(r.customer)}*: "
-                f"{STATE_LABELS[state]} · {person} · {age} old"
-            )
-        return "\n".join(out)
-
-    return [
-        {"type": "header", "text": plain_text("Your referrals")},
-        {
-            "type": "section",
-            "text": {"type": "mrkdwn", "text": "*Passed by you*\n" + lines(passed, "owner")},
-        },
-        {
-            "type": "section",
-            "text": {"type": "mrkdwn", "text": "*Held by you*\n" + lines(owned, "referrer")},
-        },
-        {
-            "type": "context",
-            "elements": [{"type": "mrkdwn", "text": "Pass a new one with `/referral`."}],
-        },
+    Each list shows its first LIST_LIMIT and says how many more; a list too long for one
+    section goes on in the next, split between lines.
+    """
+    blocks = [
+        header_block("Your referrals"),
+        *mrkdwn_sections("*Passed by you*\n" + _list_lines(passed, now, holder=True)),
+        *mrkdwn_sections("*Held by you*\n" + _list_lines(owned, now, holder=False)),
+        context_block("Pass a new one with `/referral`."),
     ]
+    return "Your referrals", blocks
+
+
+def referral_list(
+    passed: Sequence[ReferralInfo], owned: Sequence[ReferralInfo], now: datetime
+) -> list[dict]:
+    """The blocks of `referrals_message`, for callers that bring their own text."""
+    _, blocks = referrals_message(passed, owned, now)
+    return blocks
+
+
+def _list_lines(rows: Sequence[ReferralInfo], now: datetime, *, holder: bool) -> str:
+    """One line per referral; `holder` names who holds each (else who passed it)."""
+    if not rows:
+        return "_none_"
+    lines = []
+    for r in rows[:LIST_LIMIT]:
+        state = State(r.state)
+        if holder:
+            person = mention(r.owner_id) if r.owner_id else "the queue"
+        else:
+            person = mention(r.referrer_id)
+        age = age_label((now - r.created_at).total_seconds())
+        lines.append(
+            f"{STATE_EMOJI[state]} #{r.id} *{safe_mrkdwn(r.customer)}*: "
+            f"{STATE_LABELS[state]} · {person} · {age} old"
+        )
+    if len(rows) > LIST_LIMIT:
+        lines.append(f"_…and {len(rows) - LIST_LIMIT} more._")
+    return "\n".join(lines)
 
 
 def refusal_text(outcome: MoveOutcome, target: State | None) -> str:
@@ -425,34 +413,54 @@ def refusal_text(outcome: MoveOutcome, target: State | None) -> str:
         Refused.BACKWARDS: f"This referral is {current}; it can't go back to {wanted}.",
         Refused.CLOSED: f"This referral is closed ({current}); it can't change any more.",
         Refused.CLAIMED: f"{owner} claimed this referral first.",
-        Refused.NOT_ADMIN: "Only admins can reassign referrals.",
+        Refused.NOT_ADMIN: ADMINS_ONLY,
         Refused.NEEDS_REASON: f"Please say briefly why it is {wanted}.",
         Refused.NOT_FOUND: "That referral no longer exists.",
     }[outcome.refused or Refused.NOT_FOUND]
 
 
-def _waiting(referral: Referral, now: datetime) -> str:
+def refusal(outcome: MoveOutcome, target: State | None) -> tuple[str, list[dict]]:
+    """The note to the person whose click or form changed nothing."""
+    return text_message(refusal_text(outcome, target))
+
+
+def admins_only() -> tuple[str, list[dict]]:
+    """A Reassign button clicked by someone who is not an admin."""
+    return text_message(ADMINS_ONLY)
+
+
+def reassign_text(outcome: MoveOutcome | None) -> str:
+    """The admin's answer to a reassignment; None when the person chosen can't take it."""
+    if outcome is None:
+        return "Choose an active person to hand the referral to."
+    referral = outcome.referral
+    if not outcome.moved or referral is None:
+        return refusal_text(outcome, None)
+    customer = safe_mrkdwn(referral.customer)
+    return (
+        f"Referral #{referral.id} for *{customer}* is now with {mention(referral.owner_id or '')}."
+    )
+
+
+def _waiting(referral: ReferralInfo, now: datetime) -> str:
     since = referral.assigned_at or referral.created_at
     return age_label((now - since).total_seconds())
 
 
-def owner_reminder(referral: Referral, now: datetime) -> tuple[str, list[dict]]:
-    """The owner's one reminder: the referral, and the buttons to act on it."""
-    text = (
+def owner_reminder(referral: ReferralInfo, now: datetime) -> tuple[str, list[dict]]:
+    """The owner's one reminder: the referral, and where its buttons are."""
+    return text_message(
         f":hourglass: The referral for *{safe_mrkdwn(referral.customer)}* from "
         f"{mention(referral.referrer_id)} has waited {_waiting(referral, now)} "
-        "for you to accept it."
+        "for you to accept it. Its card, with the buttons, is in this conversation."
     )
-    text += " Its card, with the buttons, is in this conversation."
-    return text, [{"type": "section", "text": {"type": "mrkdwn", "text": text}}]
 
 
-def manager_nudge(referral: Referral, now: datetime) -> tuple[str, list[dict]]:
+def manager_nudge(referral: ReferralInfo, now: datetime) -> tuple[str, list[dict]]:
     """The manager's one nudge: whose referral is stuck and for how long."""
-    text = (
+    return text_message(
         f":wave: {mention(referral.owner_id or '')} has had the referral for "
         f"*{safe_mrkdwn(referral.customer)}* (from {mention(referral.referrer_id)}) for "
         f"{_waiting(referral, now)} without accepting it. Could you help them pick it up "
         "or ask an admin to reassign it?"
     )
-    return text, [{"type": "section", "text": {"type": "mrkdwn", "text": text}}]
