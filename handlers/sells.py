@@ -13,10 +13,10 @@ from bot.blocks.referrals import referral_list
 from bot.blocks.sells import help_blocks, leaderboard_blocks, referral_figures_blocks, stats_blocks
 from bot.blocks.sessions import cadence_blocks
 from bot.blocks.text import plural
+from bot.flows.lessons import lesson_subcommand
 from bot.forms import split_mentions
 from bot.services import Services
 from handlers.departments import dept_subcommand
-from handlers.lessons import lesson_subcommand
 from handlers.nudges import nudges_subcommand
 from handlers.referrals import do_reassign
 from handlers.report import report_subcommand
