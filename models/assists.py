@@ -222,6 +222,11 @@ class RecordOutcome:
     def recorded(self) -> bool:
         return self.assist is not None and bool(self.credited) and not self.duplicate
 
+    @property
+    def info(self) -> AssistInfo | None:
+        """The assist as plain data for the builders; read it before its transaction ends."""
+        return assist_info(self.assist) if self.assist is not None else None
+
 
 @dataclass(frozen=True)
 class GivingLimit:

@@ -8,13 +8,19 @@ from datetime import UTC, datetime
 from bot.blocks.assists import assist_confirmation, assist_modal, win_celebration
 from bot.blocks.sells import help_message, leaderboard_message, stats_message
 from bot.render import mentioned_user_ids, render_blocks, render_mrkdwn
-from models.assists import Assist
+from models.assists import AssistInfo
 from models.stats import LeaderRow, PersonalStats, Window
 
 NAMES = {"UANA000001": "Ana Silva", "UBEN000001": "Ben Okafor"}
 NOVEMBER = Window(
     datetime(2026, 11, 1, tzinfo=UTC), datetime(2026, 11, 25, tzinfo=UTC), "November 2026"
 )
+
+
+def info(**fields) -> AssistInfo:
+    """An assist as builders take it: plain data, the unset fields empty."""
+    empty = dict.fromkeys(("stage", "customer", "crm_url", "deal_value", "channel_id", "permalink"))
+    return AssistInfo(**{**empty, "source": "modal", **fields})
 
 
 def test_mentions_read_as_names_with_label_and_id_fallbacks():
@@ -82,7 +88,7 @@ def test_leaderboard_lists_people_by_name_in_order():
 
 
 def test_confirmation_shows_the_users_own_text_and_a_button():
-    assist = Assist(
+    assist = info(
         id=7,
         giver_id="UBEN000001",
         kind="insight",
@@ -90,8 +96,10 @@ def test_confirmation_shows_the_users_own_text_and_a_button():
         customer="R&D <Labs>",
         description="found the <select> gap & fixed it",
         is_private=False,
+        credited=("UANA000001",),
     )
-    text = render_blocks(assist_confirmation(assist, ["UANA000001"], [], True), NAMES)
+    _, blocks = assist_confirmation(assist, [], offer_details=True)
+    text = render_blocks(blocks, NAMES)
     said = "You credited @Ana Silva for “found the <select> gap & fixed it”"
     assert said in " ".join(text.split())
     assert ":bulb: Insight · Pre-sale · R&D <Labs>" in text
@@ -99,7 +107,7 @@ def test_confirmation_shows_the_users_own_text_and_a_button():
 
 
 def test_win_post_has_an_underlined_header_and_side_by_side_fields():
-    assist = Assist(
+    assist = info(
         id=8,
         giver_id="UBEN000001",
         kind="win",
@@ -108,8 +116,9 @@ def test_win_post_has_an_underlined_header_and_side_by_side_fields():
         description="*Six months* of work",
         deal_value=120000,
         is_private=False,
+        credited=("UANA000001",),
     )
-    _, blocks = win_celebration(assist, ["UANA000001"])
+    _, blocks = win_celebration(assist)
     lines = render_blocks(blocks, NAMES).splitlines()
     assert lines[0] == "🏆 We won Acme!"
     assert set(lines[1]) == {"="}

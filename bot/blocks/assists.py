@@ -2,12 +2,27 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 
-from bot.blocks.kit import mrkdwn_section, option, plain_text
+from bot.blocks.kit import (
+    actions_block,
+    button,
+    checkbox_input,
+    context_block,
+    deal_value_input,
+    fields_section,
+    header_block,
+    modal,
+    mrkdwn_section,
+    option,
+    people_input,
+    select_input,
+    static_select,
+    text_input,
+    url_input,
+)
 from bot.blocks.text import (
     PRIVATE_PLACEHOLDER,
     kind_emoji,
@@ -19,7 +34,7 @@ from bot.blocks.text import (
     stage_label,
     truncate,
 )
-from models.assists import MAX_LENGTHS, Assist, Kind, LimitReached, Refusal, Stage
+from models.assists import MAX_LENGTHS, AssistInfo, Kind, LimitReached, Refusal, Stage
 
 ASSIST_MODAL = "assist_modal"
 ASSIST_DETAILS_MODAL = "assist_details"
@@ -31,6 +46,17 @@ OPEN_ASSIST_MODAL_ACTION = "assist_open_modal"
 
 # Kinds a person logs by hand; referrals, sessions and lessons have flows of their own.
 LOGGABLE_KINDS = (Kind.ASSIST, Kind.SERVICE, Kind.INSIGHT, Kind.WIN)
+
+USAGE = (
+    "To log an assist, type `/assist` to open the form, or "
+    "`/assist @someone what they did` to credit them right away."
+)
+REPEATED = "You sent this a moment ago too; it is recorded once, and nobody was told twice."
+
+# How many characters a list of people, or of refusals, may take in one block: Slack
+# refuses a text over 3,000, and one win can credit hundreds of people.
+PEOPLE_ROOM = 2000
+NOTES_ROOM = 2000
 
 
 @dataclass(frozen=True)
@@ -45,118 +71,79 @@ class AssistFields:
     is_private: bool = False
 
 
-def _select(
-    block_id: str, label: str, options: list[dict], initial: str | None, optional: bool
-) -> dict:
-    element: dict = {"type": "static_select", "action_id": "value", "options": options}
-    chosen = [o for o in options if o["value"] == initial]
-    if chosen:
-        element["initial_option"] = chosen[0]
-    return {
-        "type": "input",
-        "block_id": block_id,
-        "optional": optional,
-        "label": plain_text(label),
-        "element": element,
-    }
+def people_named(user_ids: Sequence[str], room: int = PEOPLE_ROOM) -> str:
+    """Everyone's mention ("@a, @b and @c"), or as many as fit in `room` characters and
+    "and 298 others": a long list is summarised, never cut inside a mention."""
+    names = [mention(u) for u in user_ids]
+    everyone = mentions(list(user_ids))
+    if len(everyone) <= room:
+        return everyone
+    shown, used = 0, 0
+    for name in names:
+        grown = used + (2 if shown else 0) + len(name)
+        if grown + len(f" and {plural(len(names) - shown - 1, 'other')}") > room:
+            break
+        shown, used = shown + 1, grown
+    return ", ".join(names[:shown]) + f" and {plural(len(names) - shown, 'other')}"
 
 
-def _text_input(
-    block_id: str,
-    label: str,
-    initial: str | None,
-    *,
-    optional: bool,
-    multiline: bool = False,
-    hint: str | None = None,
-) -> dict:
-    element: dict = {
-        "type": "plain_text_input",
-        "action_id": "value",
-        "multiline": multiline,
-        "max_length": MAX_LENGTHS[
-            "description" if block_id in {"description", "story"} else block_id
-        ],
-    }
-    if initial:
-        element["initial_value"] = initial
-    block = {
-        "type": "input",
-        "block_id": block_id,
-        "optional": optional,
-        "label": plain_text(label),
-        "element": element,
-    }
-    if hint:
-        block["hint"] = plain_text(hint)
-    return block
+def _lines_within(lines: Sequence[str], room: int) -> str:
+    """`lines`, one a line, as many as fit in `room` characters, then how many were left."""
+    kept: list[str] = []
+    for line in lines:
+        if sum(len(k) + 1 for k in kept) + len(line) > room - 60:
+            break
+        kept.append(line)
+    if left := len(lines) - len(kept):
+        kept.append(f"…and {plural(left, 'more person', 'more people')} couldn't be credited.")
+    return "\n".join(kept)
 
 
-def _people_input(block_id: str, label: str, initial: Sequence[str]) -> dict:
-    element: dict = {
-        "type": "multi_users_select",
-        "action_id": "value",
-        "placeholder": plain_text("Choose people"),
-    }
-    if initial:
-        element["initial_users"] = list(initial)
-    return {"type": "input", "block_id": block_id, "label": plain_text(label), "element": element}
+def _stage_options() -> list[dict]:
+    return [option(s.value, stage_label(s.value)) for s in Stage]
 
 
-def _detail_inputs(fields: AssistFields, kinds: Sequence[Kind]) -> list[dict]:
-    kind_options = [option(k.value, f"{kind_label(k.value)}") for k in kinds]
-    stage_options = [option(s.value, stage_label(s.value)) for s in Stage]
-    privacy = {
-        "type": "checkboxes",
-        "action_id": "value",
-        "options": [option("private", "Keep the details out of public posts")],
-    }
-    if fields.is_private:
-        privacy["initial_options"] = privacy["options"]
+def _detail_inputs(fields: AssistFields) -> list[dict]:
+    kinds = [option(k.value, kind_label(k.value)) for k in LOGGABLE_KINDS[:-1]]
+    private = option("private", "Keep the details out of public posts")
     return [
-        _select("kind", "What kind of help", kind_options, fields.kind, optional=False),
-        _select("stage", "Stage of the sales loop", stage_options, fields.stage, optional=True),
-        _text_input("customer", "Customer or account", fields.customer, optional=True),
-        _text_input(
-            "description", "What happened", fields.description, optional=False, multiline=True
+        select_input("kind", "What kind of help", kinds, initial=fields.kind),
+        select_input(
+            "stage",
+            "Stage of the sales loop",
+            _stage_options(),
+            initial=fields.stage,
+            optional=True,
         ),
-        {
-            "type": "input",
-            "block_id": "crm_url",
-            "optional": True,
-            "label": plain_text("CRM link"),
-            "element": {
-                "type": "url_text_input",
-                "action_id": "value",
-                **({"initial_value": fields.crm_url} if fields.crm_url else {}),
-            },
-        },
-        {
-            "type": "input",
-            "block_id": "privacy",
-            "optional": True,
-            "label": plain_text("Privacy"),
-            "element": privacy,
-        },
+        text_input(
+            "customer",
+            "Customer or account",
+            max_length=MAX_LENGTHS["customer"],
+            initial=fields.customer,
+            optional=True,
+        ),
+        text_input(
+            "description",
+            "What happened",
+            max_length=MAX_LENGTHS["description"],
+            initial=fields.description,
+            multiline=True,
+        ),
+        url_input("crm_url", "CRM link", fields.crm_url),
+        checkbox_input("privacy", "Privacy", private, ticked=fields.is_private),
     ]
 
 
 def assist_modal(channel_id: str | None, recipients: Sequence[str] = ()) -> dict:
     """The `/assist` form: who helped, how, at which stage, for which customer."""
-    return {
-        "type": "modal",
-        "callback_id": ASSIST_MODAL,
-        "private_metadata": json.dumps({"channel_id": channel_id}),
-        "title": plain_text("Log an assist"),
-        "submit": plain_text("Credit them"),
-        "close": plain_text("Cancel"),
-        "blocks": [
-            _people_input("recipients", "Who helped?", recipients),
-            *_detail_inputs(
-                AssistFields(is_private=opened_privately(channel_id)), LOGGABLE_KINDS[:-1]
-            ),
-        ],
-    }
+    fields = AssistFields(is_private=opened_privately(channel_id))
+    return modal(
+        ASSIST_MODAL,
+        "Log an assist",
+        [people_input("recipients", "Who helped?", recipients), *_detail_inputs(fields)],
+        submit="Credit them",
+        metadata={"channel_id": channel_id},
+    )
 
 
 def opened_privately(channel_id: str | None) -> bool:
@@ -164,96 +151,59 @@ def opened_privately(channel_id: str | None) -> bool:
     return bool(channel_id) and channel_id[0] in "DG"
 
 
-def assist_details_modal(assist: Assist, channel_id: str | None) -> dict:
+def assist_details_modal(info: AssistInfo, channel_id: str | None) -> dict:
     """Edit form for an assist logged quickly with `/assist @someone ...`."""
     fields = AssistFields(
-        kind=assist.kind,
-        stage=assist.stage,
-        customer=assist.customer,
-        description=assist.description,
-        crm_url=assist.crm_url,
-        is_private=assist.is_private,
+        kind=info.kind,
+        stage=info.stage,
+        customer=info.customer,
+        description=info.description,
+        crm_url=info.crm_url,
+        is_private=info.is_private,
     )
-    return {
-        "type": "modal",
-        "callback_id": ASSIST_DETAILS_MODAL,
-        "private_metadata": json.dumps({"assist_id": assist.id, "channel_id": channel_id}),
-        "title": plain_text("Assist details"),
-        "submit": plain_text("Save"),
-        "close": plain_text("Cancel"),
-        "blocks": [
-            {
-                "type": "context",
-                "elements": [
-                    {
-                        "type": "mrkdwn",
-                        "text": f"Credited: {mentions([c.recipient_id for c in assist.credits])}",
-                    }
-                ],
-            },
-            *_detail_inputs(fields, LOGGABLE_KINDS[:-1]),
-        ],
-    }
+    return modal(
+        ASSIST_DETAILS_MODAL,
+        "Assist details",
+        [context_block(f"Credited: {people_named(info.credited)}"), *_detail_inputs(fields)],
+        submit="Save",
+        metadata={"assist_id": info.id, "channel_id": channel_id},
+    )
 
 
 def win_modal(channel_id: str | None) -> dict:
     """The `/win` form: the customer, the deal, the people who helped and the story."""
-    stage_options = [option(s.value, stage_label(s.value)) for s in Stage]
-    return {
-        "type": "modal",
-        "callback_id": WIN_MODAL,
-        "private_metadata": json.dumps({"channel_id": channel_id}),
-        "title": plain_text("Celebrate a win"),
-        "submit": plain_text("Celebrate"),
-        "close": plain_text("Cancel"),
-        "blocks": [
-            _text_input("customer", "Customer", None, optional=False),
-            {
-                "type": "input",
-                "block_id": "deal_value",
-                "optional": True,
-                "label": plain_text("Deal value"),
-                "element": {
-                    "type": "number_input",
-                    "action_id": "value",
-                    "is_decimal_allowed": True,
-                    "min_value": "0",
-                },
-            },
-            _select(
-                "stage", "Stage of the sales loop", stage_options, Stage.SALE.value, optional=False
-            ),
-            _people_input("recipients", "Who helped win it?", ()),
-            _text_input(
-                "description",
-                "The story",
-                None,
-                optional=False,
-                multiline=True,
-                hint="What made the difference?",
-            ),
-            {
-                "type": "input",
-                "block_id": "privacy",
-                "optional": True,
-                "label": plain_text("Privacy"),
-                "element": {
-                    "type": "checkboxes",
-                    "action_id": "value",
-                    "options": [option("private", "Celebrate without quoting the story")],
-                    **(
-                        {
-                            "initial_options": [
-                                option("private", "Celebrate without quoting the story")
-                            ]
-                        }
-                        if opened_privately(channel_id)
-                        else {}
-                    ),
-                },
-            },
-        ],
-    }
+    quiet = option("private", "Celebrate without quoting the story")
+    blocks = [
+        text_input("customer", "Customer", max_length=MAX_LENGTHS["customer"]),
+        deal_value_input(),
+        select_input(
+            "stage", "Stage of the sales loop", _stage_options(), initial=Stage.SALE.value
+        ),
+        people_input("recipients", "Who helped win it?"),
+        text_input(
+            "description",
+            "The story",
+            max_length=MAX_LENGTHS["description"],
+            multiline=True,
+            hint="What made the difference?",
+        ),
+        checkbox_input("privacy", "Privacy", quiet, ticked=opened_privately(channel_id)),
+    ]
+    return modal(
+        WIN_MODAL,
+        "Celebrate a win",
+        blocks,
+        submit="Celebrate",
+        metadata={"channel_id": channel_id},
+    )
+
+
+def assist_usage() -> tuple[str, list[dict]]:
+    """`/assist` with text but nobody named: the two ways to log an assist, and the form."""
+    return USAGE, [
+        mrkdwn_section(USAGE),
+        actions_block([button(OPEN_ASSIST_MODAL_ACTION, "Open the form", style="primary")]),
+    ]
 
 
 def refusal_lines(refused: Sequence[tuple[str, Refusal]], limit: LimitReached | None) -> list[str]:
@@ -275,130 +225,123 @@ def refusal_lines(refused: Sequence[tuple[str, Refusal]], limit: LimitReached | 
     return lines
 
 
-def _summary(assist: Assist, show_unset_stage: bool = True) -> str:
-    parts = [f"{kind_emoji(assist.kind)} {kind_label(assist.kind)}"]
-    if assist.stage or show_unset_stage:
-        parts.append(stage_label(assist.stage))
-    if assist.customer:
-        parts.append(safe_mrkdwn(assist.customer))
+def warning_text(lines: Sequence[str]) -> str:
+    """A short warning for one person: every reason, on one line."""
+    return ":warning: " + " ".join(lines)
+
+
+def refusal_text(refused: Sequence[tuple[str, Refusal]], limit: LimitReached | None) -> str:
+    """The giver's answer when nobody was credited: why not."""
+    return warning_text(refusal_lines(refused, limit) or ["Nobody was credited."])
+
+
+def reaction_lost_lines(emoji: str, why: str) -> list[str]:
+    """Why a reaction's credit was given up on, and how to try again."""
+    return [
+        f"I couldn't record your :{emoji}: on that message ({why}).",
+        "Remove the reaction and add it again to try once more.",
+    ]
+
+
+def _summary(info: AssistInfo, show_unset_stage: bool = True) -> str:
+    parts = [f"{kind_emoji(info.kind)} {kind_label(info.kind)}"]
+    if info.stage or show_unset_stage:
+        parts.append(stage_label(info.stage))
+    if info.customer:
+        parts.append(safe_mrkdwn(info.customer))
     return " · ".join(parts)
 
 
+def _detail_actions(info: AssistInfo) -> dict:
+    elements: list[dict] = []
+    if not info.stage:
+        stages = [option(f"{info.id}:{s.value}", stage_label(s.value)) for s in Stage]
+        elements.append(static_select(STAGE_ACTION, stages, "Which stage of the loop?"))
+    elements.append(button(ADD_DETAILS_ACTION, "Add details", value=str(info.id)))
+    return actions_block(elements)
+
+
 def assist_confirmation(
-    assist: Assist,
-    credited: Sequence[str],
-    refused: Sequence[tuple[str, Refusal]],
+    info: AssistInfo,
+    refused: Sequence[tuple[str, Refusal]] = (),
+    *,
     offer_details: bool,
     repeated: bool = False,
-) -> list[dict]:
+) -> tuple[str, list[dict]]:
     """Ephemeral answer to the giver: what was recorded, what was not, and a way to add details.
 
     `repeated`: the same assist came in again (a retry); it was recorded once."""
-    text = f":white_check_mark: You credited {mentions(list(credited))}"
-    if assist.description:
-        text += f" for “{truncate(safe_mrkdwn(assist.description), 300)}”"
-    blocks: list[dict] = [
-        {"type": "section", "text": {"type": "mrkdwn", "text": text}},
-        {"type": "context", "elements": [{"type": "mrkdwn", "text": _summary(assist)}]},
-    ]
+    text = f":white_check_mark: You credited {people_named(info.credited)}"
+    if info.description:
+        text += f" for “{truncate(safe_mrkdwn(info.description), 300)}”"
+    blocks = [mrkdwn_section(text), context_block(_summary(info))]
     if repeated:
-        note = "You sent this a moment ago too; it is recorded once, and nobody was told twice."
-        blocks.append({"type": "context", "elements": [{"type": "mrkdwn", "text": note}]})
-    notes = refusal_lines(refused, None)
-    if notes:
-        blocks.append(
-            {"type": "context", "elements": [{"type": "mrkdwn", "text": "\n".join(notes)}]}
-        )
+        blocks.append(context_block(REPEATED))
+    if notes := refusal_lines(refused, None):
+        blocks.append(context_block(_lines_within(notes, NOTES_ROOM)))
     if offer_details:
-        elements: list[dict] = []
-        if not assist.stage:
-            elements.append(
-                {
-                    "type": "static_select",
-                    "action_id": STAGE_ACTION,
-                    "placeholder": plain_text("Which stage of the loop?"),
-                    "options": [
-                        option(f"{assist.id}:{s.value}", stage_label(s.value)) for s in Stage
-                    ],
-                }
-            )
-        elements.append(
-            {
-                "type": "button",
-                "action_id": ADD_DETAILS_ACTION,
-                "text": plain_text("Add details"),
-                "value": str(assist.id),
-            }
-        )
-        blocks.append({"type": "actions", "elements": elements})
-    return blocks
+        blocks.append(_detail_actions(info))
+    return text, blocks
 
 
-def credit_notice(assist: Assist) -> tuple[str, list[dict]]:
+def details_saved(info: AssistInfo) -> tuple[str, list[dict]]:
+    """The giver's answer once the details form is saved: the assist as it now stands."""
+    _, blocks = assist_confirmation(info, offer_details=False)
+    return "Saved the details of your assist.", blocks
+
+
+def credit_notice(info: AssistInfo) -> tuple[str, list[dict]]:
     """The DM a credited person receives: who credited them and for what."""
-    if assist.source == "session":
-        text = (
-            f"Thanks for presenting! You {safe_mrkdwn(assist.description)}; that's a session credit"
-        )
-        return f"{kind_emoji(assist.kind)} {text}.", [
-            mrkdwn_section(f"{kind_emoji(assist.kind)} {text}.")
-        ]
-    if assist.source == "reaction":
-        where = f" in <#{assist.channel_id}>" if assist.channel_id else ""
-        link = f"<{assist.permalink}|your message>" if assist.permalink else "your message"
-        text = f"{mention(assist.giver_id)} reacted to {link}{where}: that's a credit to you"
+    emoji = kind_emoji(info.kind)
+    if info.source == "session":
+        text = f"{emoji} Thanks for presenting! You {safe_mrkdwn(info.description)}; that's a session credit."
+        return text, [mrkdwn_section(text)]
+    if info.source == "reaction":
+        where = f" in <#{info.channel_id}>" if info.channel_id else ""
+        link = f"<{info.permalink}|your message>" if info.permalink else "your message"
+        text = f"{mention(info.giver_id)} reacted to {link}{where}: that's a credit to you"
     else:
-        text = f"{mention(assist.giver_id)} credited you"
-    if assist.kind == Kind.WIN and assist.customer:
-        text += f" for helping win *{safe_mrkdwn(assist.customer)}*"
-    if assist.description:
-        text += f": “{truncate(safe_mrkdwn(assist.description), 500)}”"
-    blocks = [
-        {
-            "type": "section",
-            "text": {"type": "mrkdwn", "text": f"{kind_emoji(assist.kind)} {text}"},
-        },
-        {
-            "type": "context",
-            "elements": [{"type": "mrkdwn", "text": _summary(assist, show_unset_stage=False)}],
-        },
-    ]
-    return f"{kind_emoji(assist.kind)} {text}", blocks
+        text = f"{mention(info.giver_id)} credited you"
+    if info.kind == Kind.WIN and info.customer:
+        text += f" for helping win *{safe_mrkdwn(info.customer)}*"
+    if info.description:
+        text += f": “{truncate(safe_mrkdwn(info.description), 500)}”"
+    text = f"{emoji} {text}"
+    return text, [mrkdwn_section(text), context_block(_summary(info, show_unset_stage=False))]
 
 
-def win_celebration(assist: Assist, credited: Sequence[str]) -> tuple[str, list[dict]]:
+def win_celebration(info: AssistInfo) -> tuple[str, list[dict]]:
     """The public post for a customer win; private stories are not quoted."""
-    customer = safe_mrkdwn(assist.customer or "a customer")
-    headline = f":trophy: We won {customer}!"
-    fields = [{"type": "mrkdwn", "text": f"*Stage*\n{stage_label(assist.stage)}"}]
-    if assist.deal_value is not None:
-        fields.append(
-            {"type": "mrkdwn", "text": f"*Deal value*\n{format_money(assist.deal_value)}"}
-        )
+    thanks = people_named(info.credited)
+    fields = [f"*Stage*\n{stage_label(info.stage)}"]
+    if info.deal_value is not None:
+        fields.append(f"*Deal value*\n{format_money(info.deal_value)}")
     story = (
-        PRIVATE_PLACEHOLDER
-        if assist.is_private
-        else truncate(safe_mrkdwn(assist.description), 2500)
+        PRIVATE_PLACEHOLDER if info.is_private else truncate(safe_mrkdwn(info.description), 2500)
     )
     blocks = [
-        {
-            "type": "header",
-            "text": plain_text(truncate(f"🏆 We won {assist.customer or 'a customer'}!", 150)),
-        },
-        {"type": "section", "text": {"type": "mrkdwn", "text": story}},
-        {"type": "section", "fields": fields},
-        {
-            "type": "context",
-            "elements": [
-                {
-                    "type": "mrkdwn",
-                    "text": f"Thanks to {mentions(list(credited))} "
-                    f"· logged by {mention(assist.giver_id)}",
-                }
-            ],
-        },
+        header_block(f"🏆 We won {info.customer or 'a customer'}!"),
+        mrkdwn_section(story),
+        fields_section(fields),
+        context_block(f"Thanks to {thanks} · logged by {mention(info.giver_id)}"),
     ]
-    return f"{headline} Thanks to {mentions(list(credited))}", blocks
+    customer = safe_mrkdwn(info.customer or "a customer")
+    return f":trophy: We won {customer}! Thanks to {thanks}", blocks
+
+
+def celebration_note(channel: str | None, error: str | None = None) -> str:
+    """What became of the win's public post, for the person who logged it."""
+    if not channel:
+        return "No recognition channel is set up (RECOGNITION_CHANNEL), so the win was not posted."
+    if error:
+        return f"I couldn't post in <#{channel}> ({error}); invite me there."
+    return f"Celebrated in <#{channel}>."
+
+
+def with_note(message: tuple[str, list[dict] | None], note: str) -> tuple[str, list[dict]]:
+    """`message` with a short note after it, in its text and as a last line."""
+    text, blocks = message
+    return f"{text} {note}", [*(blocks or []), context_block(note)]
 
 
 def format_money(value: Decimal) -> str:

@@ -9,7 +9,7 @@ import logging
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
-from bot.blocks.assists import refusal_lines
+from bot.blocks.assists import reaction_lost_lines, refusal_lines, warning_text
 from bot.flows.homes import publish_homes
 from bot.services import Services
 from bot.slack.messages import notify_credited, post_ephemeral, post_message
@@ -67,6 +67,7 @@ def credit_reaction(services: Services, client: WebClient, item: InboxItem) -> N
     author_info = services.directory.person(client, team_id, author)
     with services.sessions.begin() as session:
         outcome = credit_reaction_once(session, draft, author_info, services.giving_limit)
+        info = outcome.info
         openers = home_openers(session, team_id, [giver, author]) if outcome.recorded else []
     logger.info(
         "reaction %s by %s on %s/%s: credited=%s duplicate=%s",
@@ -78,9 +79,9 @@ def credit_reaction(services: Services, client: WebClient, item: InboxItem) -> N
         outcome.duplicate,
     )
     # Re-adding a removed reaction restores the credit without pinging the author again.
-    if outcome.recorded:
+    if outcome.recorded and info is not None:
         if not outcome.reactivated:
-            notify_credited(client, outcome.assist, outcome.credited)
+            notify_credited(client, info, outcome.credited)
         publish_homes(services, client, team_id, openers)
     elif not outcome.duplicate:
         warn(client, channel, giver, refusal_lines(outcome.refused, outcome.limit_reached))
@@ -91,16 +92,8 @@ def reaction_lost(services: Services, client: WebClient, item: InboxItem, why: s
     event = item.body["event"]
     message = event.get("item") or {}
     emoji = base_emoji(event.get("reaction", ""))
-    warn(
-        client,
-        message.get("channel", ""),
-        event["user"],
-        [
-            f"I couldn't record your :{emoji}: on that message ({why}).",
-            "Remove the reaction and add it again to try once more.",
-        ],
-        or_dm=True,
-    )
+    lines = reaction_lost_lines(emoji, why)
+    warn(client, message.get("channel", ""), event["user"], lines, or_dm=True)
 
 
 def revoke_reaction(services: Services, client: WebClient, item: InboxItem) -> None:
@@ -127,7 +120,7 @@ def warn(
     """Tell the reacting person, only them, why their reaction did not credit anyone."""
     if not lines:
         return
-    text = ":warning: " + " ".join(lines)
+    text = warning_text(lines)
     try:
         post_ephemeral(client, channel=channel, user=user_id, text=text)
         return

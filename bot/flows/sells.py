@@ -20,13 +20,13 @@ from bot.blocks.onboarding import directory_lines
 from bot.blocks.referrals import referral_list
 from bot.blocks.sells import leaderboard_message, stats_message, unknown_department_message
 from bot.blocks.sessions import cadence_blocks
+from bot.flows.lessons import lesson_subcommand
 from bot.flows.nudges import nudges_subcommand
 from bot.flows.referrals import do_reassign
 from bot.forms import split_mentions
 from bot.services import Services
 from bot.slack.failures import slack_error
 from bot.slack.uploads import upload_report
-from handlers.lessons import lesson_subcommand
 from models.base import utcnow
 from models.culture import MAX_MONTHS, MONTHS, culture_report
 from models.departments import (

@@ -19,7 +19,7 @@ from slack_sdk.web import SlackResponse
 from bot.blocks.assists import credit_notice
 from bot.blocks.text import neutralise_broadcasts
 from bot.faults import describe
-from models.assists import Assist
+from models.assists import Assist, AssistInfo, assist_info
 
 logger = logging.getLogger(__name__)
 
@@ -94,16 +94,21 @@ def post_ephemeral(
     )
 
 
-def notify_credited(client: WebClient, assist: Assist, credited: Sequence[str]) -> None:
+def notify_credited(client: WebClient, info: AssistInfo | Assist, credited: Sequence[str]) -> None:
     """DM each credited person; one failed DM does not stop the others, and none undoes
-    the credit already recorded (so nobody is asked to log it again)."""
-    text, blocks = credit_notice(assist)
+    the credit already recorded (so nobody is asked to log it again).
+
+    Callers pass an `AssistInfo`; a row is still taken (and read here) for callers not
+    yet converted to plain data."""
+    if not isinstance(info, AssistInfo):
+        info = assist_info(info)
+    text, blocks = credit_notice(info)
     for user_id in credited:
         try:
             post_message(client, channel=user_id, text=text, blocks=blocks)
         except Exception as error:
             logger.warning(
-                "could not tell %s about assist %s: %s", user_id, assist.id, describe(error)
+                "could not tell %s about assist %s: %s", user_id, info.id, describe(error)
             )
 
 
