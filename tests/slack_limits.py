@@ -82,8 +82,12 @@ def _limits(block: dict) -> Iterator[str]:
         for field in fields:
             if len(field.get("text", "")) > FIELD_TEXT:
                 yield f"a field over {FIELD_TEXT} characters"
-    if kind == "context" and len(block.get("elements", [])) > CONTEXT_ELEMENTS:
-        yield f"{len(block['elements'])} context elements (> {CONTEXT_ELEMENTS})"
+    if kind == "context":
+        if len(block.get("elements", [])) > CONTEXT_ELEMENTS:
+            yield f"{len(block['elements'])} context elements (> {CONTEXT_ELEMENTS})"
+        for element in block.get("elements", []):
+            if len(element.get("text", "")) > SECTION_TEXT:
+                yield f"context text over {SECTION_TEXT} characters"
     if kind == "actions" and len(block.get("elements", [])) > ACTION_ELEMENTS:
         yield f"{len(block['elements'])} actions (> {ACTION_ELEMENTS})"
     if kind == "header" and len(block.get("text", {}).get("text", "")) > HEADER_TEXT:

@@ -339,6 +339,7 @@ def test_forms_and_commands_store_no_control_characters(slack, standin, sessions
         "assist_modal",
         {**ASSIST, "customer": {"type": "plain_text_input", "value": "Acme\x00\x08 Corp"}},
     )
+    slack.settle()  # the form is saved after its ack
     with sessions() as session:
         stored = session.execute(select(Assist.description, Assist.customer).order_by(Assist.id))
         assert [tuple(row) for row in stored] == [

@@ -17,7 +17,7 @@ from slack_sdk.errors import SlackClientError
 
 from bot.blocks.kit import note_message
 from bot.blocks.onboarding import directory_lines
-from bot.blocks.referrals import referral_list
+from bot.blocks.referrals import referrals_message
 from bot.blocks.sells import leaderboard_message, stats_message, unknown_department_message
 from bot.blocks.sessions import cadence_blocks
 from bot.flows.lessons import lesson_subcommand
@@ -37,7 +37,7 @@ from models.departments import (
     may_describe,
 )
 from models.knowledge_sessions import cadence
-from models.referrals import referral_figures, referrals_of
+from models.referrals import referral_figures, referral_info, referrals_of
 from models.stats import PERIODS, departments, leaderboard, period_window, personal_stats
 
 logger = logging.getLogger(__name__)
@@ -85,10 +85,10 @@ def referrals(
     if len(words) > 1 and words[1].lower() == "reassign":
         return note_message(reassign(services, words[2:], user_id, client, team_id))
     with services.sessions() as session:
-        rows = referrals_of(session, team_id, user_id)
+        rows = [referral_info(r) for r in referrals_of(session, team_id, user_id)]
     passed = [r for r in rows if r.referrer_id == user_id]
     owned = [r for r in rows if r.owner_id == user_id]
-    return "Your referrals", referral_list(passed, owned, utcnow())
+    return referrals_message(passed, owned, utcnow())
 
 
 def reassign(

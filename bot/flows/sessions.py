@@ -329,9 +329,10 @@ def confirm_attendance(
             now=utcnow(),
         )
         info = session_info(held)
+        presenters = credit.info if credit is not None and credit.recorded else None
     if credit is not None:
-        if credit.recorded:
-            notify_credited(client, credit.assist, credit.credited)
+        if presenters is not None:
+            notify_credited(client, presenters, credit.credited)
         refresh_announcement(client, info)
         ask_what_was_learned(client, info)
     text, blocks = attendance_note(info, recorded=credit is not None)

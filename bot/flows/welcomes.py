@@ -17,7 +17,7 @@ from bot.slack.directory import person_from_user
 from models.base import utcnow
 from models.departments import directory
 from models.inbox import InboxItem
-from models.knowledge_sessions import upcoming
+from models.knowledge_sessions import session_info, upcoming
 from models.people import save_person
 
 logger = logging.getLogger(__name__)
@@ -38,7 +38,7 @@ def send_welcomes(
     with sessions() as session:
         text, blocks = welcome(
             directory(session, team_id),
-            upcoming(session, team_id, now, limit=3),
+            [session_info(t) for t in upcoming(session, team_id, now, limit=3)],
             reaction=settings.assist_emoji,
         )
     sent, clock = 0, run_clock(now)

@@ -19,7 +19,7 @@ from slack_sdk.web import SlackResponse
 from bot.blocks.assists import credit_notice
 from bot.blocks.text import neutralise_broadcasts
 from bot.faults import describe
-from models.assists import Assist, AssistInfo, assist_info
+from models.assists import AssistInfo
 
 logger = logging.getLogger(__name__)
 
@@ -94,14 +94,9 @@ def post_ephemeral(
     )
 
 
-def notify_credited(client: WebClient, info: AssistInfo | Assist, credited: Sequence[str]) -> None:
+def notify_credited(client: WebClient, info: AssistInfo, credited: Sequence[str]) -> None:
     """DM each credited person; one failed DM does not stop the others, and none undoes
-    the credit already recorded (so nobody is asked to log it again).
-
-    Callers pass an `AssistInfo`; a row is still taken (and read here) for callers not
-    yet converted to plain data."""
-    if not isinstance(info, AssistInfo):
-        info = assist_info(info)
+    the credit already recorded (so nobody is asked to log it again)."""
     text, blocks = credit_notice(info)
     for user_id in credited:
         try:
