@@ -36,7 +36,7 @@ from bot.commands.sample_company import (
     sample_size,
     tables_with_other_teams,
 )
-from bot.render import mentioned_user_ids, render_blocks
+from bot.render import mentioned_user_ids, render_blocks, render_mrkdwn
 from bot.settings import Settings, normalise_database_url
 from jobs.recognition import digest_post, manager_nudges
 from models.assists import Stage
@@ -246,11 +246,7 @@ def _posts(session: Session, settings: Settings, now: datetime) -> list[tuple[st
 
 def _post(where_to: str, note: str, blocks: list[dict], names: dict[str, str]) -> str:
     """A message a scheduled job would post, indented under where it goes."""
-    heading = render_blocks(
-        [{"type": "section", "text": {"type": "mrkdwn", "text": f"In {where_to}: {note}"}}],
-        names,
-        WIDTH,
-    )
+    heading = render_mrkdwn(f"In {where_to}: {note}", names)
     return f"{heading}\n\n" + textwrap.indent(render_blocks(blocks, names, WIDTH - 2), "  ")
 
 
