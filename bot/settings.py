@@ -52,6 +52,7 @@ class Settings:
     admin_user_ids: frozenset[str] = frozenset()
     reaction_kinds: Mapping[str, Kind] = field(default_factory=lambda: dict(DEFAULT_REACTION_KINDS))
     daily_credit_limit: int = 10
+    currency: str = "USD"
     http_threads: int = 8
     socket_mode_http: bool = True
     worker_processes: int = 1
@@ -163,6 +164,7 @@ def load_settings(
         daily_credit_limit=_integer(
             text("DAILY_CREDIT_LIMIT"), "DAILY_CREDIT_LIMIT", 10, low=1, high=1000
         ),
+        currency=_currency(text("CURRENCY") or "USD"),
         http_threads=_integer(text("HTTP_THREADS"), "HTTP_THREADS", 8, low=1, high=256),
         socket_mode_http=_switch(text("SOCKET_MODE_HTTP"), "SOCKET_MODE_HTTP", True),
         worker_processes=_integer(text("WORKER_PROCESSES"), "WORKER_PROCESSES", 1, low=1, high=64),
@@ -259,6 +261,13 @@ def _digest_period(name: str) -> str:
     if period not in DIGEST_PERIODS:
         raise SettingsError(f"DIGEST_PERIOD must be week or month, got {name!r}")
     return period
+
+
+def _currency(code: str) -> str:
+    """An ISO 4217 code (EUR, USD, GBP…): deal values are shown and summed in it."""
+    if not re.fullmatch(r"[A-Za-z]{3}", code):
+        raise SettingsError(f"CURRENCY must be a three-letter ISO 4217 code like EUR, got {code!r}")
+    return code.upper()
 
 
 def _log_level(name: str) -> str:

@@ -28,7 +28,8 @@ from bot.blocks.text import (
     kind_emoji,
     kind_label,
     mention,
-    mentions,
+    money,
+    people_named,
     plural,
     safe_mrkdwn,
     stage_label,
@@ -69,22 +70,6 @@ class AssistFields:
     description: str = ""
     crm_url: str | None = None
     is_private: bool = False
-
-
-def people_named(user_ids: Sequence[str], room: int = PEOPLE_ROOM) -> str:
-    """Everyone's mention ("@a, @b and @c"), or as many as fit in `room` characters and
-    "and 298 others": a long list is summarised, never cut inside a mention."""
-    names = [mention(u) for u in user_ids]
-    everyone = mentions(list(user_ids))
-    if len(everyone) <= room:
-        return everyone
-    shown, used = 0, 0
-    for name in names:
-        grown = used + (2 if shown else 0) + len(name)
-        if grown + len(f" and {plural(len(names) - shown - 1, 'other')}") > room:
-            break
-        shown, used = shown + 1, grown
-    return ", ".join(names[:shown]) + f" and {plural(len(names) - shown, 'other')}"
 
 
 def _lines_within(lines: Sequence[str], room: int) -> str:
@@ -344,5 +329,5 @@ def with_note(message: tuple[str, list[dict] | None], note: str) -> tuple[str, l
     return f"{text} {note}", [*(blocks or []), context_block(note)]
 
 
-def format_money(value: Decimal) -> str:
-    return f"{value:,.2f}".rstrip("0").rstrip(".") if value % 1 else f"{value:,.0f}"
+def format_money(value: Decimal, currency: str | None = None) -> str:
+    return money(value, currency)

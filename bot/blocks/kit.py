@@ -275,14 +275,8 @@ def radio_input(
 
 
 def clip(text: str, limit: int) -> str:
-    """`text` shortened to `limit` characters at a word break, with "…" when cut; unlike
-    `truncate`, never in the middle of a word or of an `&amp;` escape."""
-    if len(text) <= limit:
-        return text
-    cut = text.rfind(" ", 0, limit)
-    if cut < limit // 2:  # one very long word: cut it, but not inside an escape
-        cut = _before_escape(text, limit - 1)
-    return text[:cut].rstrip() + "…"
+    """`text` shortened at a word break (the same as `truncate`)."""
+    return truncate(text, limit)
 
 
 def split_text(text: str, limit: int = SECTION_LIMIT) -> list[str]:

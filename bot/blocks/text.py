@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from datetime import datetime
+from decimal import Decimal
 
 from models.assists import Kind, Stage
 
@@ -101,7 +103,44 @@ def kind_emoji(kind: str) -> str:
 
 
 def truncate(text: str, limit: int) -> str:
-    return text if len(text) <= limit else text[: limit - 1] + "…"
+    """`text`, or as much as fits in `limit` characters with "…": cut at a word break, and
+    never inside an escape (`&amp;`) or a Slack token (`<@U123>`, `<https://…|label>`)."""
+    if len(text) <= limit:
+        return text
+    cut = limit - 1
+    gap = max(text.rfind(" ", 0, cut + 1), text.rfind("\n", 0, cut + 1))
+    if gap >= limit // 2:
+        cut = gap
+    opened, closed = text.rfind("<", 0, cut), text.rfind(">", 0, cut)
+    if opened > closed:
+        cut = opened
+    amp = text.rfind("&", max(cut - 6, 0), cut)
+    if amp >= 0 and ";" not in text[amp:cut]:
+        cut = amp
+    return text[:cut].rstrip() + "…"
+
+
+def listed(items: Sequence[str], room: int, more: str = "more") -> str:
+    """ "a, b and c", or as many as fit in `room` characters and "and 198 more": a long
+    list is summarised, never cut inside an item."""
+    if not items:
+        return ""
+    everyone = items[0] if len(items) == 1 else ", ".join(items[:-1]) + " and " + items[-1]
+    if len(everyone) <= room:
+        return everyone
+    shown, used = 0, 0
+    for item in items:
+        grown = used + (2 if shown else 0) + len(item)
+        if grown + len(f" and {len(items) - shown - 1} {more}") > room:
+            break
+        shown, used = shown + 1, grown
+    return ", ".join(items[:shown]) + f" and {len(items) - shown} {more}"
+
+
+def people_named(user_ids: Sequence[str], room: int = 2000) -> str:
+    """Everyone's mention ("@a, @b and @c"), or as many as fit and "and 298 others"."""
+    left = len(user_ids)
+    return listed([mention(u) for u in user_ids], room, "others" if left > 1 else "other")
 
 
 def plural(count: int, noun: str, nouns: str | None = None) -> str:
@@ -112,3 +151,9 @@ def slack_date(when: datetime, fallback_format: str = "%d %b %Y %H:%M UTC") -> s
     """A time each reader sees in their own time zone."""
     stamp = int(when.timestamp())
     return f"<!date^{stamp}^{{date_short_pretty}} at {{time}}|{when:{fallback_format}}>"
+
+
+def money(value: Decimal, currency: str | None = None) -> str:
+    """`48,000 EUR`, `1,250.50 USD`: a deal's value in the workspace's currency."""
+    amount = f"{value:,.2f}".rstrip("0").rstrip(".") if value % 1 else f"{value:,.0f}"
+    return f"{amount} {currency}" if currency else amount
