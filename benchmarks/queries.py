@@ -108,7 +108,7 @@ class Headline:
 # (Referrals won, sessions and pulse answers are a handful of rows from small tables.)
 DIGEST_FLOOR_SQL = """
 WITH week AS (
-    SELECT c.assist_id, c.recipient_id, c.stage, c.kind FROM credits c
+    SELECT c.assist_id, c.recipient_id, c.giver_id, c.stage, c.kind FROM credits c
     WHERE c.team_id = :team AND c.revoked_at IS NULL
       AND c.created_at >= :start AND c.created_at < :end
 ), recipients AS (SELECT DISTINCT recipient_id FROM week)
@@ -123,9 +123,10 @@ UNION ALL
 SELECT 'department', department, NULL, NULL FROM people
 WHERE team_id = :team AND department IS NOT NULL AND department <> '' GROUP BY department
 UNION ALL
-SELECT 'top', recipient_id, n, NULL FROM (
-    SELECT recipient_id, count(*) AS n FROM week WHERE kind <> 'lesson'
-    GROUP BY recipient_id ORDER BY n DESC, recipient_id LIMIT 5
+SELECT 'top', recipient_id, n, g FROM (
+    SELECT recipient_id, count(*) AS n, count(DISTINCT giver_id) AS g FROM week
+    WHERE kind <> 'lesson'
+    GROUP BY recipient_id ORDER BY g DESC, n DESC, recipient_id LIMIT 5
 ) top_five
 UNION ALL
 SELECT 'first', r.recipient_id, NULL, NULL FROM recipients r
@@ -161,7 +162,7 @@ class DigestFigures:
 
     headline: Headline
     departments_total: int
-    top: tuple[tuple[str, int], ...]
+    top: tuple[tuple[str, int, int], ...]
     first_timers: tuple[str, ...]
     stories: int
     lessons: int
@@ -172,7 +173,7 @@ def digest_floor(session: Session, start: datetime, end: datetime) -> DigestFigu
     by_stage: dict[str, int] = {stage.value: 0 for stage in Stage}
     assists = people = departments_total = stories = lessons = 0
     contributing: list[str] = []
-    top: list[tuple[str, int]] = []
+    top: list[tuple[str, int, int]] = []
     first: list[str] = []
     for section, name, a, b in rows:
         if section == "stage":
@@ -184,7 +185,7 @@ def digest_floor(session: Session, start: datetime, end: datetime) -> DigestFigu
         elif section == "department":
             departments_total += 1
         elif section == "top":
-            top.append((name, a))
+            top.append((name, a, b))
         elif section == "first":
             first.append(name)
         elif section == "story":
@@ -192,7 +193,7 @@ def digest_floor(session: Session, start: datetime, end: datetime) -> DigestFigu
         else:
             lessons += 1
     headline = Headline(assists, people, len(contributing), by_stage)
-    top.sort(key=lambda pair: (-pair[1], pair[0]))
+    top.sort(key=lambda row: (-row[2], -row[1], row[0]))
     return DigestFigures(
         headline, departments_total, tuple(top), tuple(sorted(first)), stories, lessons
     )
@@ -208,7 +209,7 @@ def digest_figures(digest: Digest) -> DigestFigures:
     return DigestFigures(
         headline,
         digest.departments_total,
-        tuple((c.user_id, c.credits) for c in digest.top),
+        tuple((c.user_id, c.credits, c.givers) for c in digest.top),
         tuple(sorted(digest.first_timers)),
         len(digest.stories),
         len(digest.lessons),

@@ -36,6 +36,7 @@ class Contributor:
     user_id: str
     department: str | None
     credits: int
+    givers: int = 0  # how many different people credited them: what the ranking is by
 
 
 @dataclass(frozen=True)
@@ -43,6 +44,7 @@ class Digest:
     start: datetime
     end: datetime
     assists: int = 0
+    credits: int = 0  # one per person credited by each assist: what the stage bars add up
     people_credited: int = 0
     departments_contributing: tuple[str, ...] = ()
     departments_total: int = 0
@@ -131,6 +133,7 @@ def headline_figures(session: Session, team_id: str, start: datetime, end: datet
         start=start,
         end=end,
         assists=assists,
+        credits=sum(stages.values()),
         people_credited=people,
         departments_contributing=tuple(sorted(contributing)),
         departments_total=len(all_departments),
@@ -150,22 +153,24 @@ def _active(team_id: str, start: datetime, end: datetime) -> ColumnElement[bool]
 
 
 def _top(session: Session, team_id: str, active: ColumnElement[bool]) -> tuple[Contributor, ...]:
-    """The people credited most; only those few are looked up in the org chart."""
+    """The people credited by the most different people (breadth, so one enthusiastic
+    giver can't top the list), then by credits; only those few are looked up."""
     credits = func.count(Credit.id).label("credits")
+    givers = func.count(func.distinct(Credit.giver_id)).label("givers")
     top = (
-        select(Credit.recipient_id, credits)
+        select(Credit.recipient_id, credits, givers)
         .where(active, Credit.kind.not_in(UNRANKED))
         .group_by(Credit.recipient_id)
-        .order_by(credits.desc(), Credit.recipient_id)
+        .order_by(givers.desc(), credits.desc(), Credit.recipient_id)
         .limit(TOP_CONTRIBUTORS)
         .subquery()
     )
     rows = session.execute(
-        select(top.c.recipient_id, Person.department, top.c.credits)
+        select(top.c.recipient_id, Person.department, top.c.credits, top.c.givers)
         .outerjoin(Person, and_(Person.team_id == team_id, Person.user_id == top.c.recipient_id))
-        .order_by(top.c.credits.desc(), top.c.recipient_id)
+        .order_by(top.c.givers.desc(), top.c.credits.desc(), top.c.recipient_id)
     )
-    return tuple(Contributor(user_id, department, count) for user_id, department, count in rows)
+    return tuple(Contributor(user, dept, count, people) for user, dept, count, people in rows)
 
 
 def _stories(
@@ -207,9 +212,14 @@ def _stories(
 def _first_timers(
     session: Session, team_id: str, start: datetime, active: ColumnElement[bool]
 ) -> tuple[str, ...]:
-    """People whose first credit ever was received in the period: credited in it and never
-    before, one index probe per person credited rather than a pass over every credit."""
-    recipients = select(Credit.recipient_id).where(active).distinct().subquery()
+    """People whose first credit ever was received in the period, in the order it came:
+    credited in it and never before, one index probe per person credited."""
+    recipients = (
+        select(Credit.recipient_id, func.min(Credit.created_at).label("first"))
+        .where(active)
+        .group_by(Credit.recipient_id)
+        .subquery()
+    )
     earlier = aliased(Credit)
     credited_before = exists().where(
         earlier.team_id == team_id,
@@ -220,7 +230,7 @@ def _first_timers(
     rows = session.scalars(
         select(recipients.c.recipient_id)
         .where(~credited_before)
-        .order_by(recipients.c.recipient_id)
+        .order_by(recipients.c.first, recipients.c.recipient_id)
     )
     return tuple(rows)
 

@@ -30,6 +30,7 @@ def a_week() -> Digest:
         START,
         END,
         assists=120,
+        credits=125,
         people_credited=95,
         departments_contributing=tuple(f"Dept {n}" for n in range(30)),
         departments_total=40,
@@ -49,7 +50,7 @@ def a_week() -> Digest:
 def test_a_busy_week_in_figures_and_stories():
     text, blocks = message = digest_blocks(a_week(), digest_label(a_week(), ZoneInfo("UTC")))
     assert_message_ok(message)
-    assert text.startswith("Everybody sells, 23 Nov – 30 Nov 2026: 120 assists")
+    assert text == "Everybody sells, 23 Nov – 30 Nov 2026: 120 assists, 125 credits to 95 people"
     posted = str(blocks)
     assert "Customer 0" in posted and "in a private conversation" in posted
     assert "<!here>" not in posted and "&amp;" in posted

@@ -277,7 +277,13 @@ def test_shows_the_weekly_digest_and_a_managers_nudge_as_they_would_be_posted(ca
     with sessions() as session:
         week = build_digest(session, DEMO_TEAM_ID, now - timedelta(days=7), now)
     engine.dispose()
-    headline = re.search(r"(\d+) assists · (\d+) people credited", flat(digest))
-    assert headline and numbers(headline.groups()) == [week.assists, week.people_credited]
-    assert "Top contributors" in digest and "<@" not in digest  # mentions read as names
+    headline = re.search(
+        r"([\d,]+) assists? logged, ([\d,]+) credits? to ([\d,]+) (?:people|person)", flat(digest)
+    )
+    assert headline and numbers(headline.groups()) == [
+        week.assists,
+        week.credits,
+        week.people_credited,
+    ]
+    assert "Most thanked" in digest and "<@" not in digest  # mentions read as names
     assert "Your team, week" in nudge and "[Say thanks]" in nudge

@@ -106,16 +106,19 @@ def test_the_digest_shows_the_week_in_figures_and_stories(job, standin, sessions
     assert run_digest(job, NOW).posted
     [post] = posts(standin)
     text = json.dumps(post["blocks"], ensure_ascii=False)
-    assert post["text"].endswith("4 assists, 3 people credited")
+    assert post["text"].endswith("4 assists, 4 credits to 3 people")
     assert "3* of 4 departments contributing" in text
     assert "Everybody-sells index:* 75%" in text
     assert "Post-sale 1" in text and "Sale 1" in text and "Resale 0" in text
-    assert "Top contributors" in text and f"1. <@{BEN}>: 2 · Engineering" in text
+    assert "*4 assists* logged, *4 credits* to *3 people*" in text  # what the bars add up to
+    assert "Most thanked*, by how many different people credited them" in text
+    assert f"1. <@{BEN}>: credited by 2 people · Engineering" in text
     assert "the demo that closed it" in text and "*Globex*" in text
     assert "the CFO's secret budget" not in text and "in a private conversation" in text
-    assert "First credits, welcome!* <@UANA000001> and <@UBEN000001>" in text
+    # In the order their first credit came: Ben three days ago, Ana yesterday.
+    assert "First credits, welcome!* <@UBEN000001> and <@UANA000001>" in text
     assert "Loud mistakes" in text and "rollback plan" in text
-    assert "Not heard from this week: Finance" in text
+    assert "Finance" not in text  # nobody is called out in public for not taking part
     assert len(post["blocks"]) <= 50
     assert all(len(b.get("text", {}).get("text", "")) <= 3000 for b in post["blocks"])
 
@@ -192,9 +195,9 @@ def test_a_monthly_digest_covers_the_month_and_is_posted_once_a_month(settings, 
     assert not again.posted and "already posted" in again.reason
     [post] = posts(standin)
     text = json.dumps(post["blocks"])
-    assert post["text"].endswith("2 assists, 2 people credited")
+    assert post["text"].endswith("2 assists, 2 credits to 2 people")
     assert "ran the pilot" in text and "last month's demo" not in text
-    assert "contributed this month" in text and "Not heard from this month" in text
+    assert "contributed this month" in text and "Not heard from" not in text
     assert "25 Oct – 25 Nov 2026" in post["text"]
 
     # The sweep posts December's on 1 December, once.

@@ -5,12 +5,14 @@ from __future__ import annotations
 from collections.abc import Sequence
 from zoneinfo import ZoneInfo
 
-from bot.blocks.kit import context_block, divider, header_block, mrkdwn_section
+from bot.blocks.kit import context_block, divider, header_block, mrkdwn_section, mrkdwn_sections
 from bot.blocks.text import (
     PRIVATE_PLACEHOLDER,
     kind_emoji,
     mention,
     mentions,
+    people_named,
+    plural,
     safe_mrkdwn,
     slack_date,
     stage_label,
@@ -19,8 +21,10 @@ from bot.blocks.text import (
 from models.assists import Stage
 from models.digest import Digest, Story
 
-MAX_BLOCKS = 50
-SECTION_LIMIT = 2900
+# Shown whole up to these; past them, the post says how many more (Slack allows 50 blocks).
+REFERRALS_SHOWN = 10
+SESSIONS_SHOWN = 10
+FIRST_TIMERS_ROOM = 2500
 
 
 def _story_line(story: Story) -> str:
@@ -52,82 +56,100 @@ def digest_blocks(
     reaction: str = "handshake",
     span: str = "week",
 ) -> tuple[str, list[dict]]:
-    """The digest post; a quiet week gets a short nudge with one concrete suggestion instead."""
+    """The digest post; a quiet week gets a short nudge with one concrete suggestion instead.
+
+    Every list is whole or says how many more there are; nobody is named for not taking
+    part (the admin Home and the managers' nudges say that, privately)."""
     if digest.quiet:
         return quiet_blocks(digest, label, quiet_tip, span=span)
-    index = digest.index
-    headline = (
-        f"*{digest.assists}* assists · *{digest.people_credited}* people credited · "
-        f"*{len(digest.departments_contributing)}* of {digest.departments_total or '?'} departments contributing"
-    )
     blocks: list[dict] = [
         header_block(f"🤝 Everybody sells: {label}"),
-        mrkdwn_section(headline),
+        mrkdwn_section(_headline(digest)),
     ]
-    if index is not None:
+    if digest.index is not None:
         blocks.append(
             context_block(
-                f"*Everybody-sells index:* {index:.0%} of departments contributed this {span}."
+                f"*Everybody-sells index:* {digest.index:.0%} of departments contributed "
+                f"this {span}."
             )
         )
+    blocks += [divider(), mrkdwn_section(f"*Credits across the loop*\n{_stages(digest)}")]
+    if digest.top:
+        blocks.append(mrkdwn_section(_top(digest)))
+    if digest.stories:
+        blocks += mrkdwn_sections("*Stories*\n" + "\n".join(_story_line(s) for s in digest.stories))
+    if digest.first_timers:
+        welcome = people_named(digest.first_timers, room=FIRST_TIMERS_ROOM)
+        blocks.append(mrkdwn_section(f":seedling: *First credits, welcome!* {welcome}"))
+    if digest.referrals_won:
+        blocks.append(mrkdwn_section(_referrals(digest)))
+    blocks += _sessions(digest)
+    blocks += _passions(digest)
+    if digest.lessons:
+        lessons = "\n".join(_story_line(s) for s in digest.lessons)
+        blocks += mrkdwn_sections(f"*Loud mistakes, lessons learned*\n{lessons}")
+    blocks.append(
+        context_block(f"Credit someone with `/assist`, a :{reaction}: reaction, or `/win`.")
+    )
+    text = (
+        f"Everybody sells, {label}: {plural(digest.assists, 'assist')}, "
+        f"{plural(digest.credits, 'credit')} to {plural(digest.people_credited, 'person', 'people')}"
+    )
+    return text, blocks
+
+
+def _headline(digest: Digest) -> str:
+    """Assists (what was logged), credits (one per person each assist credited, what the
+    stage bars add up to) and people, named so the figures agree."""
+    return (
+        f"*{plural(digest.assists, 'assist')}* logged, "
+        f"*{plural(digest.credits, 'credit')}* to "
+        f"*{plural(digest.people_credited, 'person', 'people')}* · "
+        f"*{len(digest.departments_contributing)}* of {digest.departments_total or '?'} "
+        "departments contributing"
+    )
+
+
+def _stages(digest: Digest) -> str:
     most = max(digest.credits_by_stage.values(), default=0)
-    stages = "\n".join(
+    return "\n".join(
         f"`{_bar(count, most)}` {stage_label(None if stage == 'unset' else stage)} {count}"
         for stage, count in digest.credits_by_stage.items()
         if stage in {s.value for s in Stage} or count
     )
-    blocks += [divider(), mrkdwn_section(f"*Credits across the loop*\n{stages}")]
-    if digest.top:
-        lines = "\n".join(
-            f"{i}. {mention(c.user_id)}: {c.credits}"
-            + (f" · {safe_mrkdwn(c.department)}" if c.department else "")
-            for i, c in enumerate(digest.top, 1)
-        )
-        blocks.append(mrkdwn_section(f"*Top contributors*\n{lines}"))
-    if digest.stories:
-        blocks.append(
-            mrkdwn_section("*Stories*\n" + "\n".join(_story_line(s) for s in digest.stories))
-        )
-    if digest.first_timers:
-        blocks.append(
-            mrkdwn_section(
-                f":seedling: *First credits, welcome!* {mentions(list(digest.first_timers[:20]))}"
-            )
-        )
-    if digest.referrals_won:
-        won = "\n".join(
-            f":trophy: {mention(referrer)} spotted *{safe_mrkdwn(customer)}*"
-            + (f", won by {mention(owner)}" if owner else "")
-            for referrer, customer, owner in digest.referrals_won[:5]
-        )
-        blocks.append(mrkdwn_section(f"*Referrals won*\n{won}"))
-    blocks += _sessions(digest)
-    blocks += _passions(digest)
-    if digest.lessons:
-        blocks.append(
-            mrkdwn_section(
-                "*Loud mistakes, lessons learned*\n"
-                + "\n".join(_story_line(s) for s in digest.lessons)
-            )
-        )
-    if digest.quiet_departments:
-        blocks.append(
-            context_block(
-                f"Not heard from this {span}: {', '.join(safe_mrkdwn(d) for d in digest.quiet_departments)}. Everybody sells: credit them when they help."
-            )
-        )
-    blocks.append(
-        context_block(f"Credit someone with `/assist`, a :{reaction}: reaction, or `/win`.")
+
+
+def _top(digest: Digest) -> str:
+    lines = "\n".join(
+        f"{i}. {mention(c.user_id)}: credited by {plural(c.givers, 'person', 'people')}"
+        + (f" ({plural(c.credits, 'credit')})" if c.credits != c.givers else "")
+        + (f" · {safe_mrkdwn(c.department)}" if c.department else "")
+        for i, c in enumerate(digest.top, 1)
     )
-    text = f"Everybody sells, {label}: {digest.assists} assists, {digest.people_credited} people credited"
-    return text, blocks[:MAX_BLOCKS]
+    return f"*Most thanked*, by how many different people credited them\n{lines}"
+
+
+def _referrals(digest: Digest) -> str:
+    shown = digest.referrals_won[:REFERRALS_SHOWN]
+    lines = [
+        f":trophy: {mention(referrer)} spotted *{safe_mrkdwn(customer)}*"
+        + (f", won by {mention(owner)}" if owner else "")
+        for referrer, customer, owner in shown
+    ]
+    if more := len(digest.referrals_won) - len(shown):
+        lines.append(f"…and {plural(more, 'more referral')} won.")
+    return "*Referrals won*\n" + "\n".join(lines)
 
 
 def _sessions(digest: Digest) -> list[dict]:
+    held = digest.sessions_held[:SESSIONS_SHOWN]
     lines = [
-        f":teacher: *{safe_mrkdwn(title)}* ({safe_mrkdwn(department)}), {attended} attended"
-        for title, department, attended in digest.sessions_held
+        f":teacher: *{safe_mrkdwn(title)}* ({safe_mrkdwn(department)}), "
+        f"{plural(attended, 'person', 'people')} attended"
+        for title, department, attended in held
     ]
+    if more := len(digest.sessions_held) - len(held):
+        lines.append(f"…and {plural(more, 'more session')} held.")
     lines += [
         f":calendar: Coming up: *{safe_mrkdwn(title)}* ({safe_mrkdwn(department)}), "
         f"{slack_date(starts, '%d %b %H:%M UTC')}"
@@ -137,7 +159,7 @@ def _sessions(digest: Digest) -> list[dict]:
         f":bulb: {mention(user)} learned: “{truncate(safe_mrkdwn(text), 200)}”"
         for user, text in digest.learned
     ]
-    return [mrkdwn_section("*Sessions*\n" + "\n".join(lines))] if lines else []
+    return mrkdwn_sections("*Sessions*\n" + "\n".join(lines)) if lines else []
 
 
 def _passions(digest: Digest) -> list[dict]:
@@ -147,7 +169,7 @@ def _passions(digest: Digest) -> list[dict]:
         f":sparkles: {mention(user)}: “{truncate(safe_mrkdwn(text), 240)}”"
         for user, text in digest.passions
     )
-    return [mrkdwn_section(f"*What excites us about our customers*\n{said}")]
+    return mrkdwn_sections(f"*What excites us about our customers*\n{said}")
 
 
 def quiet_blocks(
