@@ -7,8 +7,8 @@ import logging
 from slack_bolt import Ack, App, BoltContext, Respond
 from slack_sdk import WebClient
 
-from bot.blocks.sells import help_message
-from bot.flows.sells import OPENS_A_FORM, SUBCOMMANDS
+from bot.blocks.sells import help_message, unknown_subcommand_message
+from bot.flows.sells import OPENS_A_FORM, SUBCOMMANDS, nearest
 from bot.services import Services
 
 logger = logging.getLogger(__name__)
@@ -22,12 +22,13 @@ def sells_command(
     services: Services = context["services"]
     words = (command.get("text") or "").split()
     sub = words[0].lower() if words else "help"
+    if sub == "help":
+        text, blocks = help_message(reaction=services.settings.assist_emoji)
+        respond(response_type="ephemeral", text=text, blocks=blocks)
+        return
     if sub not in SUBCOMMANDS:
-        note = None
-        if sub != "help":
-            logger.info("unknown /sells subcommand %r from %s", sub, command["user_id"])
-            note = f"I don't know `/sells {sub}`. Here is what I can do:"
-        text, blocks = help_message(reaction=services.settings.assist_emoji, note=note)
+        logger.info("unknown /sells subcommand %r from %s", sub, command["user_id"])
+        text, blocks = unknown_subcommand_message(sub, next(iter(nearest(sub, SUBCOMMANDS)), None))
         respond(response_type="ephemeral", text=text, blocks=blocks)
         return
 

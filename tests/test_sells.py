@@ -33,10 +33,14 @@ def test_help_lists_the_commands(slack, standin):
         assert command in text
 
 
-def test_an_unknown_subcommand_says_so_and_shows_help(slack, standin):
-    text = str(reply(slack, standin, "frobnicate")["blocks"])
-    assert "I don't know `/sells frobnicate`" in text
-    assert "/sells leaderboard" in text
+def test_an_unknown_subcommand_says_so_in_one_line_and_suggests_the_nearest(slack, standin):
+    answer = reply(slack, standin, "stat")
+    assert answer["text"] == (
+        "I don't know `/sells stat`. Did you mean `/sells stats`? `/sells help` lists what I can do."
+    )
+    assert len(answer["blocks"]) == 1
+    nothing_near = reply(slack, standin, "frobnicate")["text"]
+    assert nothing_near == "I don't know `/sells frobnicate`. `/sells help` lists what I can do."
 
 
 def test_stats_show_given_and_received_by_kind_and_stage(slack, standin, sessions):
@@ -83,3 +87,17 @@ def test_an_unknown_department_or_period_is_named(slack, standin, sessions):
     text = reply(slack, standin, "leaderboard year")["text"]
     assert text.startswith("There is no department called “year”")
     assert "Periods are week, month and quarter; departments are Sales." in text
+
+
+def test_an_unknown_department_among_two_hundred_names_the_nearest(slack, standin, sessions):
+    from models.people import find_person
+
+    with sessions.begin() as session:
+        for n in range(200):
+            user = f"UDEPT{n:05d}"
+            save_person(session, TEAM_ID, PersonInfo(user, user))
+            find_person(session, TEAM_ID, user).department = f"Regional Support {n:03d}"
+    text = reply(slack, standin, "leaderboard week Regional Suport 042")["text"]
+    assert text.startswith("There is no department called “Regional Suport 042”")
+    assert "the nearest are Regional Support 042" in text
+    assert "`/sells dept` lists all 200 departments" in text and len(text) < 400

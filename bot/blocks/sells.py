@@ -12,10 +12,12 @@ from bot.blocks.kit import (
     mrkdwn_section,
     note_message,
 )
-from bot.blocks.text import kind_emoji, kind_label, mention, plural, stage_label
+from bot.blocks.text import kind_emoji, kind_label, mention, plural, safe_mrkdwn, stage_label
 from models.assists import Stage
 from models.referrals import Conversion, ReferralFigures
 from models.stats import LeaderRow, PersonalStats, Window
+
+SHOWN_DEPARTMENTS = 12  # past this many, an unknown department gets the nearest names
 
 HELP_LINES = (
     ("`/assist`", "open the form to credit people who helped a customer win or stay"),
@@ -114,10 +116,27 @@ def leaderboard_message(
     return f"Leaderboard, {window.label}", blocks
 
 
-def unknown_department_message(department: str, known: Sequence[str]) -> tuple[str, list[dict]]:
+def unknown_subcommand_message(typed: str, closest: str | None) -> tuple[str, list[dict]]:
+    """`/sells foo`: one line, the nearest subcommand, and where the whole list is."""
+    guess = f" Did you mean `/sells {closest}`?" if closest else ""
+    text = f"I don't know `/sells {safe_mrkdwn(typed)}`.{guess} `/sells help` lists what I can do."
+    return note_message(text)
+
+
+def unknown_department_message(
+    department: str, known: Sequence[str], closest: Sequence[str] = ()
+) -> tuple[str, list[dict]]:
+    """A leaderboard for a department nobody is in: the nearest names, never all 200."""
+    if not known:
+        departments = "no departments are imported yet"
+    elif len(known) <= SHOWN_DEPARTMENTS:
+        departments = f"departments are {', '.join(safe_mrkdwn(d) for d in known)}"
+    else:
+        near = f"the nearest are {', '.join(safe_mrkdwn(d) for d in closest)}; " if closest else ""
+        departments = f"{near}`/sells dept` lists all {len(known)} departments"
     text = (
-        f"There is no department called “{department}”. Periods are week, month and "
-        f"quarter; departments are {', '.join(known) or 'not imported yet'}."
+        f"There is no department called “{safe_mrkdwn(department)}”. Periods are week, "
+        f"month and quarter; {departments}."
     )
     return note_message(text)
 

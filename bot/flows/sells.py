@@ -7,9 +7,10 @@ listener in handlers/sells.py picks one by its first word and runs it after the 
 
 from __future__ import annotations
 
+import difflib
 import logging
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import timedelta
 
 from slack_sdk import WebClient
@@ -73,9 +74,16 @@ def board(
     with services.sessions() as session:
         known = departments(session, team_id)
         if department and department.lower() not in {d.lower() for d in known}:
-            return unknown_department_message(department, known)
+            return unknown_department_message(department, known, nearest(department, known))
         rows = leaderboard(session, team_id, window, department)
     return leaderboard_message(rows, window, department)
+
+
+def nearest(typed: str, choices: Sequence[str], count: int = 3) -> list[str]:
+    """The choices that look most like what was typed (case aside), best first."""
+    by_lower = {c.lower(): c for c in choices}
+    close = difflib.get_close_matches(typed.lower(), list(by_lower), n=count, cutoff=0.5)
+    return [by_lower[c] for c in close]
 
 
 def referrals(
