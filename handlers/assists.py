@@ -13,6 +13,7 @@ from bot.blocks.assists import (
     ASSIST_MODAL,
     OPEN_ASSIST_MODAL_ACTION,
     STAGE_ACTION,
+    THANK_BACK_ACTION,
     assist_details_modal,
     assist_modal,
 )
@@ -29,6 +30,7 @@ from bot.flows.assists import (
     save_details,
     save_stage,
     stage_pick,
+    thanked_person,
 )
 from bot.forms import action_number, metadata_number, split_recipients, view_metadata, view_values
 from bot.services import Services
@@ -64,6 +66,16 @@ def open_modal_action(ack: Ack, body: dict, client: WebClient) -> None:
     ack()
     channel_id = (body.get("channel") or {}).get("id")
     client.views_open(trigger_id=body["trigger_id"], view=assist_modal(channel_id))
+
+
+def thank_back_action(ack: Ack, body: dict, action: dict, client: WebClient) -> None:
+    """The "Thank … back" button on a credit's DM: the assist form, with the giver chosen.
+    A value no button of ours carries is refused (400) before the ack."""
+    thanked = thanked_person(action)
+    ack()
+    # Whoever clicks gets the form; a forwarded DM's giver can't be asked to credit themself.
+    recipients = [thanked] if thanked != body["user"]["id"] else []
+    client.views_open(trigger_id=body["trigger_id"], view=assist_modal(None, recipients))
 
 
 def assist_submission(
@@ -130,6 +142,7 @@ def details_submission(
 def register(app: App, services: Services) -> None:
     app.command("/assist")(assist_command)
     app.action(OPEN_ASSIST_MODAL_ACTION)(open_modal_action)
+    app.action(THANK_BACK_ACTION)(thank_back_action)
     app.view(ASSIST_MODAL)(assist_submission)
     app.action(ADD_DETAILS_ACTION)(add_details_action)
     app.action(STAGE_ACTION)(stage_action)

@@ -15,13 +15,14 @@ def lesson_submission(
     ack: Ack, body: dict, view: dict, client: WebClient, context: BoltContext
 ) -> None:
     """The lesson form: checked before the ack, then recorded and the giver thanked."""
+    services: Services = context["services"]
     values = view_values(view)
-    if errors := lesson_errors(values):
+    giver = body["user"]["id"]
+    if errors := lesson_errors(services, context["team_id"], giver, values):
         ack(response_action="errors", errors=errors)
         return
     ack()
-    services: Services = context["services"]
-    share_lesson(services, client, context["team_id"], body["user"]["id"], values, view)
+    share_lesson(services, client, context["team_id"], giver, values, view)
 
 
 def register(app: App, services: Services) -> None:

@@ -15,10 +15,12 @@ from bot.services import Services
 logger = logging.getLogger(__name__)
 
 
-def win_command(ack: Ack, command: dict, client: WebClient) -> None:
-    """`/win` opens the form."""
+def win_command(ack: Ack, command: dict, client: WebClient, context: BoltContext) -> None:
+    """`/win` opens the form, its deal value in the workspace's currency."""
     ack()
-    client.views_open(trigger_id=command["trigger_id"], view=win_modal(command.get("channel_id")))
+    currency = context["services"].settings.currency
+    view = win_modal(command.get("channel_id"), currency)
+    client.views_open(trigger_id=command["trigger_id"], view=view)
 
 
 def win_submission(

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import re
+
+import pytest
 from sqlalchemy import select
 
 from models.assists import Assist, Credit
@@ -201,3 +204,83 @@ def test_forms_opened_from_a_dm_start_private(slack, standin):
     views = [c.args["view"] for c in standin.calls("views.open")]
     privacy = [next(b for b in v["blocks"] if b.get("block_id") == "privacy") for v in views]
     assert ["initial_options" in p["element"] for p in privacy] == [True, True, False]
+
+
+def thank_back_button(dm: dict) -> dict:
+    return next(
+        e
+        for b in dm["blocks"]
+        if b["type"] == "actions"
+        for e in b["elements"]
+        if e["action_id"] == "assist_thank_back"
+    )
+
+
+def test_the_credit_dm_offers_to_thank_the_giver_back_with_the_form(slack, standin):
+    slack.command("/assist", f"<@{ANA}> tuned the demo for Acme")
+    slack.settle()
+    [dm] = standin.delivered(ANA)
+    button = thank_back_button(dm.args)
+    assert button["text"]["text"] == "Thank Gina back" and button["value"] == GINA
+
+    # Ana, from her DM; then Ben, who was shown the DM: both get the form, Gina chosen.
+    for user in (ANA, BEN):
+        assert slack.block_action(button["action_id"], button["value"], user=user).status == 200
+        slack.settle()
+        view = standin.calls("views.open")[-1].args["view"]
+        assert view["callback_id"] == "assist_modal"
+        who = next(b for b in view["blocks"] if b["block_id"] == "recipients")
+        assert who["element"]["initial_users"] == [GINA]
+        privacy = next(b for b in view["blocks"] if b["block_id"] == "privacy")
+        assert "initial_options" not in privacy["element"]  # a thank-you is not secret
+    # Gina herself (a forwarded DM): the form, with nobody she can't credit chosen.
+    slack.block_action(button["action_id"], button["value"], user=GINA)
+    slack.settle()
+    who = next(
+        b
+        for b in standin.calls("views.open")[-1].args["view"]["blocks"]
+        if b["block_id"] == "recipients"
+    )
+    assert "initial_users" not in who["element"]
+
+
+@pytest.mark.parametrize("value", ["", "1 OR 1=1", "<@UGINA00001>", "U" + "A" * 40, "ugina00001"])
+def test_a_forged_thank_back_value_is_refused_never_a_500(slack, standin, value):
+    response = slack.block_action("assist_thank_back", value, user=ANA)
+    slack.settle()
+    assert response.status == 400
+    assert standin.calls("views.open") == []
+
+
+def test_a_quick_assist_for_300_people_offers_details_within_slacks_limits(
+    make_app, standin, listeners, sessions
+):
+    from tests.conftest import SIGNING_SECRET
+    from tests.slack_requests import SlackRequests
+
+    crowd = [f"UHELP{n:05d}" for n in range(300)]
+    for user_id in crowd:
+        standin.add_user(user_id, f"Helper {user_id}")
+    slack = SlackRequests(
+        make_app(daily_credit_limit=1000), standin, SIGNING_SECRET, listeners.settle
+    )
+    slack.command("/assist", " ".join(f"<@{u}>" for u in crowd) + " rebuilt the demo overnight")
+    slack.settle()
+    confirmation = standin.calls("respond")[0].args
+    assert re.search(r"You credited <@UHELP00000>, .* and \d+ others for", confirmation["text"])
+    button = next(
+        e
+        for b in confirmation["blocks"]
+        if b["type"] == "actions"
+        for e in b["elements"]
+        if e["type"] == "button"
+    )
+    slack.block_action(button["action_id"], button["value"])
+    slack.settle()
+    view = standin.calls("views.open")[0].args["view"]
+    credited = view["blocks"][0]["elements"][0]["text"]
+    assert re.fullmatch(r"Credited: <@UHELP00000>, .* and \d+ others", credited)
+    with sessions() as session:
+        assert len(session.scalars(select(Credit)).all()) == 300
+    standin.quiet()
+    assert len(standin.delivered()) == 300 and standin.state.invalid == []

@@ -16,6 +16,7 @@ from bot.blocks.assists import (
     ASSIST_MODAL,
     OPEN_ASSIST_MODAL_ACTION,
     STAGE_ACTION,
+    THANK_BACK_ACTION,
     WIN_MODAL,
     assist_confirmation,
     assist_details_modal,
@@ -25,6 +26,7 @@ from bot.blocks.assists import (
     credit_notice,
     details_saved,
     format_money,
+    named,
     opened_privately,
     people_named,
     reaction_lost_lines,
@@ -35,14 +37,18 @@ from bot.blocks.assists import (
     win_modal,
     with_note,
 )
-from bot.blocks.text import PRIVATE_PLACEHOLDER
+from bot.blocks.lessons import lesson_modal
+from bot.blocks.text import PRIVATE_PLACEHOLDER, safe_mrkdwn
 from models.assists import MAX_LENGTHS, AssistInfo, LimitReached, Refusal
 from tests.slack_limits import SECTION_TEXT, assert_message_ok, assert_view_ok
 
 GIVER = "UGIVER0001"
 CROWD = tuple(f"U{n:09d}" for n in range(300))  # one win can thank a whole department
+WORKSPACE = tuple(f"W{n:010d}" for n in range(10_000))  # everyone in a large company
 # 1,500 characters, with text Slack would read as markup and a would-be broadcast.
 STORY = ("R&D <Labs> tuned the demo for <!here> & the CFO; " * 40)[: MAX_LENGTHS["description"]]
+# 1,500 characters that grow the most when escaped for Slack (& is 5 characters as &amp;).
+DENSE = ("R&D&Co " * 300)[: MAX_LENGTHS["description"]].strip()
 CUSTOMER = ("Acme & <Sons> " * 20)[: MAX_LENGTHS["customer"]]
 
 
@@ -184,7 +190,12 @@ def test_a_confirmation_for_a_crowd_with_refusals_and_a_retry_fits():
     assert "&lt;Labs&gt;" in text and "<!here>" not in text  # quoted, never markup
     notes = [b["elements"][0]["text"] for b in blocks if b["type"] == "context"]
     assert any("recorded once" in n for n in notes)
-    assert any(re.search(r"and \d+ more people couldn't be credited", n) for n in notes)
+    [refused_note] = [n for n in notes if "find in this workspace" in n]
+    assert re.fullmatch(
+        r"<@W000000000>, <@W000000001>, .* and \d+ others aren't people I can find in this workspace\.",
+        refused_note,
+    )
+    assert whole_mentions(refused_note)
 
 
 def test_details_saved_shows_the_assist_as_it_now_stands():
@@ -236,11 +247,23 @@ def test_the_giver_is_told_what_became_of_the_win_post():
     notes = [
         celebration_note(None),
         celebration_note("CWINS00001", "not_in_channel"),
+        celebration_note("CWINS00001", "channel_not_found"),
+        celebration_note("CWINS00001", "invalid_blocks"),
+        celebration_note("CWINS00001", "msg_too_long"),
+        celebration_note("CWINS00001", "restricted_action"),
+        celebration_note("CWINS00001", "no_answer"),
         celebration_note("CWINS00001"),
     ]
     assert "No recognition channel is set up" in notes[0]
-    assert "invite me there" in notes[1]
-    assert notes[2] == "Celebrated in <#CWINS00001>."
+    for note in notes[1:3]:
+        assert "invite me to <#CWINS00001>" in note and "the credits are recorded" in note
+    for note in notes[3:5]:
+        assert "could not be posted" in note and "has been logged" in note
+        assert "The win and the credits are recorded." in note and "invite" not in note
+    assert "Slack refused" in notes[5] and "`restricted_action`" in notes[5]
+    assert "credits are recorded" in notes[5] and "invite" not in notes[5]
+    assert "couldn't reach Slack" in notes[6] and "invite" not in notes[6]
+    assert notes[-1] == "Celebrated in <#CWINS00001>."
     for note in notes:
         text, blocks = with_note(assist_confirmation(crowded(), offer_details=False), note)
         assert_fits((text, blocks))
@@ -254,6 +277,11 @@ def test_refusals_say_why_in_plain_words():
     assert lines[0].startswith("You can't credit yourself")
     assert "<@UBOT000001> is a bot" in lines[1]
     assert "limit of 5 credits (4 given, 1 left; this would add 3)" in lines[2]
+    several = refusal_lines([("UBOT000001", Refusal.BOT), ("UBOT000002", Refusal.BOT)], None)
+    assert several == ["<@UBOT000001> and <@UBOT000002> are bots; credits are for people."]
+    assert refusal_lines([(GIVER, Refusal.SELF)], LimitReached(1, 1, 1))[1].startswith(
+        "You've reached today's limit of 1 credit (1 given, 0 left"
+    )
     crowd = [(user_id, Refusal.DELETED) for user_id in CROWD]
     for text in (refusal_text(crowd, limit), refusal_text([], None)):
         assert_fits((text, None))
@@ -279,3 +307,152 @@ def test_money_reads_as_people_write_it():
     assert format_money(Decimal("48000")) == "48,000"
     assert format_money(Decimal("48000.50")) == "48,000.5"
     assert format_money(Decimal("0.25")) == "0.25"
+
+
+def test_named_never_says_1_others():
+    two = ("UAAAAAAAAA", "UBBBBBBBBB")
+    assert named(two, 30) == "<@UAAAAAAAAA> and 1 other"
+    assert named(CROWD, 40).endswith(" others")
+
+
+# The largest case of every builder: 300 helpers on one win, 10,000 people at once, a
+# 1,500-character story that escaping makes longer, a 150-character customer, every refusal.
+EVERYONE_REFUSED = [
+    (user_id, reason) for user_id, reason in zip(WORKSPACE, list(Refusal) * 2500, strict=True)
+]
+LARGEST_MESSAGES = {
+    "usage": lambda: assist_usage(),
+    "confirmation": lambda: assist_confirmation(
+        crowded(description=DENSE), EVERYONE_REFUSED, offer_details=True, repeated=True
+    ),
+    "confirmation, 10,000 credited": lambda: assist_confirmation(
+        crowded(credited=WORKSPACE), offer_details=True, currency="EUR"
+    ),
+    "details saved": lambda: details_saved(crowded(description=DENSE, stage=None), "EUR"),
+    "win confirmation with its note": lambda: with_note(
+        assist_confirmation(crowded(description=DENSE), EVERYONE_REFUSED, offer_details=False),
+        celebration_note("CWINS00001", "restricted_action"),
+    ),
+    "credit notice": lambda: credit_notice(crowded(description=DENSE), "EUR", "N" * 80),
+    "credit notice, reaction": lambda: credit_notice(
+        crowded(source="reaction", permalink="https://acme.slack.com/archives/C1/p" + "1" * 400)
+    ),
+    "credit notice, session": lambda: credit_notice(crowded(source="session", description=DENSE)),
+    "credit notice, lesson": lambda: credit_notice(crowded(kind="lesson", description=DENSE)),
+    "win post": lambda: win_celebration(crowded(description=DENSE), "EUR"),
+    "win post, 10,000 credited": lambda: win_celebration(crowded(credited=WORKSPACE), "EUR"),
+    "refusal": lambda: (
+        refusal_text(EVERYONE_REFUSED, LimitReached(1000, 1000, 10_000)),
+        None,
+    ),
+    "reaction lost": lambda: (
+        warning_text(reaction_lost_lines("a" * 100, "Slack did not answer")),
+        None,
+    ),
+}
+LARGEST_VIEWS = {
+    "assist form": lambda: assist_modal("DGINA00001", CROWD),
+    "details form": lambda: assist_details_modal(
+        crowded(description=DENSE, credited=WORKSPACE), "CGENERAL01"
+    ),
+    "win form": lambda: win_modal("DGINA00001", "EUR"),
+    "lesson form": lambda: lesson_modal("CGENERAL01"),
+}
+
+
+@pytest.mark.parametrize("name", LARGEST_MESSAGES)
+def test_the_largest_message_of_every_builder_fits(name):
+    text, blocks = LARGEST_MESSAGES[name]()
+    assert_fits((text, blocks))
+    # Read in a notification banner: a summary, never the whole crowd or the whole story.
+    assert len(text) <= 4000 and whole_mentions(text)
+    for said in [text, *texts(blocks)]:
+        assert whole_mentions(said) and not re.search(r"&[a-z]*…", said)  # no cut escape
+
+
+@pytest.mark.parametrize("name", LARGEST_VIEWS)
+def test_the_largest_view_of_every_builder_fits(name):
+    view = LARGEST_VIEWS[name]()
+    assert_view_ok(view)
+    assert all(whole_mentions(t) for t in texts(view["blocks"]))
+
+
+def test_a_win_post_shows_the_whole_story_over_several_sections_and_keeps_its_header():
+    _, blocks = win_celebration(crowded(description=DENSE))
+    header = blocks[0]["text"]["text"]
+    assert header.startswith("🏆 We won Acme & <Sons>") and header.endswith("…!")
+    assert not header[:-2].endswith(("&", "<", " "))  # ends at a word break
+    story = [b["text"]["text"] for b in blocks if b["type"] == "section" and "text" in b]
+    assert len(story) > 1
+    words = " ".join(story).split()
+    assert words == safe_mrkdwn(DENSE).split()  # every word, none cut
+
+
+def test_a_credit_dm_quotes_the_whole_story_and_its_notification_an_excerpt():
+    text, blocks = credit_notice(crowded(description=DENSE))
+    shown = " ".join(t for b in blocks if b["type"] == "section" for t in texts(b))
+    assert safe_mrkdwn(DENSE).split()[-1] + "”" in shown
+    assert len(text) < 800 and text.endswith("…”")
+
+
+def test_deal_values_carry_the_currency():
+    win = crowded(deal_value=Decimal("48000"), customer="Acme")
+    _, post = win_celebration(win, "EUR")
+    assert post[-2]["fields"][1]["text"] == "*Deal value*\n48,000 EUR"
+    _, confirmation = assist_confirmation(win, offer_details=False, currency="EUR")
+    assert confirmation[1]["elements"][0]["text"] == ":trophy: Win · Sale · Acme · 48,000 EUR"
+    _, dm = credit_notice(win, "EUR")
+    assert "48,000 EUR" in dm[-2]["elements"][0]["text"]
+    labels = [b["label"]["text"] for b in win_modal(None, "EUR")["blocks"]]
+    assert "Deal value (EUR)" in labels
+
+
+def test_a_reaction_dm_says_what_the_giver_credited_you_for():
+    link = "https://acme.slack.com/archives/CGENERAL01/p1"
+    public = credit_notice(assist(source="reaction", description="", permalink=link))[0]
+    assert public == (
+        f":handshake: <@{GIVER}> reacted to <{link}|your message> in <#CGENERAL01> "
+        "to credit you for it"
+    )
+    private = assist(source="reaction", permalink=link, is_private=True, channel_id="GSECRET01")
+    text, blocks = credit_notice(private)
+    assert text == f":handshake: <@{GIVER}> reacted to <{link}|your message> to credit you for it"
+    assert "GSECRET01" not in str(blocks) and "tuned the demo" not in str(blocks)
+    unlinked = credit_notice(assist(source="reaction", permalink=None, is_private=True))[0]
+    assert unlinked.endswith("reacted to your message to credit you for it")
+
+
+def test_a_credit_dm_offers_to_thank_the_giver_back():
+    _, blocks = credit_notice(assist(), giver_name="Gina")
+    [button] = blocks[-1]["elements"]
+    assert (button["action_id"], button["value"]) == (THANK_BACK_ACTION, GIVER)
+    assert button["text"]["text"] == "Thank Gina back"
+    _, unnamed = credit_notice(assist(source="reaction"))
+    assert unnamed[-1]["elements"][0]["text"]["text"] == "Thank them back"
+    long_name = credit_notice(assist(), giver_name="Maximiliana " * 10)[1][-1]["elements"][0]
+    assert long_name["text"]["text"].endswith("… back") and len(long_name["text"]["text"]) <= 75
+    for quiet in (assist(source="session"), assist(kind="lesson", source="modal")):
+        assert all(b["type"] != "actions" for b in credit_notice(quiet, giver_name="Gina")[1])
+
+
+def test_a_lesson_dm_says_a_lesson_was_shared():
+    text, _ = credit_notice(assist(kind="lesson", description="Monthly plans: nobody bought."))
+    assert text == (
+        f":books: <@{GIVER}> shared a lesson from a loud mistake you were part of: "
+        "“Monthly plans: nobody bought.”"
+    )
+
+
+@pytest.mark.parametrize("count", [1, 2, 3])
+def test_counts_read_right_for_one_and_for_several(count):
+    people = CROWD[:count]
+    said = [
+        *refusal_lines([(p, r) for p in people for r in Refusal if r != Refusal.SELF], None),
+        refusal_text([], LimitReached(count, count, count)),
+        assist_confirmation(crowded(credited=people), offer_details=False)[0],
+        win_celebration(crowded(credited=people))[0],
+        named(people, 30),
+    ]
+    for text in said:
+        assert not re.search(r"\b1 (people|credits|others|more people)\b", text), text
+        assert not re.search(r"\b([02-9]|\d\d+) (person|credit|other)\b", text), text

@@ -27,11 +27,25 @@ def test_reaction_credits_the_author_with_a_link_to_the_message(slack, standin, 
         assert assist.permalink.endswith("/p1700000000000200")
     [dm] = standin.calls("chat.postMessage")
     assert dm.args["channel"] == ANA
-    assert (
-        f"<@{GINA}> reacted to <{assist.permalink}|your message> in <#CGENERAL01>"
-        in dm.args["text"]
+    assert dm.args["text"] == (
+        f":handshake: <@{GINA}> reacted to <{assist.permalink}|your message> in <#CGENERAL01> "
+        "to credit you for it"
     )
-    assert "that's a credit to you" in dm.args["text"]
+    [thank_back] = [e for b in dm.args["blocks"] if b["type"] == "actions" for e in b["elements"]]
+    assert (thank_back["text"]["text"], thank_back["value"]) == ("Thank Gina back", GINA)
+
+
+def test_a_reaction_in_a_private_channel_is_told_without_the_channel_or_the_text(
+    slack, standin, sessions
+):
+    slack.reaction(True, user=GINA, author=ANA, channel=SECRET, ts="1700000000.000500")
+    slack.settle()
+    [dm] = standin.delivered(ANA)
+    link = f"https://test.slack.com/archives/{SECRET}/p1700000000000500"
+    assert dm.args["text"] == (
+        f":handshake: <@{GINA}> reacted to <{link}|your message> to credit you for it"
+    )
+    assert f"<#{SECRET}>" not in json.dumps(dm.args) and "deal-room" not in json.dumps(dm.args)
 
 
 def test_a_retried_delivery_credits_once_and_notifies_once(slack, standin, sessions):

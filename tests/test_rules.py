@@ -253,3 +253,30 @@ def test_forms_opened_in_a_private_channel_are_private_even_unticked(slack, stan
             True,
             True,
         ]
+
+
+def test_a_lesson_past_the_daily_limit_is_a_field_error_and_the_story_is_not_lost(
+    make_app, standin, listeners, sessions
+):
+    from tests.conftest import SIGNING_SECRET
+    from tests.slack_requests import SlackRequests
+    from tests.test_culture_programs import lesson_values
+
+    slack = SlackRequests(make_app(daily_credit_limit=1), standin, SIGNING_SECRET, listeners.settle)
+    response = slack.view_submission("lesson_modal", lesson_values([ANA, BEN]))
+    errors = json.loads(response.body)["errors"]
+    assert errors == {"involved": "You can credit 1 more person today (the daily limit is 1)."}
+    slack.settle()
+    with sessions() as session:
+        assert session.scalars(select(Assist)).all() == []
+
+    assert slack.view_submission("lesson_modal", lesson_values([ANA])).body == ""
+    slack.settle()
+    assert [c.recipient_id for c in credits(sessions)] == [ANA]
+
+
+def test_an_over_long_quick_assist_names_the_limit_as_the_form_does(slack, standin, sessions):
+    slack.command("/assist", f"<@{ANA}> " + "tuned the demo " * 101)
+    text = answer(standin)
+    assert "has 1,514 characters; please use at most 1,500" in text
+    assert credits(sessions) == []

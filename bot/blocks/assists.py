@@ -16,6 +16,7 @@ from bot.blocks.kit import (
     header_block,
     modal,
     mrkdwn_section,
+    mrkdwn_sections,
     option,
     people_input,
     select_input,
@@ -35,7 +36,15 @@ from bot.blocks.text import (
     stage_label,
     truncate,
 )
-from models.assists import MAX_LENGTHS, AssistInfo, Kind, LimitReached, Refusal, Stage
+from models.assists import (
+    MAX_LENGTHS,
+    AssistInfo,
+    Kind,
+    LimitReached,
+    Refusal,
+    Source,
+    Stage,
+)
 
 ASSIST_MODAL = "assist_modal"
 ASSIST_DETAILS_MODAL = "assist_details"
@@ -44,6 +53,8 @@ ADD_DETAILS_ACTION = "assist_add_details"
 # The stage picker on the confirmation of a quick `/assist @x …`: one click, no form.
 STAGE_ACTION = "assist_set_stage"
 OPEN_ASSIST_MODAL_ACTION = "assist_open_modal"
+# The button on a credit's DM: the assist form, with the person who gave the credit chosen.
+THANK_BACK_ACTION = "assist_thank_back"
 
 # Kinds a person logs by hand; referrals, sessions and lessons have flows of their own.
 LOGGABLE_KINDS = (Kind.ASSIST, Kind.SERVICE, Kind.INSIGHT, Kind.WIN)
@@ -54,10 +65,27 @@ USAGE = (
 )
 REPEATED = "You sent this a moment ago too; it is recorded once, and nobody was told twice."
 
-# How many characters a list of people, or of refusals, may take in one block: Slack
-# refuses a text over 3,000, and one win can credit hundreds of people.
+# How many characters a list of people may take in one block: Slack refuses a text over
+# 3,000, and one win can credit hundreds of people. A notification (a message's top-level
+# text) names fewer: it is read in a banner. Each reason nobody was credited names at most
+# REFUSED_ROOM characters of people, so the four reasons fit one block together.
 PEOPLE_ROOM = 2000
-NOTES_ROOM = 2000
+NOTIFICATION_ROOM = 400
+REFUSED_ROOM = 500
+# How much of a story a confirmation or a notification quotes; posts and DMs show it whole.
+EXCERPT = 300
+# The giver's name on the DM's button ("Thank Gina back"), within a button's 75 characters.
+NAME_ROOM = 50
+# Sources whose giver chose to credit someone, and may be thanked back for it.
+THANKABLE = frozenset({Source.COMMAND, Source.MODAL, Source.REACTION})
+# The header's room for a customer's name: "🏆 We won " and "!" take the rest of its 150.
+HEADER_ROOM = 130
+# What the win's note says when Slack could not be reached at all (no error code).
+NO_ANSWER = "no_answer"
+# Slack's answers to a post that was too large (in blocks or in text).
+TOO_LARGE = frozenset({"invalid_blocks", "msg_too_long"})
+# Its answers when the bot is not in the channel, or cannot see it (a private one).
+NOT_IN_CHANNEL = frozenset({"not_in_channel", "channel_not_found"})
 
 
 @dataclass(frozen=True)
@@ -72,16 +100,10 @@ class AssistFields:
     is_private: bool = False
 
 
-def _lines_within(lines: Sequence[str], room: int) -> str:
-    """`lines`, one a line, as many as fit in `room` characters, then how many were left."""
-    kept: list[str] = []
-    for line in lines:
-        if sum(len(k) + 1 for k in kept) + len(line) > room - 60:
-            break
-        kept.append(line)
-    if left := len(lines) - len(kept):
-        kept.append(f"…and {plural(left, 'more person', 'more people')} couldn't be credited.")
-    return "\n".join(kept)
+def named(user_ids: Sequence[str], room: int = PEOPLE_ROOM) -> str:
+    """`people_named`, and "and 1 other" where it would say "and 1 others"."""
+    text = people_named(user_ids, room)
+    return text.removesuffix("s") if text.endswith(" and 1 others") else text
 
 
 def _stage_options() -> list[dict]:
@@ -149,18 +171,19 @@ def assist_details_modal(info: AssistInfo, channel_id: str | None) -> dict:
     return modal(
         ASSIST_DETAILS_MODAL,
         "Assist details",
-        [context_block(f"Credited: {people_named(info.credited)}"), *_detail_inputs(fields)],
+        [context_block(f"Credited: {named(info.credited)}"), *_detail_inputs(fields)],
         submit="Save",
         metadata={"assist_id": info.id, "channel_id": channel_id},
     )
 
 
-def win_modal(channel_id: str | None) -> dict:
-    """The `/win` form: the customer, the deal, the people who helped and the story."""
+def win_modal(channel_id: str | None, currency: str | None = None) -> dict:
+    """The `/win` form: the customer, the deal (in `currency`), the people who helped and
+    the story."""
     quiet = option("private", "Celebrate without quoting the story")
     blocks = [
         text_input("customer", "Customer", max_length=MAX_LENGTHS["customer"]),
-        deal_value_input(),
+        deal_value_input(currency),
         select_input(
             "stage", "Stage of the sales loop", _stage_options(), initial=Stage.SALE.value
         ),
@@ -191,15 +214,37 @@ def assist_usage() -> tuple[str, list[dict]]:
     ]
 
 
+# Why someone was not credited: for one person, and for several (named in a list).
+REFUSALS = {
+    Refusal.BOT: (
+        "{who} is a bot; credits are for people.",
+        "{who} are bots; credits are for people.",
+    ),
+    Refusal.DELETED: (
+        "{who} has left the workspace and can't be credited.",
+        "{who} have left the workspace and can't be credited.",
+    ),
+    Refusal.UNKNOWN: (
+        "{who} isn't someone I can find in this workspace.",
+        "{who} aren't people I can find in this workspace.",
+    ),
+}
+SELF_REFUSED = "You can't credit yourself; credit the people who helped you."
+
+
 def refusal_lines(refused: Sequence[tuple[str, Refusal]], limit: LimitReached | None) -> list[str]:
-    """One plain sentence per reason nobody (or not everybody) was credited."""
-    reasons = {
-        Refusal.SELF: "You can't credit yourself; credit the people who helped you.",
-        Refusal.BOT: "{who} is a bot; credits are for people.",
-        Refusal.DELETED: "{who} has left the workspace and can't be credited.",
-        Refusal.UNKNOWN: "{who} isn't someone I can find in this workspace.",
-    }
-    lines = [reasons[reason].format(who=mention(user_id)) for user_id, reason in refused]
+    """One plain sentence per reason nobody (or not everybody) was credited, naming the
+    people it applies to ("@a, @b and 298 others are bots"), and the daily limit if hit."""
+    by_reason: dict[Refusal, list[str]] = {}
+    for user_id, reason in refused:
+        by_reason.setdefault(reason, []).append(user_id)
+    lines = []
+    for reason, people in by_reason.items():
+        if reason == Refusal.SELF:
+            lines.append(SELF_REFUSED)
+            continue
+        one, several = REFUSALS[reason]
+        lines.append((one if len(people) == 1 else several).format(who=named(people, REFUSED_ROOM)))
     if limit is not None:
         lines.append(
             f"You've reached today's limit of {plural(limit.limit, 'credit')} "
@@ -228,12 +273,14 @@ def reaction_lost_lines(emoji: str, why: str) -> list[str]:
     ]
 
 
-def _summary(info: AssistInfo, show_unset_stage: bool = True) -> str:
+def _summary(info: AssistInfo, show_unset_stage: bool = True, currency: str | None = None) -> str:
     parts = [f"{kind_emoji(info.kind)} {kind_label(info.kind)}"]
     if info.stage or show_unset_stage:
         parts.append(stage_label(info.stage))
     if info.customer:
         parts.append(safe_mrkdwn(info.customer))
+    if info.deal_value is not None:
+        parts.append(money(info.deal_value, currency))
     return " · ".join(parts)
 
 
@@ -246,81 +293,138 @@ def _detail_actions(info: AssistInfo) -> dict:
     return actions_block(elements)
 
 
+def _quoted(description: str, limit: int | None = None) -> str:
+    """A story as a quote, safe to post, shortened to `limit` characters at a word break."""
+    text = safe_mrkdwn(description)
+    return f"“{truncate(text, limit) if limit else text}”"
+
+
 def assist_confirmation(
     info: AssistInfo,
     refused: Sequence[tuple[str, Refusal]] = (),
     *,
     offer_details: bool,
     repeated: bool = False,
+    currency: str | None = None,
 ) -> tuple[str, list[dict]]:
     """Ephemeral answer to the giver: what was recorded, what was not, and a way to add details.
 
     `repeated`: the same assist came in again (a retry); it was recorded once."""
-    text = f":white_check_mark: You credited {people_named(info.credited)}"
+    text = f":white_check_mark: You credited {named(info.credited)}"
     if info.description:
-        text += f" for “{truncate(safe_mrkdwn(info.description), 300)}”"
-    blocks = [mrkdwn_section(text), context_block(_summary(info))]
+        text += f" for {_quoted(info.description, EXCERPT)}"
+    blocks = [mrkdwn_section(text), context_block(_summary(info, currency=currency))]
     if repeated:
         blocks.append(context_block(REPEATED))
     if notes := refusal_lines(refused, None):
-        blocks.append(context_block(_lines_within(notes, NOTES_ROOM)))
+        blocks.append(context_block("\n".join(notes)))
     if offer_details:
         blocks.append(_detail_actions(info))
     return text, blocks
 
 
-def details_saved(info: AssistInfo) -> tuple[str, list[dict]]:
+def details_saved(info: AssistInfo, currency: str | None = None) -> tuple[str, list[dict]]:
     """The giver's answer once the details form is saved: the assist as it now stands."""
-    _, blocks = assist_confirmation(info, offer_details=False)
+    _, blocks = assist_confirmation(info, offer_details=False, currency=currency)
     return "Saved the details of your assist.", blocks
 
 
-def credit_notice(info: AssistInfo) -> tuple[str, list[dict]]:
-    """The DM a credited person receives: who credited them and for what."""
-    emoji = kind_emoji(info.kind)
-    if info.source == "session":
-        text = f"{emoji} Thanks for presenting! You {safe_mrkdwn(info.description)}; that's a session credit."
-        return text, [mrkdwn_section(text)]
-    if info.source == "reaction":
-        where = f" in <#{info.channel_id}>" if info.channel_id else ""
+def _credit_headline(info: AssistInfo) -> str:
+    """What the credited person is told: who credited them, and for what."""
+    giver = mention(info.giver_id)
+    if info.source == Source.REACTION:
+        # Never the message's words, and never a private conversation's name.
         link = f"<{info.permalink}|your message>" if info.permalink else "your message"
-        text = f"{mention(info.giver_id)} reacted to {link}{where}: that's a credit to you"
-    else:
-        text = f"{mention(info.giver_id)} credited you"
+        where = f" in <#{info.channel_id}>" if info.channel_id and not info.is_private else ""
+        return f"{giver} reacted to {link}{where} to credit you for it"
+    if info.kind == Kind.LESSON:
+        return f"{giver} shared a lesson from a loud mistake you were part of"
     if info.kind == Kind.WIN and info.customer:
-        text += f" for helping win *{safe_mrkdwn(info.customer)}*"
-    if info.description:
-        text += f": “{truncate(safe_mrkdwn(info.description), 500)}”"
-    text = f"{emoji} {text}"
-    return text, [mrkdwn_section(text), context_block(_summary(info, show_unset_stage=False))]
+        return f"{giver} credited you for helping win *{safe_mrkdwn(info.customer)}*"
+    return f"{giver} credited you"
 
 
-def win_celebration(info: AssistInfo) -> tuple[str, list[dict]]:
-    """The public post for a customer win; private stories are not quoted."""
-    thanks = people_named(info.credited)
+def thank_back_button(info: AssistInfo, giver_name: str | None) -> dict:
+    """[Thank Gina back]: opens the assist form with the giver chosen."""
+    label = f"Thank {truncate(giver_name, NAME_ROOM)} back" if giver_name else "Thank them back"
+    return button(THANK_BACK_ACTION, label, value=info.giver_id)
+
+
+def credit_notice(
+    info: AssistInfo, currency: str | None = None, giver_name: str | None = None
+) -> tuple[str, list[dict]]:
+    """The DM a credited person receives: who credited them and for what, the story whole,
+    and one next step: a button to thank the giver back."""
+    emoji = kind_emoji(info.kind)
+    if info.source == Source.SESSION:
+        said = f"{emoji} Thanks for presenting! You {safe_mrkdwn(info.description)}; that's a session credit."
+        return truncate(said, 1000), mrkdwn_sections(said)
+    headline = f"{emoji} {_credit_headline(info)}"
+    quote = info.description and info.source != Source.REACTION
+    text = f"{headline}: {_quoted(info.description, EXCERPT)}" if quote else headline
+    said = f"{headline}: {_quoted(info.description)}" if quote else headline
+    blocks = [
+        *mrkdwn_sections(said),
+        context_block(_summary(info, show_unset_stage=False, currency=currency)),
+    ]
+    if info.source in THANKABLE and info.kind != Kind.LESSON:
+        blocks.append(actions_block([thank_back_button(info, giver_name)]))
+    return text, blocks
+
+
+def win_celebration(info: AssistInfo, currency: str | None = None) -> tuple[str, list[dict]]:
+    """The public post for a customer win, its story whole (over several sections if it
+    must be); private stories are not quoted."""
     fields = [f"*Stage*\n{stage_label(info.stage)}"]
     if info.deal_value is not None:
-        fields.append(f"*Deal value*\n{format_money(info.deal_value)}")
+        fields.append(f"*Deal value*\n{money(info.deal_value, currency)}")
     story = (
-        PRIVATE_PLACEHOLDER if info.is_private else truncate(safe_mrkdwn(info.description), 2500)
+        [mrkdwn_section(PRIVATE_PLACEHOLDER)]
+        if info.is_private
+        else mrkdwn_sections(safe_mrkdwn(info.description))
     )
+    customer = info.customer or "a customer"
     blocks = [
-        header_block(f"🏆 We won {info.customer or 'a customer'}!"),
-        mrkdwn_section(story),
+        # The header is plain text, and keeps its "!" however long the customer's name.
+        header_block(f"🏆 We won {truncate(customer, HEADER_ROOM)}!"),
+        *story,
         fields_section(fields),
-        context_block(f"Thanks to {thanks} · logged by {mention(info.giver_id)}"),
+        context_block(f"Thanks to {named(info.credited)} · logged by {mention(info.giver_id)}"),
     ]
-    customer = safe_mrkdwn(info.customer or "a customer")
-    return f":trophy: We won {customer}! Thanks to {thanks}", blocks
+    thanks = named(info.credited, NOTIFICATION_ROOM)
+    return f":trophy: We won {safe_mrkdwn(customer)}! Thanks to {thanks}", blocks
 
 
 def celebration_note(channel: str | None, error: str | None = None) -> str:
-    """What became of the win's public post, for the person who logged it."""
+    """What became of the win's public post, for the person who logged it. `error`:
+    Slack's error code, or NO_ANSWER when Slack could not be reached."""
     if not channel:
-        return "No recognition channel is set up (RECOGNITION_CHANNEL), so the win was not posted."
-    if error:
-        return f"I couldn't post in <#{channel}> ({error}); invite me there."
-    return f"Celebrated in <#{channel}>."
+        return (
+            "No recognition channel is set up (RECOGNITION_CHANNEL), so the win was not "
+            "posted; the win and the credits are recorded."
+        )
+    if error is None:
+        return f"Celebrated in <#{channel}>."
+    if error in NOT_IN_CHANNEL:
+        return (
+            f"I couldn't post the win: please invite me to <#{channel}>. "
+            "The win and the credits are recorded."
+        )
+    if error in TOO_LARGE:
+        return (
+            f"The win could not be posted in <#{channel}>: Slack refused the post as too "
+            "large, a fault on our side that has been logged. The win and the credits are "
+            "recorded."
+        )
+    if error == NO_ANSWER:
+        return (
+            f"I couldn't reach Slack to post the win in <#{channel}> (this has been logged). "
+            "The win and the credits are recorded."
+        )
+    return (
+        f"Slack refused the post in <#{channel}> (`{safe_mrkdwn(error)}`). "
+        "The win and the credits are recorded."
+    )
 
 
 def with_note(message: tuple[str, list[dict] | None], note: str) -> tuple[str, list[dict]]:

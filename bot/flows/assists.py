@@ -5,12 +5,14 @@ win's public post, and the changes a giver makes to an assist already logged."""
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Callable
 
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
 from bot.blocks.assists import (
+    NO_ANSWER,
     assist_confirmation,
     assist_usage,
     celebration_note,
@@ -19,10 +21,13 @@ from bot.blocks.assists import (
     win_celebration,
     with_note,
 )
+from bot.blocks.text import plural
+from bot.faults import describe
 from bot.flows.homes import publish_homes
 from bot.forms import parse_kind, parse_money, parse_stage, url_error, view_metadata
 from bot.services import Services
 from bot.slack.messages import notify_credited, post_message, tell
+from bot.verification import MalformedPayload
 from models.assists import (
     MAX_LENGTHS,
     AssistDraft,
@@ -60,6 +65,20 @@ def length_errors(values: dict) -> dict[str, str]:
     }
 
 
+def limit_problem(services: Services, team_id: str, giver: str, count: int) -> str | None:
+    """Why crediting `count` more people today is over the giver's daily limit, or None."""
+    with services.sessions() as session:
+        left = remaining_today(session, team_id, giver, services.giving_limit, utcnow())
+    return None if count <= left else over_limit(services, left)
+
+
+def over_limit(services: Services, left: int) -> str:
+    return (
+        f"You can credit {plural(left, 'more person', 'more people')} today "
+        f"(the daily limit is {services.settings.daily_credit_limit})."
+    )
+
+
 def recipient_problems(
     services: Services, team_id: str, giver: str, recipients: list[str], *, limited: bool = True
 ) -> str | None:
@@ -79,10 +98,7 @@ def recipient_problems(
             return f"{person.name or user_id} {what} and can't be credited."
     others = len([r for r in recipients if r != giver])
     if limited and others > left:
-        return (
-            f"You can credit {left} more {'person' if left == 1 else 'people'} today "
-            f"(the daily limit is {services.settings.daily_credit_limit})."
-        )
+        return over_limit(services, left)
     return None
 
 
@@ -102,7 +118,9 @@ def record_and_report(
             else []
         )
     if outcome.recorded and info is not None:
-        notify_credited(client, info, outcome.credited)
+        name = giver_name(services, client, draft.team_id, draft.giver_id)
+        currency = services.settings.currency
+        notify_credited(client, info, outcome.credited, currency=currency, giver_name=name)
         publish_homes(services, client, draft.team_id, openers)
     logger.info(
         "assist from %s via %s: credited=%s refused=%s duplicate=%s limit=%s",
@@ -116,13 +134,32 @@ def record_and_report(
     return outcome, info
 
 
+def giver_name(services: Services, client: WebClient, team_id: str, user_id: str) -> str | None:
+    """The giver's name for the button on the credit's DM ("Thank Gina back"); None when
+    Slack can't say right now: the DM then reads "Thank them back"."""
+    try:
+        person = services.directory.person(client, team_id, user_id)
+    except Exception as error:
+        logger.info("no name for %s: %s", user_id, describe(error))
+        return None
+    return (person.name or None) if person is not None else None
+
+
 def outcome_message(
-    outcome: RecordOutcome, info: AssistInfo | None, *, offer_details: bool
+    outcome: RecordOutcome,
+    info: AssistInfo | None,
+    *,
+    offer_details: bool,
+    currency: str | None = None,
 ) -> Message:
     """The giver's answer: a confirmation, or why nothing was recorded."""
     if info is not None and outcome.credited:
         return assist_confirmation(
-            info, outcome.refused, offer_details=offer_details, repeated=outcome.duplicate
+            info,
+            outcome.refused,
+            offer_details=offer_details,
+            repeated=outcome.duplicate,
+            currency=currency,
         )
     return refusal_text(outcome.refused, outcome.limit_reached), None
 
@@ -135,8 +172,8 @@ def quick_assist_problem(recipients: list[str], description: str) -> Message | N
         return "Say what they did, e.g. `/assist @ana tuned the demo for Acme`.", None
     if len(description) > MAX_LENGTHS["description"]:
         return (
-            f"That description is {len(description)} characters; please keep it under "
-            f"{MAX_LENGTHS['description']}, or use `/assist` alone for the form."
+            f"That description has {len(description):,} characters; please use at most "
+            f"{MAX_LENGTHS['description']:,}, or `/assist` alone for the form."
         ), None
     return None
 
@@ -244,7 +281,8 @@ def celebrate_win(
         dedupe_key=f"view:{view['id']}",
     )
     outcome, info = record_and_report(services, client, draft, limited=False)
-    text, blocks = outcome_message(outcome, info, offer_details=False)
+    currency = services.settings.currency
+    text, blocks = outcome_message(outcome, info, offer_details=False, currency=currency)
     if outcome.recorded and info is not None:
         text, blocks = with_note((text, blocks), celebrate(services, client, info))
     tell(client, giver, channel_id, text, blocks)
@@ -255,13 +293,18 @@ def celebrate(services: Services, client: WebClient, info: AssistInfo) -> str:
     channel = services.settings.recognition_channel
     if not channel:
         return celebration_note(None)
-    text, blocks = win_celebration(info)
+    text, blocks = win_celebration(info, services.settings.currency)
     try:
         post_message(client, channel=channel, text=text, blocks=blocks, unfurl_links=False)
     except SlackApiError as error:
         failure = str(error.response.get("error"))
-        logger.warning("win %s not posted to %s: %s", info.id, channel, failure)
+        # Slack's details (which block it refused, and why) are for whoever reads the log.
+        details = error.response.get("errors") or error.response.get("response_metadata")
+        logger.error("win %s not posted to %s: %s %s", info.id, channel, failure, details or "")
         return celebration_note(channel, failure)
+    except Exception:
+        logger.exception("win %s not posted to %s", info.id, channel)
+        return celebration_note(channel, NO_ANSWER)
     return celebration_note(channel)
 
 
@@ -301,7 +344,9 @@ def save_stage(
         respond(response_type="ephemeral", replace_original=False, text=NOT_YOURS)
         return
     logger.info("assist %s placed in stage %s by %s", assist_id, stage.value, user_id)
-    text, blocks = assist_confirmation(info, offer_details=True)
+    text, blocks = assist_confirmation(
+        info, offer_details=True, currency=services.settings.currency
+    )
     respond(replace_original=True, text=text, blocks=blocks)
 
 
@@ -331,4 +376,16 @@ def save_details(
         )
         assist.is_private = assist.is_private or "private" in (values.get("privacy") or [])
         info = assist_info(assist)
-    return details_saved(info)
+    return details_saved(info, services.settings.currency)
+
+
+_USER_ID = re.compile(r"[UW][A-Z0-9]{2,20}")
+
+
+def thanked_person(action: dict) -> str:
+    """The person a credit's "Thank … back" button names; MalformedPayload for a value no
+    button of ours carries (the button is built with the giver's user ID)."""
+    value = action.get("value")
+    if not (isinstance(value, str) and _USER_ID.fullmatch(value)):
+        raise MalformedPayload("a thank-back button's value is not a user ID")
+    return value

@@ -8,6 +8,7 @@ import logging
 from slack_sdk import WebClient
 
 from bot.blocks.lessons import LESSON_LENGTHS, SHARE, lesson_modal, lesson_text
+from bot.flows.assists import limit_problem
 from bot.forms import view_metadata
 from bot.services import Services
 from bot.slack.messages import notify_credited, tell
@@ -32,14 +33,19 @@ def lesson_subcommand(
     return "", []
 
 
-def lesson_errors(values: dict) -> dict[str, str]:
-    """The lesson form's field errors, for the ack: every answer given, none too long."""
+def lesson_errors(services: Services, team_id: str, giver: str, values: dict) -> dict[str, str]:
+    """The lesson form's field errors, for the ack: every answer given, none too long, and
+    no more people involved than the giver may still credit today (the form stays open,
+    so the story typed is not lost)."""
     errors = {
         name: f"Please use at most {limit} characters."
         for name, limit in LESSON_LENGTHS.items()
         if len(values.get(name) or "") > limit
     }
     errors |= {name: "Please fill this in." for name in LESSON_LENGTHS if not values.get(name)}
+    others = len({p for p in values.get("involved") or [] if p != giver})
+    if others and (problem := limit_problem(services, team_id, giver, others)):
+        errors["involved"] = problem
     return errors
 
 

@@ -10,6 +10,7 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
 from bot.blocks.assists import reaction_lost_lines, refusal_lines, warning_text
+from bot.flows.assists import giver_name
 from bot.flows.homes import publish_homes
 from bot.services import Services
 from bot.slack.messages import notify_credited, post_ephemeral, post_message
@@ -81,7 +82,8 @@ def credit_reaction(services: Services, client: WebClient, item: InboxItem) -> N
     # Re-adding a removed reaction restores the credit without pinging the author again.
     if outcome.recorded and info is not None:
         if not outcome.reactivated:
-            notify_credited(client, info, outcome.credited)
+            name = giver_name(services, client, team_id, giver)
+            notify_credited(client, info, outcome.credited, giver_name=name)
         publish_homes(services, client, team_id, openers)
     elif not outcome.duplicate:
         warn(client, channel, giver, refusal_lines(outcome.refused, outcome.limit_reached))

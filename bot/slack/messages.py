@@ -94,10 +94,18 @@ def post_ephemeral(
     )
 
 
-def notify_credited(client: WebClient, info: AssistInfo, credited: Sequence[str]) -> None:
+def notify_credited(
+    client: WebClient,
+    info: AssistInfo,
+    credited: Sequence[str],
+    *,
+    currency: str | None = None,
+    giver_name: str | None = None,
+) -> None:
     """DM each credited person; one failed DM does not stop the others, and none undoes
-    the credit already recorded (so nobody is asked to log it again)."""
-    text, blocks = credit_notice(info)
+    the credit already recorded (so nobody is asked to log it again). `currency` names a
+    win's deal value; `giver_name` labels the button that thanks the giver back."""
+    text, blocks = credit_notice(info, currency, giver_name)
     for user_id in credited:
         try:
             post_message(client, channel=user_id, text=text, blocks=blocks)
