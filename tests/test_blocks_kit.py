@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from bot.blocks.kit import clip, mrkdwn_sections, sorry_view, split_text, text_message
+from bot.blocks.text import listed, people_named
 from tests.slack_limits import assert_message_ok, assert_view_ok
 
 
@@ -29,3 +30,12 @@ def test_a_long_paragraph_becomes_several_sections_and_a_message():
 
 def test_the_sorry_view_is_a_modal_slack_takes():
     assert_view_ok(sorry_view())
+
+
+def test_long_lists_are_summarised_with_how_many_more():
+    assert listed(["Finance", "Sales"], 100) == "Finance and Sales"
+    assert listed(["Finance", "Sales", "Support", "Engineering"], 25) == "Finance, Sales and 2 more"
+    assert people_named(["UAAAAAAA", "UBBBBBBB"], 30) == "<@UAAAAAAA> and <@UBBBBBBB>"
+    assert people_named(["UAAAAAAA", "UBBBBBBB"], 25) == "<@UAAAAAAA> and 1 other"
+    assert people_named(["U1234567"] * 300, 30) == "<@U1234567> and 299 others"
+    assert people_named(["U1234567"] * 300, 10) == "300 people"

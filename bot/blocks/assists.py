@@ -101,9 +101,7 @@ class AssistFields:
 
 
 def named(user_ids: Sequence[str], room: int = PEOPLE_ROOM) -> str:
-    """`people_named`, and "and 1 other" where it would say "and 1 others"."""
-    text = people_named(user_ids, room)
-    return text.removesuffix("s") if text.endswith(" and 1 others") else text
+    return people_named(user_ids, room)
 
 
 def _stage_options() -> list[dict]:

@@ -120,27 +120,35 @@ def truncate(text: str, limit: int) -> str:
     return text[:cut].rstrip() + "…"
 
 
-def listed(items: Sequence[str], room: int, more: str = "more") -> str:
+def listed(items: Sequence[str], room: int, one: str = "more", many: str | None = None) -> str:
     """ "a, b and c", or as many as fit in `room` characters and "and 198 more": a long
-    list is summarised, never cut inside an item."""
+    list is summarised, never cut inside an item. `one`/`many` name what is left over
+    ("other"/"others"); when not even one item fits, the count alone ("300 others")."""
     if not items:
         return ""
+    many = many or one
     everyone = items[0] if len(items) == 1 else ", ".join(items[:-1]) + " and " + items[-1]
     if len(everyone) <= room:
         return everyone
+
+    def rest(count: int) -> str:
+        return f"{count} {one if count == 1 else many}"
+
     shown, used = 0, 0
     for item in items:
         grown = used + (2 if shown else 0) + len(item)
-        if grown + len(f" and {len(items) - shown - 1} {more}") > room:
+        if grown + len(" and ") + len(rest(len(items) - shown - 1)) > room:
             break
         shown, used = shown + 1, grown
-    return ", ".join(items[:shown]) + f" and {len(items) - shown} {more}"
+    if shown == 0:
+        return rest(len(items))
+    return ", ".join(items[:shown]) + " and " + rest(len(items) - shown)
 
 
 def people_named(user_ids: Sequence[str], room: int = 2000) -> str:
     """Everyone's mention ("@a, @b and @c"), or as many as fit and "and 298 others"."""
-    left = len(user_ids)
-    return listed([mention(u) for u in user_ids], room, "others" if left > 1 else "other")
+    named = listed([mention(u) for u in user_ids], room, "other", "others")
+    return named if "<@" in named or not user_ids else plural(len(user_ids), "person", "people")
 
 
 def plural(count: int, noun: str, nouns: str | None = None) -> str:
