@@ -90,9 +90,10 @@ def move_action(
         return
     outcome = check_closing(services, team_id, referral_id, actor, target)
     if outcome.referral is None or outcome.refused is not None:
-        reply_privately(respond, refusal(outcome, target))
+        reply_privately(respond, refusal(outcome, target, actor))
         return
-    client.views_open(trigger_id=body["trigger_id"], view=closing_modal(outcome.referral, target))
+    view = closing_modal(outcome.referral, target, services.settings.currency)
+    client.views_open(trigger_id=body["trigger_id"], view=view)
 
 
 def closing_submission(
@@ -113,9 +114,10 @@ def claim_action(
     """Claim on a queue post: the first rep to click takes the referral."""
     ack()
     services: Services = context["services"]
-    outcome = claim(services, client, context["team_id"], action_number(action), body["user"]["id"])
+    actor = body["user"]["id"]
+    outcome = claim(services, client, context["team_id"], action_number(action), actor)
     if not outcome.moved:
-        reply_privately(respond, refusal(outcome, State.ACCEPTED))
+        reply_privately(respond, refusal(outcome, State.ACCEPTED, actor))
 
 
 def reassign_action(

@@ -21,7 +21,7 @@ from sqlalchemy import (
     select,
     update,
 )
-from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
+from sqlalchemy.orm import Mapped, Session, lazyload, mapped_column, relationship
 
 from models.assists import (
     MAX_LENGTHS,
@@ -396,18 +396,24 @@ def get_referral(session: Session, team_id: str, referral_id: int) -> Referral |
     )
 
 
-def referrals_of(session: Session, team_id: str, user_id: str, limit: int = 20) -> list[Referral]:
-    """Referrals someone passed or owns, open ones first, newest first."""
-    rows = session.scalars(
+def referrals_of(
+    session: Session, team_id: str, user_id: str, limit: int | None = None
+) -> list[Referral]:
+    """Referrals someone passed or owns, open ones first, newest first: all of them unless
+    `limit` says how many, so a list that shows a few can say truly how many more there are.
+    Their history is not loaded."""
+    query = (
         select(Referral)
+        .options(lazyload(Referral.history))
         .where(
             Referral.team_id == team_id,
             or_(Referral.referrer_id == user_id, Referral.owner_id == user_id),
         )
-        .order_by(Referral.closed_at.is_not(None), Referral.created_at.desc())
-        .limit(limit)
+        .order_by(Referral.closed_at.is_not(None), Referral.created_at.desc(), Referral.id.desc())
     )
-    return list(rows)
+    if limit is not None:
+        query = query.limit(limit)
+    return list(session.scalars(query))
 
 
 def overdue(session: Session, team_id: str | None, before: datetime) -> Sequence[Referral]:

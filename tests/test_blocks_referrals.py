@@ -15,6 +15,8 @@ import bot.blocks.referrals as builders
 from bot.blocks.referrals import (
     admins_only,
     age_label,
+    card_not_sent,
+    celebration_not_posted,
     closing_modal,
     manager_nudge,
     owner_reminder,
@@ -48,6 +50,10 @@ LONG_CONTEXT = (WORDS * 30)[: REFERRAL_LENGTHS["context"]]
 MARKUP_CONTEXT = ("<R&D> & <QA> " * 120)[: REFERRAL_LENGTHS["context"]]
 LONG_CUSTOMER = ("Globex International Holdings Europe " * 5)[: REFERRAL_LENGTHS["customer"]]
 LONG_REASON = ("They renewed with a competitor on a three-year deal. " * 10)[:500]
+# The largest a customer, a reason and a contact can grow once quoted: markup everywhere.
+MARKUP_CUSTOMER = ("R&D <Labs> & Co " * 20)[: REFERRAL_LENGTHS["customer"]]
+MARKUP_REASON = ("<R&D> & <QA> " * 60)[: REFERRAL_LENGTHS["reason"]]
+MARKUP_CONTACT = ("Hank <IT> & " * 30)[: REFERRAL_LENGTHS["contact"]]
 
 
 def info(**changes) -> ReferralInfo:
@@ -89,6 +95,21 @@ def largest(**changes) -> ReferralInfo:
 
 def buttons(blocks: list[dict]) -> list[str]:
     return [e["text"]["text"] for b in blocks if b["type"] == "actions" for e in b["elements"]]
+
+
+def green(blocks: list[dict]) -> list[str]:
+    """The buttons styled primary: the one next step."""
+    return [
+        e["text"]["text"]
+        for b in blocks
+        if b["type"] == "actions"
+        for e in b["elements"]
+        if e.get("style") == "primary"
+    ]
+
+
+def styled(blocks: list[dict]) -> set[str | None]:
+    return {e.get("style") for b in blocks if b["type"] == "actions" for e in b["elements"]}
 
 
 def section_texts(blocks: list[dict]) -> list[str]:
@@ -162,6 +183,15 @@ DM_BUTTONS = {
     State.LOST: [],
     State.NOT_A_FIT: [],
 }
+# The green button is the next step, never Won on a referral nobody has accepted yet.
+NEXT_STEP = {
+    State.NEW: ["Accept"],
+    State.ACCEPTED: ["Contacted"],
+    State.CONTACTED: ["Won"],
+    State.WON: [],
+    State.LOST: [],
+    State.NOT_A_FIT: [],
+}
 
 
 @pytest.mark.parametrize("state", list(State))
@@ -172,6 +202,8 @@ def test_the_owners_card_offers_only_forward_moves(state, make):
     message = referral_card(referral, public=False)
     assert_message_ok(message)
     assert buttons(message[1]) == DM_BUTTONS[state]
+    assert green(message[1]) == NEXT_STEP[state]
+    assert styled(message[1]) <= {"primary", None}  # the others are plain
     retired = referral_card(referral, public=False, retired=True)
     assert_message_ok(retired)
     assert buttons(retired[1]) == [] and "handed to someone else" in json.dumps(retired[1])
@@ -190,11 +222,30 @@ def test_the_queue_post_offers_claim_until_someone_holds_it(state):
 
 def test_a_new_referral_card_tells_the_owner_who_passed_it():
     text, _ = referral_card(info(), public=False)
-    assert (
-        text
-        == f"<@{GINA}> passed you a referral: Globex (expansion or upsell, high :fire: urgency)"
-    )
+    assert text == f"<@{GINA}> passed you a referral: Globex (expansion or upsell, high urgency)"
     assert referral_card(info(), public=True)[0] == "Referral #12 for Globex: New"
+
+
+def status(blocks: list[dict]) -> str:
+    return next(
+        b["elements"][0]["text"]
+        for b in blocks
+        if b["type"] == "context" and "since" in b["elements"][0]["text"]
+    )
+
+
+@pytest.mark.parametrize("state", [State.NEW, State.ACCEPTED, State.WON])
+def test_the_owners_own_card_says_it_is_with_them_and_the_others_name_the_holder(state):
+    referral = info(state=state.value)
+    mine = status(referral_card(referral, public=False)[1])
+    assert " · with you · " in mine and ANA not in mine
+    queue = status(referral_card(referral, public=True)[1])
+    assert f" · held by <@{ANA}> · " in queue
+    # The card of an owner it was taken from names who holds it now.
+    retired = status(referral_card(replace(referral, owner_id=BEN), public=False, retired=True)[1])
+    assert f" · held by <@{BEN}> · " in retired
+    waiting = status(referral_card(replace(referral, owner_id=None), public=True)[1])
+    assert "waiting for a rep to claim it" in waiting
 
 
 @pytest.mark.parametrize("make", [info, largest])
@@ -289,7 +340,7 @@ def test_my_referrals_lists_both_kinds():
     assert referral_list(passed, owned, NOW) == blocks
     assert "*Globex*: New · <@UANA000001>" in blocks[1]["text"]["text"]
     assert "the queue" in blocks[1]["text"]["text"]
-    assert "<@UBEN000001> · 30 h old" in blocks[2]["text"]["text"]
+    assert "<@UBEN000001> · 30 hours old" in blocks[2]["text"]["text"]
     assert "_none_" in json.dumps(referrals_message([], [], NOW)[1])
 
 
@@ -328,20 +379,42 @@ def test_admins_only_and_the_reassign_answers():
 @pytest.mark.parametrize("make", [info, largest])
 def test_the_owner_reminder_and_the_manager_nudge(make):
     referral = make(assigned_at=NOW - timedelta(days=3))
-    reminder = owner_reminder(referral, NOW)
-    nudge = manager_nudge(referral, NOW)
+    reminder = owner_reminder([referral], NOW)
+    nudge = manager_nudge([referral], NOW)
     assert_message_ok(reminder)
     assert_message_ok(nudge)
     assert "has waited 3 days" in reminder[0] and "buttons" in reminder[0]
     assert f"<@{ANA}> has had the referral" in nudge[0] and "without accepting it" in nudge[0]
 
 
+def test_300_late_referrals_are_one_reminder_and_one_nudge_that_say_how_many_more():
+    late = [
+        largest(id=n, customer=MARKUP_CUSTOMER, assigned_at=NOW - timedelta(hours=49 + n))
+        for n in range(300)
+    ]
+    for build in (owner_reminder, manager_nudge):
+        text, blocks = build(late, NOW)
+        assert_message_ok((text, blocks))
+        shown = "\n".join(section_texts(blocks))
+        lines = [line for line in shown.splitlines() if line.startswith("• ")]
+        assert len(lines) == 15 and "_…and 285 more._" in shown
+        assert text.startswith((":hourglass: 300 referrals", ":wave: 300 referrals"))
+        # The longest waiting first, every customer whole.
+        assert "14 days" in lines[0] and "2 days" not in lines[0]
+        assert all(safe_mrkdwn(MARKUP_CUSTOMER) in line for line in lines)
+    two = owner_reminder(late[:2], NOW)[1]
+    assert "2 referrals have waited" in section_texts(two)[0] and "more" not in str(two)
+
+
 def test_ages_read_as_people_say_them():
-    assert [age_label(s) for s in (59 * 60, 5 * 3600, 47 * 3600, 50 * 3600)] == [
+    hours = (59 * 60, 3600, 5 * 3600, 47 * 3600, 50 * 3600, 24 * 3600 * 400)
+    assert [age_label(s) for s in hours] == [
         "under an hour",
-        "5 h",
-        "47 h",
+        "1 hour",
+        "5 hours",
+        "47 hours",
         "2 days",
+        "400 days",
     ]
 
 
@@ -352,3 +425,254 @@ def test_every_public_builder_is_checked_here():
         if value.__module__ == builders.__name__ and not name.startswith("_")
     }
     assert public <= set(globals()), sorted(public - set(globals()))
+
+
+# --- money in the workspace's currency ---
+
+
+def test_deal_values_name_the_currency():
+    won = largest(state="won", deal_value=Decimal("120000"))
+    [field] = [b for b in won_modal(won, "EUR")["blocks"] if b["type"] == "input"]
+    assert field["label"]["text"] == "Deal value (EUR)"
+    assert closing_modal(won, State.WON, "EUR") == won_modal(won, "EUR")
+    card = json.dumps(referral_card(won, public=False, currency="EUR")[1])
+    assert "*Deal value*\\n120,000 EUR" in card
+    assert (
+        "*Globex* is won! (120,000 EUR)"
+        in referral_won_post(info(**_won()), "EUR")[1][0]["text"]["text"]
+    )
+    update = referrer_update_text(info(**_won()), ANA, "EUR")
+    assert f"was won by <@{ANA}>, a deal of 120,000 EUR! You've been credited." in update
+    # Without a value, nothing about money is said.
+    assert "deal of" not in referrer_update_text(info(state="won"), ANA, "EUR")
+    assert "(" not in referral_won_post(info(state="won"), "EUR")[1][0]["text"]["text"]
+
+
+def _won() -> dict:
+    return {"state": "won", "deal_value": Decimal("120000")}
+
+
+# --- what Slack refused, told truly ---
+
+REFUSED = [
+    # (Slack's error, is it the queue?, what the referrer reads after "is saved, but ")
+    ("not_in_channel", True, f"I couldn't post it in <#{QUEUE}>: please invite me to <#{QUEUE}>."),
+    (
+        "channel_not_found",
+        True,
+        f"I couldn't post it in <#{QUEUE}>: please invite me to <#{QUEUE}>.",
+    ),
+    (
+        "invalid_blocks",
+        True,
+        f"it could not be posted in <#{QUEUE}> (the problem has been logged).",
+    ),
+    ("msg_too_long", True, f"it could not be posted in <#{QUEUE}> (the problem has been logged)."),
+    ("is_archived", True, f"I couldn't post it in <#{QUEUE}>: Slack answered `is_archived`."),
+    ("msg_too_long", False, f"it could not be sent to <@{ANA}> (the problem has been logged)."),
+    (
+        "not_in_channel",
+        False,
+        f"I couldn't send it to <@{ANA}>: Slack answered `not_in_channel`; an admin can hand "
+        "it to another rep with `/sells referrals reassign 12 @rep`.",
+    ),
+    (
+        "user_disabled",
+        False,
+        f"I couldn't send it to <@{ANA}>: Slack answered `user_disabled`; an admin can hand "
+        "it to another rep with `/sells referrals reassign 12 @rep`.",
+    ),
+]
+
+
+@pytest.mark.parametrize("error, queue, told", REFUSED)
+def test_the_referrer_hears_why_slack_refused_the_card(error, queue, told):
+    referral = info(owner_id=None, queue_channel_id=QUEUE) if queue else info()
+    text, blocks = referral_sent(referral, error)
+    assert_message_ok((text, blocks))
+    assert text == f":incoming_envelope: Your referral for *Globex* is saved, but {told}"
+
+
+def test_an_odd_error_is_named_without_breaking_the_text():
+    text, _ = referral_sent(info(), "weird `code` <!channel> " + "x" * 300)
+    assert "`weird 'code' " in text and "<!channel>" not in text and len(text) < 500
+
+
+@pytest.mark.parametrize(
+    "error, told",
+    [
+        ("not_in_channel", "I couldn't post the celebration in <#CRECOG0001>: please invite me"),
+        ("msg_too_long", "the celebration could not be posted in <#CRECOG0001> (the problem"),
+        ("ratelimited", "I couldn't post the celebration in <#CRECOG0001>: Slack answered"),
+    ],
+)
+@pytest.mark.parametrize("make", [info, largest])
+def test_the_rep_hears_why_the_celebration_was_not_posted(make, error, told):
+    text, blocks = celebration_not_posted(make(state="won"), "CRECOG0001", error)
+    assert_message_ok((text, blocks))
+    assert text.startswith("The win for *") and "is saved, but " + told in text
+
+
+@pytest.mark.parametrize("make", [info, largest])
+def test_the_claimer_and_the_admin_hear_when_the_card_did_not_reach_the_rep(make):
+    referral = make(owner_id=BEN)
+    text, blocks = card_not_sent(referral, "invalid_blocks")
+    assert_message_ok((text, blocks))
+    assert text.endswith(
+        "is yours, but its card could not be sent to you (the problem has been logged)."
+    )
+    moved = MoveOutcome(referral, None, State.NEW, previous_owner=ANA)
+    told = reassign_text(moved, "user_disabled")
+    assert told.endswith(
+        f"is now with <@{BEN}>, but I couldn't send its card to <@{BEN}>: Slack answered `user_disabled`."
+    )
+
+
+def test_a_refusal_tells_the_holder_it_is_with_them():
+    outcome = MoveOutcome(info(state="accepted"), Refused.ALREADY, State.ACCEPTED)
+    assert refusal_text(outcome, State.ACCEPTED, ANA) == (
+        "Nothing to do: this referral is already accepted and with you."
+    )
+    assert refusal_text(outcome, State.ACCEPTED, BEN).endswith(f"and held by <@{ANA}>.")
+    # Reassigning to the rep who holds it: the admin hears who that is.
+    assert reassign_text(outcome) == f"Nothing to do: <@{ANA}> already holds this referral."
+
+
+def test_the_referrer_reads_the_whole_reason():
+    text = referrer_update_text(largest(state="lost", close_reason=LONG_REASON), ANA)
+    assert f"“{LONG_REASON}”" in text
+
+
+# --- the largest of every builder, at the sizes of a real company ---
+
+
+def biggest(**changes) -> ReferralInfo:
+    """Every field at its longest, and the text that grows most once quoted."""
+    return largest(
+        **{
+            "customer": MARKUP_CUSTOMER,
+            "context": MARKUP_CONTEXT,
+            "contact": MARKUP_CONTACT,
+            "deal_value": Decimal("999999999999.99"),
+            "queue_channel_id": QUEUE,
+            **changes,
+        }
+    )
+
+
+def closed(state: State, **changes) -> ReferralInfo:
+    return biggest(state=state.value, close_reason=MARKUP_REASON, **changes)
+
+
+HELD = [closed(list(State)[n % 6], id=9_000_000 + n) for n in range(500)]
+LATE = [biggest(id=9_000_000 + n, assigned_at=NOW - timedelta(hours=49 + n)) for n in range(300)]
+CURRENCY = "EUR"
+
+# Each public builder: every way of calling it at its largest (a message or a view).
+LARGEST = {
+    "referral_modal": lambda: [
+        referral_modal(c, has_queue=q) for c in ("D0DM000001", None) for q in (True, False)
+    ],
+    "reason_modal": lambda: [reason_modal(biggest(), t) for t in (State.LOST, State.NOT_A_FIT)],
+    "won_modal": lambda: [won_modal(biggest(), CURRENCY)],
+    "closing_modal": lambda: [
+        closing_modal(biggest(), t, CURRENCY) for t in (State.WON, State.LOST)
+    ],
+    "reassign_modal": lambda: [reassign_modal(biggest())],
+    "referral_card": lambda: [
+        referral_card(closed(s, owner_id=o, is_private=p), public=pub, retired=r, currency=CURRENCY)
+        for s in State
+        for o in (ANA, None)
+        for p in (True, False)
+        for pub in (True, False)
+        for r in (True, False)
+    ],
+    "referrer_update": lambda: [referrer_update(closed(s), ANA, CURRENCY) for s in State],
+    "referrer_update_text": lambda: [
+        (referrer_update_text(closed(s), ANA, CURRENCY), None) for s in State
+    ],
+    "referral_won_post": lambda: [
+        referral_won_post(biggest(state="won", is_private=p), CURRENCY) for p in (True, False)
+    ],
+    "referral_sent": lambda: [
+        referral_sent(biggest(owner_id=o, queue_channel_id=None if o else QUEUE), e, s)
+        for o in (ANA, None)
+        for e in (None, "not_in_channel", "msg_too_long", "x" * 300)
+        for s in (None, BEN)
+    ],
+    "referral_not_sent": lambda: [referral_not_sent(s) for s in (None, BEN)],
+    "celebration_not_posted": lambda: [
+        celebration_not_posted(biggest(state="won"), RECOGNITION_ID, e)
+        for e in ("not_in_channel", "x" * 300)
+    ],
+    "card_not_sent": lambda: [card_not_sent(biggest(), e) for e in ("msg_too_long", "x" * 300)],
+    "referrals_message": lambda: [referrals_message(HELD, HELD, NOW)],
+    "referral_list": lambda: [("Your referrals", referral_list(HELD, HELD, NOW))],
+    "refusal": lambda: [
+        refusal(MoveOutcome(biggest(owner_id=o), r, State.NEW), t, ANA)
+        for r in Refused
+        for o in (ANA, None)
+        for t in (State.NOT_A_FIT, None)
+    ],
+    "refusal_text": lambda: [
+        (refusal_text(MoveOutcome(biggest(), r, State.NEW), State.WON), None) for r in Refused
+    ],
+    "admins_only": lambda: [admins_only()],
+    "reassign_text": lambda: [
+        (reassign_text(MoveOutcome(biggest(), None, State.NEW), e), None) for e in (None, "x" * 300)
+    ],
+    "owner_reminder": lambda: [owner_reminder(LATE, NOW), owner_reminder(LATE[:1], NOW)],
+    "manager_nudge": lambda: [manager_nudge(LATE, NOW), manager_nudge(LATE[:1], NOW)],
+    "age_label": lambda: [(age_label(s), None) for s in (0, 3600, 10**9)],
+}
+RECOGNITION_ID = "CRECOG0001"
+
+
+def size(payload) -> tuple[int, int]:
+    """(blocks, characters): the top-level text and the JSON of the blocks, or of the view."""
+    if isinstance(payload, dict):
+        return len(payload["blocks"]), len(json.dumps(payload, ensure_ascii=False))
+    text, blocks = payload
+    return len(blocks or []), len(text) + len(json.dumps(blocks or [], ensure_ascii=False))
+
+
+@pytest.mark.parametrize("name", sorted(LARGEST))
+def test_the_largest_of_every_builder_is_within_slacks_limits(name):
+    payloads = LARGEST[name]()
+    for payload in payloads:
+        if isinstance(payload, dict):
+            assert_view_ok(payload)
+        else:
+            assert_message_ok(payload)
+        assert "None" not in json.dumps(payload)  # no missing value shown as words
+    blocks, characters = max(size(p) for p in payloads)
+    assert blocks <= 50 and characters < 40_000
+
+
+def test_every_public_builder_has_its_largest_case():
+    public = {
+        name
+        for name, value in inspect.getmembers(builders, inspect.isfunction)
+        if value.__module__ == builders.__name__ and not name.startswith("_")
+    }
+    assert public == set(LARGEST), sorted(public ^ set(LARGEST))
+
+
+def test_nothing_at_its_largest_is_cut_mid_word():
+    referral = biggest()
+    header = referral_card(referral, public=False)[1][0]["text"]["text"]
+    label = reassign_modal(referral)["blocks"][0]["label"]["text"]
+    story = referral_won_post(referral)[1][1]["elements"][0]["text"]
+    for shortened, whole in [
+        (header, f"Referral #{referral.id}: {MARKUP_CUSTOMER}"),
+        (label, f"New owner for {MARKUP_CUSTOMER}"),
+        (story, f"The referral: {safe_mrkdwn(MARKUP_CONTEXT)}"),
+    ]:
+        assert shortened.endswith("…")
+        kept = shortened[:-1].rstrip()
+        assert whole.startswith(kept) and whole[len(kept)] == " "
+    # Lists keep every customer whole and say how many more.
+    text = "\n".join(section_texts(referrals_message(HELD, HELD, NOW)[1]))
+    lines = [line for line in text.splitlines() if line.startswith(":")]
+    assert len(lines) == 40 and all(safe_mrkdwn(MARKUP_CUSTOMER) in line for line in lines)
+    assert text.count("_…and 480 more._") == 2

@@ -14,7 +14,7 @@ from models.assists import Assist, Credit
 from models.base import utcnow
 from models.deliveries import claim
 from models.people import PersonInfo, find_person, save_person
-from models.referrals import Referral, ReferralMove
+from models.referrals import Need, Referral, ReferralDraft, ReferralMove, create_referral
 from tests.conftest import SIGNING_SECRET
 from tests.slack_requests import SlackRequests
 from tests.slack_standin import TEAM_ID
@@ -99,7 +99,7 @@ def test_a_referral_to_a_rep_reaches_their_dm_with_buttons(slack, standin, sessi
     assert buttons(card["blocks"]) == ["Accept", "Contacted", "Won", "Lost", "Not a fit"]
     assert (
         card["text"]
-        == "<@UGINA00001> passed you a referral: Globex (expansion or upsell, high :fire: urgency)"
+        == "<@UGINA00001> passed you a referral: Globex (expansion or upsell, high urgency)"
     )
     assert "Referral #" in json.dumps(card["blocks"]) and "Hank, IT lead" in json.dumps(
         card["blocks"]
@@ -115,9 +115,9 @@ def test_a_referral_walks_from_new_to_won_and_the_referrer_is_celebrated(slack, 
     click(slack, referral.id, "accepted")
     slack.settle()
     update = standin.calls("chat.update")[-1].args
-    assert "*Accepted*" in str(update["blocks"]) and "held by <@UANA000001>" in str(
-        update["blocks"]
-    )
+    # Ana's own card says the referral is with her, not "held by @Ana".
+    assert "*Accepted*" in str(update["blocks"]) and "· with you ·" in str(update["blocks"])
+    assert "held by" not in str(update["blocks"])
     assert buttons(update["blocks"]) == ["Contacted", "Won", "Lost", "Not a fit"]
     assert "<@UANA000001> accepted your referral for *Globex*" in dms_to(standin, GINA)[-1]
 
@@ -444,3 +444,287 @@ def test_export_has_one_row_per_referral_with_its_times_and_the_referral_credit(
     assert [(c["kind"], c["source"], c["recipient_id"]) for c in credits] == [
         ("referral", "referral", GINA)
     ]
+
+
+# --- the size of a real company: currency, failures told truly, long lists, many late ---
+
+
+def styles(blocks) -> dict[str, str | None]:
+    return {
+        e["text"]["text"]: e.get("style")
+        for b in blocks
+        if b["type"] == "actions"
+        for e in b["elements"]
+    }
+
+
+def win(slack, standin, referral_id: int, value: str | None = None) -> None:
+    """Ana clicks Won on her card and submits the form, with a deal value or none."""
+    click(slack, referral_id, "won")
+    slack.settle()
+    view = standin.calls("views.open")[-1].args["view"]
+    values = {"deal_value": {"type": "number_input", "value": value}} if value else {}
+    slack.view_submission(
+        "referral_won", values, user=ANA, private_metadata=view["private_metadata"]
+    )
+    slack.settle()
+
+
+def test_the_green_button_is_always_the_next_step(slack, standin, sessions):
+    referral = pass_referral(slack, sessions)
+    card = [c.args for c in standin.calls("chat.postMessage") if c.args["channel"] == ANA][-1]
+    assert styles(card["blocks"]) == {
+        "Accept": "primary",
+        "Contacted": None,
+        "Won": None,
+        "Lost": None,
+        "Not a fit": None,
+    }
+    click(slack, referral.id, "accepted")
+    slack.settle()
+    assert styles(standin.calls("chat.update")[-1].args["blocks"]) == {
+        "Contacted": "primary",
+        "Won": None,
+        "Lost": None,
+        "Not a fit": None,
+    }
+    click(slack, referral.id, "contacted")
+    slack.settle()
+    assert styles(standin.calls("chat.update")[-1].args["blocks"]) == {
+        "Won": "primary",
+        "Lost": None,
+        "Not a fit": None,
+    }
+
+
+def test_deal_values_carry_the_workspaces_currency(make_app, standin, listeners, sessions):
+    app = make_app(currency="EUR", referrals_channel=QUEUE)
+    slack = SlackRequests(app, standin, SIGNING_SECRET, listeners.settle)
+    referral = pass_referral(slack, sessions)
+    click(slack, referral.id, "won")
+    slack.settle()
+    view = standin.calls("views.open")[-1].args["view"]
+    [field] = [b for b in view["blocks"] if b["type"] == "input"]
+    assert field["label"]["text"] == "Deal value (EUR)"
+    slack.view_submission(
+        "referral_won",
+        {"deal_value": {"type": "number_input", "value": "120000"}},
+        user=ANA,
+        private_metadata=view["private_metadata"],
+    )
+    slack.settle()
+    card = standin.calls("chat.update")[-1].args
+    assert "*Deal value*\\n120,000 EUR" in json.dumps(card["blocks"])
+    [post] = [c.args for c in standin.calls("chat.postMessage") if c.args["channel"] == RECOGNITION]
+    assert "*Globex* is won! (120,000 EUR)" in json.dumps(post["blocks"])
+    assert "was won by <@UANA000001>, a deal of 120,000 EUR!" in dms_to(standin, GINA)[-1]
+
+
+@pytest.mark.parametrize(
+    "error, told, not_told",
+    [
+        ("not_in_channel", "but I couldn't post it in <#CQUEUE0001>: please invite me to", ""),
+        ("channel_not_found", "please invite me to <#CQUEUE0001>", ""),
+        (
+            "invalid_blocks",
+            "could not be posted in <#CQUEUE0001> (the problem has been logged)",
+            "invite",
+        ),
+        (
+            "msg_too_long",
+            "could not be posted in <#CQUEUE0001> (the problem has been logged)",
+            "invite",
+        ),
+        (
+            "is_archived",
+            "I couldn't post it in <#CQUEUE0001>: Slack answered `is_archived`",
+            "invite",
+        ),
+    ],
+)
+def test_a_queue_post_slack_refused_is_explained_truly(
+    slack, standin, sessions, error, told, not_told
+):
+    standin.fail_posts_to(QUEUE, error)
+    referral = pass_referral(slack, sessions, owner=None)
+    note = standin.calls("chat.postEphemeral")[-1].args["text"]
+    assert note.startswith(":incoming_envelope: Your referral for *Globex* is saved, but ")
+    assert told in note
+    assert not not_told or not_told not in note
+    assert referral.state == "new" and referral.queue_ts is None
+
+
+@pytest.mark.parametrize(
+    "error, told",
+    [
+        ("msg_too_long", "it could not be sent to <@UANA000001> (the problem has been logged)."),
+        ("invalid_blocks", "it could not be sent to <@UANA000001> (the problem has been logged)."),
+        ("user_disabled", "I couldn't send it to <@UANA000001>: Slack answered `user_disabled`"),
+        (
+            "channel_not_found",
+            "I couldn't send it to <@UANA000001>: Slack answered `channel_not_found`",
+        ),
+    ],
+)
+def test_a_card_that_could_not_reach_the_rep_is_explained_truly(
+    slack, standin, sessions, error, told
+):
+    standin.fail_posts_to(ANA, error)
+    referral = pass_referral(slack, sessions)
+    note = standin.calls("chat.postEphemeral")[-1].args["text"]
+    assert "Your referral for *Globex* is saved, but " in note and told in note
+    assert "invite" not in note
+    # A refusal that another rep could avoid says how to hand it over; a size error doesn't.
+    assert ("/sells referrals reassign" in note) is (
+        error not in {"msg_too_long", "invalid_blocks"}
+    )
+    assert referral.owner_id == ANA and referral.card_ts is None
+
+
+@pytest.mark.parametrize(
+    "error, told",
+    [
+        (
+            "not_in_channel",
+            "I couldn't post the celebration in <#CRECOG0001>: please invite me to <#CRECOG0001>.",
+        ),
+        (
+            "invalid_blocks",
+            "the celebration could not be posted in <#CRECOG0001> (the problem has been logged).",
+        ),
+        (
+            "restricted_action",
+            "I couldn't post the celebration in <#CRECOG0001>: Slack answered `restricted_action`.",
+        ),
+    ],
+)
+def test_a_celebration_slack_refused_is_explained_to_the_rep(slack, standin, sessions, error, told):
+    referral = pass_referral(slack, sessions)
+    standin.fail_posts_to(RECOGNITION, error)
+    win(slack, standin, referral.id)
+    [note] = [t for t in dms_to(standin, ANA) if "celebration" in t]
+    assert note == f"The win for *Globex* is saved, but {told}"
+    with sessions() as session:
+        assert session.get(Referral, referral.id).state == "won"
+
+
+def test_a_referrer_slack_cannot_reach_does_not_stop_the_celebration(slack, standin, sessions):
+    referral = pass_referral(slack, sessions)
+    standin.fail_posts_to(GINA, "user_disabled")
+    win(slack, standin, referral.id, "25000")
+    assert [c.args["channel"] for c in standin.delivered(RECOGNITION)] == [RECOGNITION]
+
+
+def test_a_claim_whose_card_could_not_be_sent_tells_the_claimer(slack, standin, sessions):
+    referral = pass_referral(slack, sessions, owner=None)
+    standin.fail_posts_to(BEN, "msg_too_long")
+    slack.block_action("referral_claim", str(referral.id), user=BEN, channel=QUEUE)
+    slack.settle()
+    note = standin.calls("chat.postEphemeral")[-1].args
+    assert (note["channel"], note["user"]) == (QUEUE, BEN)
+    assert note["text"] == (
+        f"Referral #{referral.id} for *Globex* is yours, but its card could not be sent "
+        "to you (the problem has been logged)."
+    )
+
+
+def test_a_reassignment_whose_card_could_not_be_sent_says_so(slack, standin, sessions):
+    referral = pass_referral(slack, sessions)
+    standin.fail_posts_to(GINA, "user_disabled")
+    slack.command("/sells", f"referrals reassign {referral.id} <@{GINA}>", user=ADMIN)
+    slack.settle()
+    assert last_ephemeral(standin) == (
+        f"Referral #{referral.id} for *Globex* is now with <@{GINA}>, but I couldn't send "
+        f"its card to <@{GINA}>: Slack answered `user_disabled`."
+    )
+
+
+def test_a_rep_holding_500_referrals_sees_20_and_how_many_more(slack, standin, sessions):
+    with sessions.begin() as session:
+        for n in range(500):
+            create_referral(
+                session,
+                ReferralDraft(
+                    TEAM_ID,
+                    GINA,
+                    f"Customer {n:03}",
+                    Need.NEW_LEAD,
+                    owner_id=ANA,
+                    context="x",
+                    dedupe_key=f"many:{n}",
+                ),
+            )
+    slack.command("/sells", "referrals", user=ANA)
+    slack.settle()
+    blocks = standin.calls("respond")[-1].args["blocks"]
+    shown = "\n".join(b["text"]["text"] for b in blocks if b["type"] == "section")
+    held = shown.split("*Held by you*\n")[1]
+    assert held.count("*Customer ") == 20 and held.endswith("_…and 480 more._")
+    assert "*Customer 499*" in held  # the newest first
+    slack.command("/sells", "referrals", user=GINA)
+    slack.settle()
+    passed = json.dumps(standin.calls("respond")[-1].args["blocks"], ensure_ascii=False)
+    assert "_…and 480 more._" in passed
+
+
+def test_300_late_referrals_make_one_reminder_and_one_nudge(slack, standin, sessions):
+    assigned = utcnow() - timedelta(days=5)
+    with sessions.begin() as session:
+        save_person(session, TEAM_ID, PersonInfo(ANA, "Ana"))
+        find_person(session, TEAM_ID, ANA).manager_id = BEN
+        for n in range(300):
+            create_referral(
+                session,
+                ReferralDraft(
+                    TEAM_ID,
+                    GINA,
+                    f"Customer {n:03}",
+                    Need.EXPANSION,
+                    owner_id=ANA,
+                    dedupe_key=f"late:{n}",
+                ),
+                now=assigned + timedelta(minutes=n),
+            )
+    client, sla = slack.app.client, timedelta(hours=48)
+    first = check_referral_sla(sessions, client, sla)
+    again = check_referral_sla(sessions, client, sla)
+    assert (first.owners_reminded, first.referrals_reminded) == (1, 300)
+    assert (first.managers_nudged, first.referrals_escalated) == (1, 300)
+    assert (again.owners_reminded, again.managers_nudged) == (0, 0)
+    [reminder] = standin.delivered(ANA)
+    assert reminder.args["text"] == (
+        ":hourglass: 300 referrals have waited for you to accept them."
+    )
+    shown = json.dumps(reminder.args["blocks"])
+    assert shown.count("\\u2022 *Customer") == 15 and "_\\u2026and 285 more._" in shown
+    assert "*Customer 000* from <@UGINA00001>, 5 days" in shown  # the longest waiting first
+    [nudge] = standin.delivered(BEN)
+    assert nudge.args["text"].startswith(":wave: 300 referrals held by people you manage")
+    assert "_\\u2026and 285 more._" in json.dumps(nudge.args["blocks"])
+
+
+def test_a_reminder_slack_took_before_its_sender_died_is_not_sent_again(
+    slack, standin, sessions, monkeypatch
+):
+    """Killed between Slack taking the reminder and recording it: after the lease the next
+    pass finds it in the DM (by its key) and sends nothing, now or later."""
+    import bot.slack.delivery as delivery
+
+    referral = pass_referral(slack, sessions)
+    died, sla, client = utcnow(), timedelta(hours=48), slack.app.client
+    with sessions.begin() as session:  # waiting for 49 hours when the sender dies
+        session.get(Referral, referral.id).assigned_at = died - timedelta(hours=49)
+
+    def killed(*args, **kwargs):
+        raise RuntimeError("killed after Slack took the message")
+
+    with monkeypatch.context() as patched:
+        patched.setattr(delivery, "complete", killed)
+        with pytest.raises(RuntimeError):
+            check_referral_sla(sessions, client, sla, now=died)
+    assert len([t for t in dms_to(standin, ANA) if "waited" in t]) == 1
+    resumed = check_referral_sla(sessions, client, sla, now=died + timedelta(minutes=11))
+    later = check_referral_sla(sessions, client, sla, now=died + timedelta(minutes=30))
+    assert (resumed.owners_reminded, later.owners_reminded) == (0, 0)
+    assert standin.count("conversations.history") == 1
+    assert len([t for t in dms_to(standin, ANA) if "waited" in t]) == 1

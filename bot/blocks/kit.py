@@ -309,3 +309,18 @@ def mrkdwn_sections(text: str) -> list[dict]:
 def text_message(text: str) -> tuple[str, list[dict]]:
     """A message that is one paragraph of mrkdwn: the same words notify and show."""
     return text, mrkdwn_sections(text)
+
+
+# --- size-b ---
+
+
+def plain_clip(text: str, limit: int) -> str:
+    """Plain text (a header, a field's label) shortened to `limit` at a word break, with "…".
+    Unlike `truncate`, made for mrkdwn, it takes `&` and `<` for the letters they are in
+    plain text, so "R&D" is never cut after its R."""
+    if len(text) <= limit:
+        return text
+    cut = text.rfind(" ", 0, limit)
+    if cut < limit // 2:
+        cut = limit - 1
+    return text[:cut].rstrip() + "…"

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 
-from bot.blocks.assists import format_money, opened_privately
+from bot.blocks.assists import opened_privately
 from bot.blocks.kit import (
     HEADER_LIMIT,
     actions_block,
@@ -25,6 +25,7 @@ from bot.blocks.kit import (
     mrkdwn_section,
     mrkdwn_sections,
     option,
+    plain_clip,
     radio_input,
     select_input,
     text_input,
@@ -32,7 +33,15 @@ from bot.blocks.kit import (
     url_input,
     user_input,
 )
-from bot.blocks.text import PRIVATE_PLACEHOLDER, mention, safe_mrkdwn, slack_date
+from bot.blocks.text import (
+    PRIVATE_PLACEHOLDER,
+    mention,
+    money,
+    plural,
+    safe_mrkdwn,
+    slack_date,
+    truncate,
+)
 from models.referrals import (
     CLOSED,
     REFERRAL_LENGTHS,
@@ -77,6 +86,8 @@ STATE_EMOJI = {
     State.NOT_A_FIT: ":no_entry_sign:",
 }
 BUTTONS = (State.ACCEPTED, State.CONTACTED, State.WON, State.LOST, State.NOT_A_FIT)
+# The next step in a referral's life, the one green button on the owner's card.
+NEXT_STEP = {State.NEW: State.ACCEPTED, State.ACCEPTED: State.CONTACTED, State.CONTACTED: State.WON}
 BUTTON_LABELS = {
     State.ACCEPTED: "Accept",
     State.CONTACTED: "Contacted",
@@ -86,7 +97,13 @@ BUTTON_LABELS = {
 }
 # `/sells referrals` lists this many of each kind, then says how many more there are.
 LIST_LIMIT = 20
+# The SLA job's reminder and nudge list this many referrals, then say how many more.
+LATE_LIMIT = 15
 ADMINS_ONLY = "Only admins can reassign referrals."
+# Slack's answers when the bot is not in a channel or cannot see it: an invite fixes both.
+NOT_IN_CHANNEL = frozenset({"not_in_channel", "channel_not_found"})
+# Slack's answers to a message too large to post: our fault, logged; an invite won't help.
+TOO_LARGE = frozenset({"invalid_blocks", "msg_too_long"})
 
 
 def referral_modal(channel_id: str | None, has_queue: bool) -> dict:
@@ -133,10 +150,13 @@ def _urgency(referral: ReferralInfo) -> str:
     return URGENCY_LABELS.get(Urgency(referral.urgency), referral.urgency)
 
 
-def _status_line(referral: ReferralInfo) -> str:
+def _status_line(referral: ReferralInfo, *, yours: bool) -> str:
+    """State, holder and since when; `yours`: the card is in the holder's own DM."""
     state = State(referral.state)
     line = f"{STATE_EMOJI[state]} *{STATE_LABELS[state]}*"
-    if referral.owner_id:
+    if referral.owner_id and yours:
+        line += " · with you"
+    elif referral.owner_id:
         line += f" · held by {mention(referral.owner_id)}"
     else:
         line += " · waiting for a rep to claim it"
@@ -144,13 +164,14 @@ def _status_line(referral: ReferralInfo) -> str:
 
 
 def referral_card(
-    referral: ReferralInfo, *, public: bool, retired: bool = False
+    referral: ReferralInfo, *, public: bool, retired: bool = False, currency: str | None = None
 ) -> tuple[str, list[dict]]:
     """The message a rep acts on (their DM) or the queue post; updated in place on every move.
 
     `public` cards never quote a private referral's context and never show the customer
     contact; once someone holds the referral they carry no state buttons (those are in the
-    owner's DM). A `retired` card belonged to an owner the referral was taken from.
+    owner's DM). A `retired` card belonged to an owner the referral was taken from. The
+    owner's own card says the referral is "with you"; the others name who holds it.
     """
     state = State(referral.state)
     if public and referral.is_private:
@@ -159,10 +180,10 @@ def referral_card(
         # Up to 1,500 characters, which quoting can stretch past one section: never cut.
         context = mrkdwn_sections(safe_mrkdwn(referral.context))
     blocks = [
-        header_block(clip(f"Referral #{referral.id}: {referral.customer}", HEADER_LIMIT)),
+        header_block(plain_clip(f"Referral #{referral.id}: {referral.customer}", HEADER_LIMIT)),
         *(context or [mrkdwn_section("_no context given_")]),
-        fields_section(_fields(referral, public)),
-        context_block(_status_line(referral)),
+        fields_section(_fields(referral, public, currency)),
+        context_block(_status_line(referral, yours=not public and not retired)),
     ]
     if referral.close_reason:
         blocks.append(context_block(f"Reason: {safe_mrkdwn(referral.close_reason)}"))
@@ -176,12 +197,12 @@ def referral_card(
     customer = safe_mrkdwn(referral.customer)
     text = f"Referral #{referral.id} for {customer}: {STATE_LABELS[state]}"
     if state == State.NEW and not public and not retired:
-        need, urgency = _need(referral).lower(), _urgency(referral).lower()
+        need, urgency = _need(referral).lower(), Urgency(referral.urgency).value
         text = f"{mention(referral.referrer_id)} passed you a referral: {customer} ({need}, {urgency} urgency)"
     return text, blocks
 
 
-def _fields(referral: ReferralInfo, public: bool) -> list[str]:
+def _fields(referral: ReferralInfo, public: bool, currency: str | None) -> list[str]:
     fields = [
         f"*Need*\n{_need(referral)}",
         f"*Urgency*\n{_urgency(referral)}",
@@ -192,7 +213,7 @@ def _fields(referral: ReferralInfo, public: bool) -> list[str]:
     if referral.crm_url:
         fields.append(f"*CRM*\n<{referral.crm_url}|open record>")
     if referral.deal_value is not None:
-        fields.append(f"*Deal value*\n{format_money(referral.deal_value)}")
+        fields.append(f"*Deal value*\n{money(referral.deal_value, currency)}")
     return fields
 
 
@@ -211,7 +232,7 @@ def _buttons(referral: ReferralInfo, public: bool) -> list[dict]:
             f"{MOVE_ACTION}_{target.value}",
             BUTTON_LABELS[target],
             f"{referral.id}:{target.value}",
-            "primary" if target == State.WON else None,
+            "primary" if target == NEXT_STEP.get(state) else None,
         )
         for target in BUTTONS
         if allowed(state, target)
@@ -235,8 +256,8 @@ def reason_modal(referral: ReferralInfo, target: State) -> dict:
     )
 
 
-def won_modal(referral: ReferralInfo) -> dict:
-    """Won asks for an optional deal value."""
+def won_modal(referral: ReferralInfo, currency: str | None = None) -> dict:
+    """Won asks for an optional deal value, in the workspace's currency."""
     about = (
         f"*{safe_mrkdwn(referral.customer)}*, referred by {mention(referral.referrer_id)}. "
         "They will be credited and celebrated."
@@ -244,20 +265,22 @@ def won_modal(referral: ReferralInfo) -> dict:
     return modal(
         WON_MODAL,
         "Mark as won",
-        [mrkdwn_section(about), deal_value_input()],
+        [mrkdwn_section(about), deal_value_input(currency)],
         submit="Celebrate",
         metadata={"id": referral.id, "state": State.WON.value},
     )
 
 
-def closing_modal(referral: ReferralInfo, target: State) -> dict:
+def closing_modal(referral: ReferralInfo, target: State, currency: str | None = None) -> dict:
     """The form a closing move asks first: a deal value for Won, a reason for the others."""
-    return won_modal(referral) if target == State.WON else reason_modal(referral, target)
+    if target == State.WON:
+        return won_modal(referral, currency)
+    return reason_modal(referral, target)
 
 
 def reassign_modal(referral: ReferralInfo) -> dict:
     """An admin picks the rep who takes the referral over."""
-    label = clip(f"New owner for {referral.customer}", 150)
+    label = plain_clip(f"New owner for {referral.customer}", 150)
     return modal(
         REASSIGN_MODAL,
         "Reassign referral",
@@ -267,37 +290,45 @@ def reassign_modal(referral: ReferralInfo) -> dict:
     )
 
 
-def referrer_update_text(referral: ReferralInfo, actor_id: str) -> str:
-    """What the referrer hears at each change of state, in words."""
+def referrer_update_text(referral: ReferralInfo, actor_id: str, currency: str | None = None) -> str:
+    """What the referrer hears at each change of state, in words (a win with its value)."""
     state = State(referral.state)
     customer = safe_mrkdwn(referral.customer)
     owner = mention(referral.owner_id or "")
+    worth = ""
+    if referral.deal_value is not None:
+        worth = f", a deal of {money(referral.deal_value, currency)}"
     text = {
         State.ACCEPTED: f"{mention(actor_id)} accepted your referral for *{customer}*.",
         State.CONTACTED: f"{mention(actor_id)} has contacted *{customer}* about your referral.",
-        State.WON: f":trophy: Your referral for *{customer}* was won by {mention(actor_id)}! "
-        "You've been credited.",
+        State.WON: f":trophy: Your referral for *{customer}* was won by {mention(actor_id)}"
+        f"{worth}! You've been credited.",
         State.LOST: f"Your referral for *{customer}* was lost.",
         State.NOT_A_FIT: f"Your referral for *{customer}* turned out not to be a fit.",
         State.NEW: f"Your referral for *{customer}* is now with {owner}.",
     }[state]
     if referral.close_reason and state in CLOSED:
-        text += f" {mention(actor_id)} says: “{clip(safe_mrkdwn(referral.close_reason), 400)}”"
+        # At most 500 typed characters: quoted whole, never cut.
+        text += f" {mention(actor_id)} says: “{safe_mrkdwn(referral.close_reason)}”"
     return text + " Thanks for passing it on."
 
 
-def referrer_update(referral: ReferralInfo, actor_id: str) -> tuple[str, list[dict]]:
+def referrer_update(
+    referral: ReferralInfo, actor_id: str, currency: str | None = None
+) -> tuple[str, list[dict]]:
     """The referrer's DM at each change of state."""
-    return text_message(referrer_update_text(referral, actor_id))
+    return text_message(referrer_update_text(referral, actor_id, currency))
 
 
-def referral_won_post(referral: ReferralInfo) -> tuple[str, list[dict]]:
+def referral_won_post(
+    referral: ReferralInfo, currency: str | None = None
+) -> tuple[str, list[dict]]:
     """The recognition channel celebrates the person who passed the referral."""
     referrer, rep = mention(referral.referrer_id), mention(referral.owner_id or "")
     customer = safe_mrkdwn(referral.customer)
     headline = f":tada: {referrer} spotted it, {rep} closed it: *{customer}* is won!"
     if referral.deal_value is not None:
-        headline += f" ({format_money(referral.deal_value)})"
+        headline += f" ({money(referral.deal_value, currency)})"
     story = PRIVATE_PLACEHOLDER if referral.is_private else clip(safe_mrkdwn(referral.context), 600)
     blocks = [
         mrkdwn_section(headline),
@@ -307,23 +338,40 @@ def referral_won_post(referral: ReferralInfo) -> tuple[str, list[dict]]:
     return f"{referrer} spotted it, {rep} closed it: {customer} is won!", blocks
 
 
+def _undelivered(problem: str, what: str, where: str, channel: str | None = None) -> str:
+    """Why `what` did not reach `where` ("in <#C…>", "to <@U…>") and what helps: an invite
+    only when Slack says the bot is not in `channel`, the logged fault for a message too
+    large, else Slack's own error code."""
+    verb, done = ("post", "posted") if channel else ("send", "sent")
+    if problem in TOO_LARGE:
+        return f"{what} could not be {done} {where} (the problem has been logged)"
+    if channel and problem in NOT_IN_CHANNEL:
+        return f"I couldn't {verb} {what} {where}: please invite me to <#{channel}>"
+    code = truncate(safe_mrkdwn(problem or "unknown error").replace("`", "'"), 100)
+    return f"I couldn't {verb} {what} {where}: Slack answered `{code}`"
+
+
 def referral_sent(
     referral: ReferralInfo, problem: str | None, skipped_owner: str | None = None
 ) -> tuple[str, list[dict]]:
     """The referrer's note once the referral is saved: where it went, or what failed.
 
-    `problem` is why its card could not be posted (None: posted); `skipped_owner` is the
-    person they chose who can't take referrals, so it went to the queue instead.
+    `problem` is Slack's error code when its card could not be posted (None: posted);
+    `skipped_owner` is the person they chose who can't take referrals, so it went to the
+    queue instead.
     """
     owner, channel = referral.owner_id, referral.queue_channel_id
-    if owner and problem is None:
-        where = f"is with {mention(owner)}"
+    if problem is None:
+        where = f"is with {mention(owner)}" if owner else f"is in <#{channel}> for a rep to claim"
     elif owner:
-        where = f"was saved, but I couldn't message {mention(owner)}"
-    elif problem is not None:
-        where = f"was saved, but I couldn't post it in <#{channel}> ({problem}): invite me there"
+        where = "is saved, but " + _undelivered(problem, "it", f"to {mention(owner)}")
+        if problem not in TOO_LARGE:
+            where += (
+                f"; an admin can hand it to another rep with "
+                f"`/sells referrals reassign {referral.id} @rep`"
+            )
     else:
-        where = f"is in <#{channel}> for a rep to claim"
+        where = "is saved, but " + _undelivered(problem, "it", f"in <#{channel}>", channel)
     customer = safe_mrkdwn(referral.customer)
     return text_message(
         f":incoming_envelope: {_skipped(skipped_owner)}Your referral for *{customer}* {where}."
@@ -341,13 +389,30 @@ def _skipped(owner: str | None) -> str:
     return f"{mention(owner)} can't take referrals, so it went to the queue. " if owner else ""
 
 
+def celebration_not_posted(
+    referral: ReferralInfo, channel: str, problem: str
+) -> tuple[str, list[dict]]:
+    """The rep who marked a referral won, when its celebration could not be posted."""
+    customer = safe_mrkdwn(referral.customer)
+    why = _undelivered(problem, "the celebration", f"in <#{channel}>", channel)
+    return text_message(f"The win for *{customer}* is saved, but {why}.")
+
+
+def card_not_sent(referral: ReferralInfo, problem: str) -> tuple[str, list[dict]]:
+    """The rep who claimed a referral, when its working card could not reach their DM."""
+    customer = safe_mrkdwn(referral.customer)
+    why = _undelivered(problem, "its card", "to you")
+    return text_message(f"Referral #{referral.id} for *{customer}* is yours, but {why}.")
+
+
 def age_label(seconds: float) -> str:
+    """How long, as people say it: "under an hour", "1 hour", "47 hours", "3 days"."""
     hours = int(seconds // 3600)
     if hours < 1:
         return "under an hour"
     if hours < 48:
-        return f"{hours} h"
-    return f"{hours // 24} days"
+        return plural(hours, "hour")
+    return plural(hours // 24, "day")
 
 
 def referrals_message(
@@ -396,32 +461,41 @@ def _list_lines(rows: Sequence[ReferralInfo], now: datetime, *, holder: bool) ->
     return "\n".join(lines)
 
 
-def refusal_text(outcome: MoveOutcome, target: State | None) -> str:
-    """Why a click or command changed nothing, in words a rep understands."""
+def refusal_text(outcome: MoveOutcome, target: State | None, viewer: str | None = None) -> str:
+    """Why a click or command changed nothing, in words a rep understands; `viewer`, who
+    reads it, hears "with you" rather than their own name."""
     referral = outcome.referral
     if referral is None:
         return "That referral no longer exists."
     current = STATE_LABELS[State(referral.state)].lower()
     wanted = STATE_LABELS[target].lower() if target else ""
     owner = mention(referral.owner_id) if referral.owner_id else None
+    if owner and target is None:  # a reassignment to the rep who already holds it
+        already = f"Nothing to do: {owner} already holds this referral."
+    elif owner:
+        held = "with you" if viewer == referral.owner_id else f"held by {owner}"
+        already = f"Nothing to do: this referral is already {current} and {held}."
+    else:
+        already = f"Nothing to do: this referral is already {current}."
     return {
         Refused.NOT_OWNER: f"Only {owner}, who holds this referral, can move it."
         if owner
         else "Claim this referral first.",
-        Refused.ALREADY: f"Nothing to do: this referral is already {current}"
-        + (f" and held by {owner}." if owner else "."),
+        Refused.ALREADY: already,
         Refused.BACKWARDS: f"This referral is {current}; it can't go back to {wanted}.",
         Refused.CLOSED: f"This referral is closed ({current}); it can't change any more.",
-        Refused.CLAIMED: f"{owner} claimed this referral first.",
+        Refused.CLAIMED: f"{owner or 'Someone else'} claimed this referral first.",
         Refused.NOT_ADMIN: ADMINS_ONLY,
         Refused.NEEDS_REASON: f"Please say briefly why it is {wanted}.",
         Refused.NOT_FOUND: "That referral no longer exists.",
     }[outcome.refused or Refused.NOT_FOUND]
 
 
-def refusal(outcome: MoveOutcome, target: State | None) -> tuple[str, list[dict]]:
-    """The note to the person whose click or form changed nothing."""
-    return text_message(refusal_text(outcome, target))
+def refusal(
+    outcome: MoveOutcome, target: State | None, viewer: str | None = None
+) -> tuple[str, list[dict]]:
+    """The note to the person (`viewer`) whose click or form changed nothing."""
+    return text_message(refusal_text(outcome, target, viewer))
 
 
 def admins_only() -> tuple[str, list[dict]]:
@@ -429,17 +503,20 @@ def admins_only() -> tuple[str, list[dict]]:
     return text_message(ADMINS_ONLY)
 
 
-def reassign_text(outcome: MoveOutcome | None) -> str:
-    """The admin's answer to a reassignment; None when the person chosen can't take it."""
+def reassign_text(outcome: MoveOutcome | None, problem: str | None = None) -> str:
+    """The admin's answer to a reassignment; None when the person chosen can't take it.
+    `problem` is Slack's error code when the new owner's card could not be sent."""
     if outcome is None:
         return "Choose an active person to hand the referral to."
     referral = outcome.referral
     if not outcome.moved or referral is None:
         return refusal_text(outcome, None)
     customer = safe_mrkdwn(referral.customer)
-    return (
-        f"Referral #{referral.id} for *{customer}* is now with {mention(referral.owner_id or '')}."
-    )
+    owner = mention(referral.owner_id or "")
+    text = f"Referral #{referral.id} for *{customer}* is now with {owner}"
+    if problem is not None:
+        text += ", but " + _undelivered(problem, "its card", f"to {owner}")
+    return text + "."
 
 
 def _waiting(referral: ReferralInfo, now: datetime) -> str:
@@ -447,20 +524,58 @@ def _waiting(referral: ReferralInfo, now: datetime) -> str:
     return age_label((now - since).total_seconds())
 
 
-def owner_reminder(referral: ReferralInfo, now: datetime) -> tuple[str, list[dict]]:
-    """The owner's one reminder: the referral, and where its buttons are."""
-    return text_message(
-        f":hourglass: The referral for *{safe_mrkdwn(referral.customer)}* from "
-        f"{mention(referral.referrer_id)} has waited {_waiting(referral, now)} "
-        "for you to accept it. Its card, with the buttons, is in this conversation."
-    )
+def _longest_waiting(late: Sequence[ReferralInfo]) -> list[ReferralInfo]:
+    return sorted(late, key=lambda r: (r.assigned_at or r.created_at, r.id))
 
 
-def manager_nudge(referral: ReferralInfo, now: datetime) -> tuple[str, list[dict]]:
-    """The manager's one nudge: whose referral is stuck and for how long."""
-    return text_message(
-        f":wave: {mention(referral.owner_id or '')} has had the referral for "
-        f"*{safe_mrkdwn(referral.customer)}* (from {mention(referral.referrer_id)}) for "
-        f"{_waiting(referral, now)} without accepting it. Could you help them pick it up "
-        "or ask an admin to reassign it?"
+def _late_lines(lines: list[str]) -> str:
+    """The first LATE_LIMIT lines, then how many more."""
+    shown = lines[:LATE_LIMIT]
+    if len(lines) > LATE_LIMIT:
+        shown.append(f"_…and {len(lines) - LATE_LIMIT} more._")
+    return "\n".join(shown)
+
+
+def owner_reminder(late: Sequence[ReferralInfo], now: datetime) -> tuple[str, list[dict]]:
+    """The owner's one reminder for the referrals that became late since the last one:
+    which, from whom, for how long, and where their buttons are; the longest waiting first."""
+    late = _longest_waiting(late)
+    if len(late) == 1:
+        [referral] = late
+        return text_message(
+            f":hourglass: The referral for *{safe_mrkdwn(referral.customer)}* from "
+            f"{mention(referral.referrer_id)} has waited {_waiting(referral, now)} "
+            "for you to accept it. Its card, with the buttons, is in this conversation."
+        )
+    head = f":hourglass: {plural(len(late), 'referral')} have waited for you to accept them."
+    lines = [
+        f"• *{safe_mrkdwn(r.customer)}* from {mention(r.referrer_id)}, {_waiting(r, now)}"
+        for r in late
+    ]
+    body = f"{head}\n{_late_lines(lines)}\nTheir cards, with the buttons, are in this conversation."
+    return head, mrkdwn_sections(body)
+
+
+def manager_nudge(late: Sequence[ReferralInfo], now: datetime) -> tuple[str, list[dict]]:
+    """The manager's one nudge for the referrals their reports left waiting: whose, and for
+    how long; the longest waiting first."""
+    late = _longest_waiting(late)
+    if len(late) == 1:
+        [referral] = late
+        return text_message(
+            f":wave: {mention(referral.owner_id or '')} has had the referral for "
+            f"*{safe_mrkdwn(referral.customer)}* (from {mention(referral.referrer_id)}) for "
+            f"{_waiting(referral, now)} without accepting it. Could you help them pick it up "
+            "or ask an admin to reassign it?"
+        )
+    head = (
+        f":wave: {plural(len(late), 'referral')} held by people you manage have waited "
+        "without being accepted."
     )
+    lines = [
+        f"• {mention(r.owner_id or '')} has had *{safe_mrkdwn(r.customer)}* "
+        f"(from {mention(r.referrer_id)}) for {_waiting(r, now)}"
+        for r in late
+    ]
+    tail = "Could you help them pick these up, or ask an admin to reassign them?"
+    return head, mrkdwn_sections(f"{head}\n{_late_lines(lines)}\n{tail}")

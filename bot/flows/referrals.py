@@ -15,9 +15,11 @@ from decimal import Decimal
 
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
-from sqlalchemy.orm import Session, sessionmaker
 
 from bot.blocks.referrals import (
+    TOO_LARGE,
+    card_not_sent,
+    celebration_not_posted,
     reassign_text,
     referral_card,
     referral_not_sent,
@@ -136,47 +138,58 @@ def deliver_new(
     """Send a new referral to its rep, or post it in the queue: the referral with its card,
     and None, or as it was and why Slack refused the post."""
     if referral.owner_id:
-        return post_working_card(services.sessions, client, referral)
-    return post_queue_card(services.sessions, client, referral)
+        return post_working_card(services, client, referral)
+    return post_queue_card(services, client, referral)
+
+
+def refused_post(error: SlackApiError, what: str, referral_id: int) -> str:
+    """Slack's error code for a post it refused, logged: a message too large for Slack is
+    our fault and logged as an error, anything else (not in the channel…) as a warning."""
+    code = str(error.response.get("error") or "unknown_error")
+    level = logging.ERROR if code in TOO_LARGE else logging.WARNING
+    logger.log(level, "referral %s: %s not posted: %s", referral_id, what, code)
+    return code
 
 
 def post_working_card(
-    sessions: sessionmaker[Session], client: WebClient, referral: ReferralInfo
+    services: Services, client: WebClient, referral: ReferralInfo
 ) -> tuple[ReferralInfo, str | None]:
     """DM the owner the card they act on; it becomes the card that is kept up to date."""
-    text, blocks = referral_card(referral, public=False)
+    text, blocks = referral_card(referral, public=False, currency=services.settings.currency)
     try:
         posted = post_message(
             client, channel=referral.owner_id or "", text=text, blocks=blocks, unfurl_links=False
         )
     except SlackApiError as error:
-        logger.warning("referral %s card not sent: %s", referral.id, error.response.get("error"))
-        return referral, error.response.get("error") or "error"
-    with sessions.begin() as session:
+        return referral, refused_post(error, "the owner's card", referral.id)
+    with services.sessions.begin() as session:
         saved = get_referral(session, referral.team_id, referral.id)
         saved.card_channel, saved.card_ts = posted["channel"], posted["ts"]
     return replace(referral, card_channel=posted["channel"], card_ts=posted["ts"]), None
 
 
 def post_queue_card(
-    sessions: sessionmaker[Session], client: WebClient, referral: ReferralInfo
+    services: Services, client: WebClient, referral: ReferralInfo
 ) -> tuple[ReferralInfo, str | None]:
     """Post an unassigned referral in the queue channel (or say why that failed)."""
-    text, blocks = referral_card(referral, public=True)
+    text, blocks = referral_card(referral, public=True, currency=services.settings.currency)
     channel = referral.queue_channel_id or ""
     try:
         posted = post_message(client, channel=channel, text=text, blocks=blocks, unfurl_links=False)
     except SlackApiError as error:
-        logger.warning("referral %s not queued: %s", referral.id, error.response.get("error"))
-        return referral, error.response.get("error") or "error"
-    with sessions.begin() as session:
+        return referral, refused_post(error, "the queue card", referral.id)
+    with services.sessions.begin() as session:
         saved = get_referral(session, referral.team_id, referral.id)
         saved.queue_ts = posted["ts"]
     return replace(referral, queue_ts=posted["ts"]), None
 
 
 def refresh_cards(
-    client: WebClient, referral: ReferralInfo, *, retired_owner: str | None = None
+    services: Services,
+    client: WebClient,
+    referral: ReferralInfo,
+    *,
+    retired_owner: str | None = None,
 ) -> None:
     """Show the current state on the working card and the queue post.
 
@@ -189,7 +202,10 @@ def refresh_cards(
         targets.append((referral.queue_channel_id, referral.queue_ts, True))
     for channel, ts, public in targets:
         text, blocks = referral_card(
-            referral, public=public, retired=retired_owner is not None and not public
+            referral,
+            public=public,
+            retired=retired_owner is not None and not public,
+            currency=services.settings.currency,
         )
         try:
             update_message(client, channel=channel, ts=ts, text=text, blocks=blocks)
@@ -200,26 +216,38 @@ def refresh_cards(
 
 
 def announce(services: Services, client: WebClient, outcome: MoveOutcome, actor: str) -> None:
-    """After a move: the card, the referrer, and on a win the recognition channel."""
+    """After a move: the card, the referrer, and on a win the recognition channel (the rep
+    who won it hears if the celebration could not be posted)."""
     referral = outcome.referral
     if referral is None:
         return
-    refresh_cards(client, referral)
-    text, blocks = referrer_update(referral, actor)
-    post_message(client, channel=referral.referrer_id, text=text, blocks=blocks)
+    currency = services.settings.currency
+    refresh_cards(services, client, referral)
+    tell_referrer(client, referral, actor, currency)
     refresh_homes(
         services, client, referral.team_id, [referral.referrer_id, referral.owner_id or actor]
     )
     channel = services.settings.recognition_channel
     if referral.state != State.WON.value or not channel:
         return
-    text, blocks = referral_won_post(referral)
+    text, blocks = referral_won_post(referral, currency)
     try:
         post_message(client, channel=channel, text=text, blocks=blocks, unfurl_links=False)
     except SlackApiError as error:
-        logger.warning(
-            "won referral %s not celebrated: %s", referral.id, error.response.get("error")
-        )
+        problem = refused_post(error, "the celebration", referral.id)
+        tell(client, actor, None, *celebration_not_posted(referral, channel, problem))
+
+
+def tell_referrer(
+    client: WebClient, referral: ReferralInfo, actor: str, currency: str | None
+) -> None:
+    """The referrer's DM about a move; a referrer Slack won't reach (gone, deactivated)
+    stops nothing else."""
+    text, blocks = referrer_update(referral, actor, currency)
+    try:
+        post_message(client, channel=referral.referrer_id, text=text, blocks=blocks)
+    except SlackApiError as error:
+        refused_post(error, "the referrer's update", referral.id)
 
 
 def apply_move(
@@ -270,7 +298,7 @@ def move_and_report(
     """A move that needs no form; the clicker hears why, if it changed nothing."""
     outcome = apply_move(services, client, team_id, referral_id, actor, target)
     if not outcome.moved:
-        reply_privately(respond, refusal(outcome, target))
+        reply_privately(respond, refusal(outcome, target, actor))
 
 
 def parse_move(value: object) -> tuple[int, State]:
@@ -343,7 +371,7 @@ def close_referral(
     # A resubmitted form (retry, double click) finds the move done: nothing to say.
     if not outcome.moved and outcome.refused != Refused.ALREADY:
         channel = outcome.referral.card_channel if outcome.referral else None
-        tell(client, actor, channel, *refusal(outcome, closing.target))
+        tell(client, actor, channel, *refusal(outcome, closing.target, actor))
 
 
 def claim(
@@ -355,8 +383,10 @@ def claim(
     logger.info("referral %s claim by %s: refused=%s", referral_id, actor, outcome.refused)
     if outcome.moved and outcome.referral is not None:
         # The claimer works the referral from a card in their DM, with the full details.
-        referral, _ = post_working_card(services.sessions, client, outcome.referral)
+        referral, problem = post_working_card(services, client, outcome.referral)
         announce(services, client, replace(outcome, referral=referral), actor)
+        if problem is not None:
+            tell(client, actor, referral.queue_channel_id, *card_not_sent(referral, problem))
     return outcome
 
 
@@ -382,10 +412,10 @@ def do_reassign(
         outcome = reassign(
             session, team_id, referral_id, admin, owner, is_admin=services.is_admin(admin)
         )
+    problem = None
     if outcome.moved and outcome.referral is not None:
         referral = outcome.referral
-        refresh_cards(client, referral, retired_owner=outcome.previous_owner)
-        post_working_card(services.sessions, client, referral)
-        text, blocks = referrer_update(referral, admin)
-        post_message(client, channel=referral.referrer_id, text=text, blocks=blocks)
-    return reassign_text(outcome)
+        refresh_cards(services, client, referral, retired_owner=outcome.previous_owner)
+        _, problem = post_working_card(services, client, referral)
+        tell_referrer(client, referral, admin, services.settings.currency)
+    return reassign_text(outcome, problem)
