@@ -68,6 +68,7 @@ class SlackApp(App):
         super().__init__(**kwargs)  # type: ignore[arg-type]
         self._secret = str(kwargs.get("signing_secret") or "")
         self.team_id = team_id  # the workspace this bot is installed in
+        self.services: Services | None = None  # set once the listeners are registered
 
     def dispatch(self, req: BoltRequest) -> BoltResponse:
         if req.mode != "socket_mode":
@@ -162,6 +163,7 @@ def create_app(
         services = replace(services, defer=pool.defer)
     app.use(guard(services))
     register_all(app, services)
+    app.services = services
     return app
 
 

@@ -2,7 +2,8 @@
 
 `POST /slack/events` takes commands, events and interactions from Slack; `GET /healthz`
 says the process is alive; `GET /readyz` that the database answers and its schema is
-current. Every other path is 404, a known path with another method 405.
+current; `POST /webhooks/crm/deal-won` takes deals won in the CRM. Every other path is
+404, a known path with another method 405.
 """
 
 from __future__ import annotations
@@ -17,13 +18,17 @@ from http import HTTPStatus
 from slack_bolt import App, BoltRequest
 from sqlalchemy import Engine
 
+from bot.flows.deals import receive
+from bot.services import Services
 from bot.verification import (
     SIGNATURE_WARNING,
     MalformedPayload,
     parse_slack_body,
     signature_problem,
 )
+from bot.webhooks import authenticate, public_uri
 from models.database import schema_problem
+from models.deals import DealFieldError, read_deal
 
 logger = logging.getLogger(__name__)
 
@@ -152,6 +157,48 @@ def slack_events(app: App, signing_secret: str | None) -> Route:
     return route
 
 
+CRM_PATH = "/webhooks/crm/deal-won"
+CRM_BODY_LIMIT = 64 * 1024  # a deal is a few hundred bytes
+
+
+def crm_deal_won(services: Services) -> Route:
+    """A deal won in the CRM: authenticated by signature or token, checked field by field,
+    stored once per (source, deal id) before the 200; the owner is asked after."""
+    settings = services.settings
+
+    def route(request: HttpRequest) -> HttpResponse:
+        uri = public_uri(settings.public_url, request.headers, request.path, request.query)
+        scheme, problem = authenticate(
+            settings.crm_credentials,
+            request.method,
+            uri,
+            request.headers,
+            request.body,
+            time.time(),
+        )
+        if problem:
+            logger.warning("refused a CRM webhook with %s", problem)
+            return json_response(401, {"ok": False, "error": "unauthorized"})
+        if len(request.body) > CRM_BODY_LIMIT:
+            return json_response(413, {"ok": False, "error": "body too large"})
+        try:
+            payload = json.loads(request.body.decode("utf-8"))
+        except (UnicodeDecodeError, ValueError):
+            return json_response(400, {"ok": False, "error": "the body is not JSON"})
+        if not isinstance(payload, dict):
+            return json_response(400, {"ok": False, "error": "the body is not a JSON object"})
+        try:
+            report = read_deal(payload, settings.currency)
+        except DealFieldError as bad:
+            logger.warning("refused a CRM deal (%s): %s", scheme, bad)
+            return json_response(400, {"ok": False, "field": bad.field, "error": bad.problem})
+        received = receive(services, report)
+        result = "received" if received.new else "updated" if received.changed else "duplicate"
+        return json_response(200, {"ok": True, "deal": received.deal.id, "result": result})
+
+    return route
+
+
 def healthz(_request: HttpRequest) -> HttpResponse:
     return HttpResponse(200, "ok\n")
 
@@ -168,11 +215,19 @@ def readyz(engine: Engine) -> Route:
     return route
 
 
-def build_routes(app: App | None, signing_secret: str | None, engine: Engine) -> Routes:
-    """The table `run` serves: Slack's path in HTTP mode (`app` given), health always."""
+def build_routes(
+    app: App | None,
+    signing_secret: str | None,
+    engine: Engine,
+    services: Services | None = None,
+) -> Routes:
+    """The table `run` serves: Slack's path in HTTP mode (`app` given), health always, and
+    the CRM webhook when a CRM credential is set."""
     routes = Routes()
     if app is not None:
         routes.add("POST", EVENTS_PATH, slack_events(app, signing_secret))
     routes.add("GET", "/healthz", healthz)
     routes.add("GET", "/readyz", readyz(engine))
+    if services is not None and services.settings.crm_credentials.any:
+        routes.add("POST", CRM_PATH, crm_deal_won(services))
     return routes

@@ -231,10 +231,9 @@ def http_server(
 
 def serve_http(bot: Bot, settings: Settings, *, worker: bool, ready: Callable[[], None]) -> None:
     """HTTP mode: Slack's requests, health and webhooks on PORT, until stopped."""
-    server = http_server(
-        build_routes(bot.app, settings.signing_secret, bot.engine), settings, worker=worker
-    )
-    logger.info("listening on :%s%s", settings.port, EVENTS_PATH)
+    routes = build_routes(bot.app, settings.signing_secret, bot.engine, bot.app.services)
+    server = http_server(routes, settings, worker=worker)
+    logger.info("listening on :%s (%s)", settings.port, ", ".join(routes.paths))
     ready()
     try:
         server.run()
@@ -251,9 +250,10 @@ def serve_socket_mode(
 
     server = None
     if settings.socket_mode_http:
-        server = http_server(build_routes(None, None, bot.engine), settings, worker=worker)
+        routes = build_routes(None, None, bot.engine, bot.app.services)
+        server = http_server(routes, settings, worker=worker)
         threading.Thread(target=server.run, name="http", daemon=True).start()
-        logger.info("serving the health checks on :%s", settings.port)
+        logger.info("serving %s on :%s", ", ".join(routes.paths), settings.port)
     logger.info("starting in Socket Mode")
     handler = SocketModeHandler(bot.app, settings.app_token)
     try:

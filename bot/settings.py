@@ -13,6 +13,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from apscheduler.triggers.cron import CronTrigger
 from dotenv import dotenv_values
 
+from bot.webhooks import CrmCredentials
 from models.assists import Kind
 from models.periods import DIGEST_PERIODS
 
@@ -53,6 +54,10 @@ class Settings:
     reaction_kinds: Mapping[str, Kind] = field(default_factory=lambda: dict(DEFAULT_REACTION_KINDS))
     daily_credit_limit: int = 10
     currency: str = "USD"
+    crm_webhook_secret: str | None = None
+    hubspot_client_secret: str | None = None
+    crm_webhook_token: str | None = None
+    public_url: str | None = None
     http_threads: int = 8
     socket_mode_http: bool = True
     worker_processes: int = 1
@@ -89,6 +94,13 @@ class Settings:
     def run_lease(self) -> timedelta:
         """How long a claim on a digest, nudge or report run holds before a sweep takes it over."""
         return timedelta(seconds=self.run_lease_seconds)
+
+    @property
+    def crm_credentials(self) -> CrmCredentials:
+        """How a CRM proves a deal-won report is real; none set: the webhook is off."""
+        return CrmCredentials(
+            self.crm_webhook_secret, self.hubspot_client_secret, self.crm_webhook_token
+        )
 
     @property
     def socket_mode(self) -> bool:
@@ -165,6 +177,10 @@ def load_settings(
             text("DAILY_CREDIT_LIMIT"), "DAILY_CREDIT_LIMIT", 10, low=1, high=1000
         ),
         currency=_currency(text("CURRENCY") or "USD"),
+        crm_webhook_secret=text("CRM_WEBHOOK_SECRET"),
+        hubspot_client_secret=text("HUBSPOT_CLIENT_SECRET"),
+        crm_webhook_token=_token(text("CRM_WEBHOOK_TOKEN"), "CRM_WEBHOOK_TOKEN"),
+        public_url=_public_url(text("PUBLIC_URL")),
         http_threads=_integer(text("HTTP_THREADS"), "HTTP_THREADS", 8, low=1, high=256),
         socket_mode_http=_switch(text("SOCKET_MODE_HTTP"), "SOCKET_MODE_HTTP", True),
         worker_processes=_integer(text("WORKER_PROCESSES"), "WORKER_PROCESSES", 1, low=1, high=64),
@@ -261,6 +277,21 @@ def _digest_period(name: str) -> str:
     if period not in DIGEST_PERIODS:
         raise SettingsError(f"DIGEST_PERIOD must be week or month, got {name!r}")
     return period
+
+
+def _token(value: str | None, name: str) -> str | None:
+    """A shared secret sent as is: long enough that guessing it is hopeless."""
+    if value is not None and len(value) < 24:
+        raise SettingsError(f"{name} must be at least 24 characters (a long random string)")
+    return value
+
+
+def _public_url(value: str | None) -> str | None:
+    if value is not None and not value.startswith(("https://", "http://")):
+        raise SettingsError(
+            f"PUBLIC_URL must be an http(s) URL like https://bot.example.com, got {value!r}"
+        )
+    return value.rstrip("/") if value else None
 
 
 def _currency(code: str) -> str:

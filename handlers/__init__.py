@@ -11,6 +11,7 @@ from bot.services import Services, apologise
 from bot.verification import MalformedPayload
 from handlers import (
     assists,
+    deals,
     events,
     home,
     lessons,
@@ -28,6 +29,7 @@ logger = logging.getLogger(__name__)
 def register_all(app: App, services: Services) -> None:
     assists.register(app, services)
     wins.register(app, services)
+    deals.register(app, services)
     events.register(app, services)
     referrals.register(app, services)
     sells.register(app, services)

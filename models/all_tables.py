@@ -2,6 +2,7 @@
 
 from models import (  # noqa: F401
     assists,
+    deals,
     deliveries,
     departments,
     events,

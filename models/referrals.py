@@ -328,6 +328,40 @@ def move(
     return MoveOutcome(referral_info(referral), None, current, credit)
 
 
+def won_in_crm(
+    session: Session,
+    referral: Referral,
+    owner_id: str | None,
+    referrer: PersonInfo | None,
+    deal_value: Decimal | None,
+    now: datetime,
+) -> MoveOutcome:
+    """The CRM reports the deal this referral led to as won: it becomes won with the deal's
+    value, whatever state it was in, and its referrer is credited (once). One already won
+    only takes the value."""
+    current = State(referral.state)
+    if current == State.WON:
+        referral.deal_value = deal_value
+        return MoveOutcome(referral_info(referral), Refused.ALREADY, current)
+    if referral.owner_id is None and owner_id:
+        referral.owner_id, referral.assigned_at = owner_id, now
+    values: dict[str, object] = {
+        "state": State.WON.value,
+        "state_changed_at": now,
+        "accepted_at": referral.accepted_at or now,
+        "closed_at": now,
+        "deal_value": deal_value,
+        "owner_id": referral.owner_id,
+    }
+    if not _compare_and_set(session, referral, current, values):
+        session.refresh(referral)
+        return MoveOutcome(referral_info(referral), Refused.ALREADY, State(referral.state))
+    _log(session, referral, owner_id or "crm", current, State.WON, "won in the CRM", now)
+    session.refresh(referral)
+    credit = _credit_referrer(session, referral, referrer, now)
+    return MoveOutcome(referral_info(referral), None, current, credit)
+
+
 def claim_referral(
     session: Session, team_id: str, referral_id: int, actor_id: str, now: datetime | None = None
 ) -> MoveOutcome:

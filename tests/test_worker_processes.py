@@ -112,6 +112,10 @@ def test_a_worker_that_dies_is_replaced_and_the_port_keeps_answering(
     bot: RunningBot, standin: SlackStandIn, database_url: str
 ) -> None:
     first, second = wait_for_workers(bot, 2)
+    # Killed once serving: a worker that dies while still starting stops the others.
+    deadline = time.monotonic() + 60
+    while bot.output().count(" bot.runner: listening on ") < 2 and time.monotonic() < deadline:
+        time.sleep(0.05)
     os.kill(second, signal.SIGKILL)
 
     replacement = wait_for_workers(bot, 2, other_than={second})

@@ -66,6 +66,7 @@ def button(
     value: str | None = None,
     style: str | None = None,
     confirm: dict | None = None,
+    url: str | None = None,
 ) -> dict:
     made: dict = {
         "type": "button",
@@ -78,6 +79,8 @@ def button(
         made["style"] = style
     if confirm:
         made["confirm"] = confirm
+    if url:
+        made["url"] = url  # opens the link; Slack still sends the click, which is acked
     return made
 
 
