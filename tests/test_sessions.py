@@ -209,6 +209,35 @@ def test_only_presenters_the_scheduler_or_admins_may_change_it(slack, standin, s
     assert "is cancelled" in standin.calls("respond")[-1].args["text"]
 
 
+def test_an_organiser_cancels_from_the_home_and_hears_it_in_a_dm(slack, standin, sessions):
+    talk = schedule(slack, sessions)
+    slack.event({"type": "app_home_opened", "user": BEN, "tab": "home", "channel": "D1"})
+    slack.settle()
+    home = standin.calls("views.publish")[-1].args["view"]
+    cancel = [
+        e
+        for b in home["blocks"]
+        if b["type"] == "actions"
+        for e in b["elements"]
+        if e["action_id"] == "session_cancel"
+    ]
+    assert [c["value"] for c in cancel] == [str(talk.id)]  # Ben presents it: he may
+    slack.interaction(
+        {
+            "type": "block_actions",
+            "user": {"id": BEN, "team_id": TEAM_ID},
+            "trigger_id": "t",
+            "container": {"type": "view", "view_id": "V1"},
+            "view": {"id": "V1", "type": "home"},
+            "actions": [{"type": "button", "action_id": "session_cancel", "value": str(talk.id)}],
+        }
+    )
+    slack.settle()
+    assert "is cancelled" in dms(standin, BEN)[-1]
+    refreshed = json.dumps(standin.calls("views.publish")[-1].args["view"])
+    assert "session_cancel" not in refreshed and "Nothing scheduled" in refreshed
+
+
 def test_cancelling_tells_rsvps_and_drops_the_reminders(slack, standin, sessions):
     talk = schedule(slack, sessions)
     rsvp(slack, talk, ANA)
