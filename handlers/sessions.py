@@ -13,6 +13,7 @@ from bot.blocks.sessions import (
     ATTENDANCE_MODAL,
     CANCEL_ACTION,
     CONFIRM_ACTION,
+    DEPARTMENT_OPTIONS,
     EDIT_ACTION,
     EDIT_MODAL,
     LEARNED_ACTION,
@@ -20,12 +21,15 @@ from bot.blocks.sessions import (
     NOT_HELD_ACTION,
     RSVP_ACTION,
     SESSION_MODAL,
+    UNRSVP_ACTION,
     attendance_modal,
     learned_modal,
 )
 from bot.flows.sessions import (
+    answer,
     cancel,
     confirm_attendance,
+    department_choices,
     edit_form,
     find_session,
     form_problems,
@@ -79,17 +83,28 @@ def schedule_submission(
     schedule(services, client, draft)
 
 
+def department_options_load(ack: Ack, body: dict, context: BoltContext) -> None:
+    """The scheduling form's type-ahead: the departments matching what was typed (a
+    company with more than 100 has no static select for them)."""
+    typed = body.get("value") if isinstance(body.get("value"), str) else ""
+    ack(options=department_choices(context["services"], context["team_id"], typed))
+
+
 def rsvp_action(
     ack: Ack, body: dict, action: dict, client: WebClient, respond: Respond, context: BoltContext
 ) -> None:
-    """RSVP / un-RSVP, on the announcement or in App Home."""
+    """ "I'm going" or "Not going after all", on the announcement, its answer or App Home.
+    The answer shows the person where they stand; clicked in that answer, it is replaced."""
     ack()
     services: Services = context["services"]
     session_id, action_ts = action_number(action), action.get("action_ts", "")
-    note = rsvp(services, client, context["team_id"], body["user"]["id"], session_id, action_ts)
+    going = action.get("action_id") != UNRSVP_ACTION
+    user_id = body["user"]["id"]
+    note = rsvp(services, client, context["team_id"], user_id, session_id, action_ts, going)
     if note is not None and body.get("response_url"):  # App Home has none; the Home shows it
+        in_answer = bool((body.get("container") or {}).get("is_ephemeral"))
         text, blocks = note
-        respond(response_type="ephemeral", replace_original=False, text=text, blocks=blocks)
+        respond(response_type="ephemeral", replace_original=in_answer, text=text, blocks=blocks)
 
 
 def edit_action(
@@ -99,7 +114,7 @@ def edit_action(
     ack()
     services: Services = context["services"]
     user_id = body["user"]["id"]
-    talk = manageable(services, context["team_id"], user_id, action_number(action), respond)
+    talk = manageable(services, client, context["team_id"], user_id, action_number(action), respond)
     if talk is not None:
         client.views_open(trigger_id=body["trigger_id"], view=edit_form(talk, user_id))
 
@@ -122,14 +137,14 @@ def edit_submission(
 def cancel_action(
     ack: Ack, body: dict, action: dict, client: WebClient, respond: Respond, context: BoltContext
 ) -> None:
-    """Cancel session (after Slack's confirm dialog), for those who may."""
+    """Cancel session (after Slack's confirm dialog), for those who may; the others (the
+    channel post shows everyone the button) hear politely why not."""
     ack()
     services: Services = context["services"]
-    team_id, session_id = context["team_id"], action_number(action)
-    if manageable(services, team_id, body["user"]["id"], session_id, respond) is None:
+    team_id, session_id, user_id = context["team_id"], action_number(action), body["user"]["id"]
+    if manageable(services, client, team_id, user_id, session_id, respond) is None:
         return
-    text, blocks = cancel(services, client, team_id, session_id)
-    respond(response_type="ephemeral", replace_original=False, text=text, blocks=blocks)
+    answer(client, user_id, respond, cancel(services, client, team_id, user_id, session_id))
 
 
 def confirm_action(
@@ -139,7 +154,7 @@ def confirm_action(
     ack()
     services: Services = context["services"]
     user_id = body["user"]["id"]
-    talk = manageable(services, context["team_id"], user_id, action_number(action), respond)
+    talk = manageable(services, client, context["team_id"], user_id, action_number(action), respond)
     if talk is not None:
         client.views_open(trigger_id=body["trigger_id"], view=attendance_modal(talk))
 
@@ -167,11 +182,10 @@ def not_held_action(
     """The "It didn't happen" button, for those who may."""
     ack()
     services: Services = context["services"]
-    team_id, session_id = context["team_id"], action_number(action)
-    if manageable(services, team_id, body["user"]["id"], session_id, respond) is None:
+    team_id, session_id, user_id = context["team_id"], action_number(action), body["user"]["id"]
+    if manageable(services, client, team_id, user_id, session_id, respond) is None:
         return
-    text, blocks = not_held(services, client, team_id, session_id)
-    respond(response_type="ephemeral", replace_original=False, text=text, blocks=blocks)
+    answer(client, user_id, respond, not_held(services, client, team_id, session_id))
 
 
 def learned_action(
@@ -208,7 +222,9 @@ def learned_submission(
 def register(app: App, services: Services) -> None:
     app.command("/session")(session_command)
     app.view(SESSION_MODAL)(schedule_submission)
+    app.options(DEPARTMENT_OPTIONS)(department_options_load)
     app.action(RSVP_ACTION)(rsvp_action)
+    app.action(UNRSVP_ACTION)(rsvp_action)
     app.action(EDIT_ACTION)(edit_action)
     app.view(EDIT_MODAL)(edit_submission)
     app.action(CANCEL_ACTION)(cancel_action)

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from sqlalchemy import Integer, String, UniqueConstraint, func, select
+from sqlalchemy import Integer, String, UniqueConstraint, case, func, select
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from models.base import Base, TeamScoped
 from models.people import Person
 
 DESCRIPTION_LENGTH = 300
+MATCHES = 100  # Slack shows at most 100 options in a select
 
 
 class DepartmentProfile(TeamScoped, Base):
@@ -78,3 +79,26 @@ def directory(session: Session, team_id: str) -> list[tuple[str, str | None]]:
         .order_by(Person.department)
     )
     return [(name, described.get(name)) for name in names if name]
+
+
+def departments_matching(
+    session: Session, team_id: str, typed: str, limit: int = MATCHES
+) -> list[str]:
+    """The org chart's departments whose name contains what was typed (any case), those
+    starting with it first, then alphabetically; at most `limit` (a type-ahead's answer)."""
+    typed = typed.strip().lower()
+    name = func.lower(Person.department)
+    later = case((name.startswith(typed, autoescape=True), 0), else_=1).label("later")
+    rows = session.execute(
+        select(Person.department, later)
+        .where(
+            Person.team_id == team_id,
+            Person.department.is_not(None),
+            Person.department != "",
+            name.contains(typed, autoescape=True),
+        )
+        .distinct()
+        .order_by(later, Person.department)
+        .limit(limit)
+    )
+    return [department for department, _ in rows]

@@ -6,15 +6,22 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import or_, select
+from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
-from models.assists import Credit
+from models.assists import Assist, Credit
 from models.culture import culture_report
-from models.knowledge_sessions import SessionInfo, cadence, session_info, upcoming
-from models.nudges import ManagerNudge, build_nudges
+from models.deliveries import first_claimed
+from models.knowledge_sessions import (
+    SessionInfo,
+    cadence,
+    count_upcoming,
+    session_info,
+    upcoming,
+)
+from models.nudges import QUIET_AFTER, ManagerNudge, build_nudges, quiet_departments
 from models.people import Person
-from models.referrals import ReferralInfo, referral_info, referrals_of
+from models.referrals import Referral, ReferralInfo, referral_info, referrals_of
 from models.stats import PersonalStats, Window, period_window, personal_stats
 
 EPOCH = datetime(2000, 1, 1, tzinfo=UTC)
@@ -22,9 +29,11 @@ EPOCH = datetime(2000, 1, 1, tzinfo=UTC)
 
 @dataclass
 class WorkspaceHealth:
+    # Months since the bot was installed only: before, there was nothing to measure.
     index_by_month: list[tuple[str, float | None]] = field(default_factory=list)
     silent_departments: list[str] = field(default_factory=list)
     overdue_departments: list[str] = field(default_factory=list)
+    quiet_departments: list[str] = field(default_factory=list)  # no credit for 7 days
 
 
 @dataclass
@@ -37,6 +46,9 @@ class HomeData:
     sessions: list[SessionInfo]
     team: ManagerNudge | None = None
     health: WorkspaceHealth | None = None
+    is_admin: bool = False  # admins may edit and cancel any session
+    referral_count: int = 0  # all of theirs; `referrals` holds the first few
+    session_count: int = 0  # every session to come; `sessions` holds the next few
 
 
 def active_week_streak(
@@ -95,6 +107,8 @@ def build_home(
         streak_weeks=active_week_streak(session, team_id, user_id, now, tz),
         referrals=[referral_info(r) for r in referrals_of(session, team_id, user_id, limit=8)],
         sessions=[session_info(t) for t in upcoming(session, team_id, now, limit=5)],
+        referral_count=_referral_count(session, team_id, user_id),
+        session_count=count_upcoming(session, team_id, now),
     )
     team = build_nudges(
         session,
@@ -106,19 +120,56 @@ def build_home(
         managers={user_id},
     )
     data.team = team[0] if team else None
+    data.is_admin = is_admin
     if is_admin:
-        window = timedelta(days=cadence_days)
-        rows = cadence(session, team_id, now, window, sales_department)
-        report = culture_report(session, team_id, now, tz, months=6, to_date=True)
-        this_month = report.months[-1]
-        data.health = WorkspaceHealth(
-            index_by_month=[(m.month.label, m.index) for m in report.months],
-            silent_departments=[
-                d for d in report.departments if d not in this_month.departments_contributing
-            ],
-            overdue_departments=[r.department for r in rows if r.overdue(now - window)],
-        )
+        data.health = workspace_health(session, team_id, now, tz, sales_department, cadence_days)
     return data
+
+
+def workspace_health(
+    session: Session,
+    team_id: str,
+    now: datetime,
+    tz: ZoneInfo,
+    sales_department: str,
+    cadence_days: int,
+) -> WorkspaceHealth:
+    """What an admin's Home shows: the index by month since the install, the departments
+    quiet this week and this month, and those overdue to present a session."""
+    window = timedelta(days=cadence_days)
+    rows = cadence(session, team_id, now, window, sales_department)
+    report = culture_report(session, team_id, now, tz, months=6, to_date=True)
+    this_month = report.months[-1]
+    since = installed_since(session, team_id) or now
+    return WorkspaceHealth(
+        index_by_month=[
+            (m.month.label, m.index)
+            for m in report.months
+            if m.month.end > since or m.month.to_date
+        ],
+        silent_departments=[
+            d for d in report.departments if d not in this_month.departments_contributing
+        ],
+        overdue_departments=[r.department for r in rows if r.overdue(now - window)],
+        quiet_departments=quiet_departments(session, team_id, now - QUIET_AFTER, now),
+    )
+
+
+def _referral_count(session: Session, team_id: str, user_id: str) -> int:
+    """Referrals someone passed or owns (the Home lists the first eight)."""
+    mine = or_(Referral.referrer_id == user_id, Referral.owner_id == user_id)
+    count = select(func.count(Referral.id)).where(Referral.team_id == team_id, mine)
+    return session.scalar(count) or 0
+
+
+def installed_since(session: Session, team_id: str) -> datetime | None:
+    """When the bot started here: the earliest of its own records (the first assist, or
+    the scheduler's `installed` claim); None before it has any."""
+    first_assist = session.scalar(
+        select(func.min(Assist.created_at)).where(Assist.team_id == team_id)
+    )
+    known = [t for t in (first_assist, first_claimed(session, team_id, "installed")) if t]
+    return min(known) if known else None
 
 
 def home_openers(session: Session, team_id: str, user_ids: list[str]) -> list[str]:

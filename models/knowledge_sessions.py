@@ -167,6 +167,10 @@ class SessionInfo:
     announcement_ts: str | None = None  # with channel_id: the post kept up to date
     team_id: str = ""
 
+    def may_be_changed_by(self, user_id: str, is_admin: bool) -> bool:
+        """Presenters, the person who scheduled it, and admins may edit or cancel it."""
+        return is_admin or user_id == self.created_by or user_id in self.presenter_ids
+
 
 def session_info(talk: KnowledgeSession) -> SessionInfo:
     """The plain copy of a session row, taken inside the transaction that loaded it."""
@@ -247,26 +251,42 @@ def get_session(session: Session, team_id: str, session_id: int) -> KnowledgeSes
 
 
 def may_manage(talk: KnowledgeSession, user_id: str, is_admin: bool) -> bool:
-    """Presenters, the person who scheduled it, and admins may edit, reschedule or cancel."""
+    """Presenters, the person who scheduled it, and admins may edit, reschedule or cancel
+    (`SessionInfo.may_be_changed_by` is the same rule, for builders)."""
     return is_admin or user_id == talk.created_by or user_id in talk.presenter_ids
 
 
-def toggle_rsvp(session: Session, talk: KnowledgeSession, user: PersonInfo | None) -> bool | None:
-    """Flip someone's RSVP; True going, False not going, None when they may not RSVP."""
+@dataclass(frozen=True)
+class Rsvp:
+    """Where someone stands after a click: going or not, and whether the click changed it."""
+
+    going: bool
+    changed: bool
+
+
+def set_rsvp(
+    session: Session, talk: KnowledgeSession, user: PersonInfo | None, going: bool
+) -> Rsvp | None:
+    """Going or not going (a click says which, so a repeated click changes nothing);
+    None when they may not RSVP (a bot, someone who left, a session no longer scheduled)."""
     if user is None or not user.creditable or talk.state != SessionState.SCHEDULED:
         return None
     existing = next((r for r in talk.rsvps if r.user_id == user.user_id), None)
+    if not going:
+        if existing is not None:
+            talk.rsvps.remove(existing)
+            session.flush()
+        return Rsvp(going=False, changed=existing is not None)
     if existing is not None:
-        talk.rsvps.remove(existing)
-        session.flush()
-        return False
+        return Rsvp(going=True, changed=False)
     try:
         with session.begin_nested():
             talk.rsvps.append(SessionRsvp(team_id=talk.team_id, user_id=user.user_id))
     except IntegrityError:
         # The same person's other click got there first: they are going either way.
         session.refresh(talk)
-    return True
+        return Rsvp(going=True, changed=False)
+    return Rsvp(going=True, changed=True)
 
 
 @dataclass(frozen=True)
@@ -371,6 +391,20 @@ def upcoming(
             .order_by(KnowledgeSession.starts_at)
             .limit(limit)
         )
+    )
+
+
+def count_upcoming(session: Session, team_id: str, now: datetime) -> int:
+    """How many scheduled sessions are still to come (lists show the next few)."""
+    return (
+        session.scalar(
+            select(func.count(KnowledgeSession.id)).where(
+                KnowledgeSession.team_id == team_id,
+                KnowledgeSession.state == SessionState.SCHEDULED.value,
+                KnowledgeSession.starts_at > now,
+            )
+        )
+        or 0
     )
 
 

@@ -5,18 +5,19 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from sqlalchemy import Boolean, Integer, String, UniqueConstraint, select
+from sqlalchemy import Boolean, ColumnElement, Integer, String, UniqueConstraint, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Mapped, Session, aliased, mapped_column
 
-from models.assists import Assist, Credit
+from models.assists import Assist, Credit, Kind
 from models.base import Base, TeamScoped, UtcDateTime, utcnow
 from models.knowledge_sessions import KnowledgeSession, SessionState
 from models.people import Person
 from models.referrals import CLOSED, Referral, State
 
 UNRECOGNISED_AFTER = timedelta(days=30)
-CREDITS_SHOWN = 10
+QUIET_AFTER = timedelta(days=7)  # a department with no credit given or received is quiet
+ASSISTS_LISTED = 10  # the latest assists listed per manager; the counts are always whole
 
 
 class NudgePreference(TeamScoped, Base):
@@ -43,14 +44,22 @@ class ManagerThanks(TeamScoped, Base):
 
 
 @dataclass(frozen=True)
-class ReportCredit:
-    credit_id: int
-    report_id: str
+class ReportAssist:
+    """One assist that credited some of a manager's reports: one line, one thanks."""
+
+    assist_id: int
+    credit_ids: tuple[int, ...]  # its credits to this manager's reports
+    report_ids: tuple[str, ...]
     giver_id: str
     kind: str
     customer: str | None
     description: str
     is_private: bool
+
+    @property
+    def thankable(self) -> bool:
+        """A lesson from a loud mistake is celebrated, never thanked as a score."""
+        return self.kind != Kind.LESSON.value
 
 
 @dataclass(frozen=True)
@@ -65,18 +74,37 @@ class StuckReferral:
 
 @dataclass
 class ManagerNudge:
+    """One manager's week. Counts are whole (counted in SQL); lists of assists are the
+    latest few, and the builders say how many more there are."""
+
     manager_id: str
     reports: list[str] = field(default_factory=list)
-    credits: list[ReportCredit] = field(default_factory=list)
+    assists: list[ReportAssist] = field(default_factory=list)  # the latest ASSISTS_LISTED
+    assist_count: int = 0  # every assist this week that credited their reports, lessons too
+    credit_count: int = 0  # credits their reports received this week, lessons not counted
+    lesson_count: int = 0  # lessons from loud mistakes their reports took part in
+    credited: list[str] = field(default_factory=list)  # reports credited this week, by anyone
     unrecognised: list[str] = field(default_factory=list)
     stuck: list[StuckReferral] = field(default_factory=list)
     unanswered: list[StuckReferral] = field(default_factory=list)
-    upcoming: list[tuple[int, str, datetime]] = field(default_factory=list)
+    upcoming: list[tuple[int, str, datetime]] = field(default_factory=list)  # next 14 days
+    quiet_departments: list[str] = field(default_factory=list)  # theirs, quiet for 7 days
     is_sales_manager: bool = False
 
     @property
+    def credits(self) -> list[ReportAssist]:
+        """The listed assists (the name bot/commands/demo.py reads)."""
+        return self.assists
+
+    @property
     def empty(self) -> bool:
-        return not (self.credits or self.unrecognised or self.stuck or self.unanswered)
+        return not (
+            self.assists
+            or self.unrecognised
+            or self.stuck
+            or self.unanswered
+            or self.quiet_departments
+        )
 
 
 def build_nudges(
@@ -115,13 +143,41 @@ def build_nudges(
             nudge.is_sales_manager = True
     if not nudges:
         return []
-    _add_credits(session, team_id, start, end, manager_of, nudges)
+    scope = _reports(team_id, managers)
+    _add_credits(session, team_id, start, end, scope, nudges)
     _add_unrecognised(session, team_id, end, manager_of, nudges)
     _add_referrals(session, team_id, end, sla, manager_of, department_of, sales_department, nudges)
+    quiet = set(quiet_departments(session, team_id, end - QUIET_AFTER, end))
     upcoming = _upcoming(session, team_id, end)
     for nudge in nudges.values():
         nudge.upcoming = upcoming
+        theirs = {department_of[r] for r in nudge.reports}
+        nudge.quiet_departments = sorted(d for d in theirs if d in quiet)
     return [nudges[m] for m in sorted(nudges)]
+
+
+def _reports(team_id: str, managers: set[str] | None) -> tuple[ColumnElement[bool], ...]:
+    """Conditions on Person: someone's active report (of one of `managers`, if given)."""
+    conditions = (
+        Person.team_id == team_id,
+        Person.manager_id.is_not(None),
+        Person.is_deleted.is_(False),
+        Person.is_bot.is_(False),
+    )
+    if managers is not None:
+        conditions += (Person.manager_id.in_(sorted(managers)),)
+    return conditions
+
+
+def _this_week(team_id: str, start: datetime, end: datetime) -> tuple[ColumnElement[bool], ...]:
+    """Active credits in [start, end), each joined to its recipient in the org chart."""
+    return (
+        Credit.team_id == team_id,
+        Credit.revoked_at.is_(None),
+        Credit.created_at >= start,
+        Credit.created_at < end,
+        Person.user_id == Credit.recipient_id,
+    )
 
 
 def _add_credits(
@@ -129,36 +185,134 @@ def _add_credits(
     team_id: str,
     start: datetime,
     end: datetime,
-    manager_of: dict[str, str],
+    scope: tuple[ColumnElement[bool], ...],
     nudges: dict[str, ManagerNudge],
 ) -> None:
-    rows = session.execute(
+    """Whole counts per manager, everyone credited, and the latest few assists in full.
+    A manager crediting their own report needs no reminder to thank them."""
+    week = (*_this_week(team_id, start, end), *scope)
+    to_thank = (*week, Credit.giver_id != Person.manager_id)
+    for manager, kind, credits, assists in session.execute(
         select(
-            Credit.id,
-            Credit.recipient_id,
-            Credit.giver_id,
+            Person.manager_id,
             Credit.kind,
-            Assist.customer,
-            Assist.description,
-            Assist.is_private,
+            func.count(Credit.id),
+            func.count(func.distinct(Credit.assist_id)),
         )
-        .join(Assist, Assist.id == Credit.assist_id)
-        .where(
-            Credit.team_id == team_id,
-            Credit.revoked_at.is_(None),
-            Credit.created_at >= start,
-            Credit.created_at < end,
+        .where(*to_thank)
+        .group_by(Person.manager_id, Credit.kind)
+    ):
+        nudge = nudges[manager]
+        nudge.assist_count += assists
+        if kind == Kind.LESSON.value:
+            nudge.lesson_count += assists
+        else:
+            nudge.credit_count += credits
+    for manager, report in session.execute(
+        select(Person.manager_id, Credit.recipient_id)
+        .where(*week)
+        .distinct()
+        .order_by(Person.manager_id, Credit.recipient_id)
+    ):
+        nudges[manager].credited.append(report)
+    for row in _latest_assists(session, to_thank):
+        _add_assist(nudges[row.manager_id], row)
+
+
+def _latest_assists(session: Session, to_thank: tuple[ColumnElement[bool], ...]) -> list:
+    """Each manager's ASSISTS_LISTED latest assists (ranked in SQL, so a manager whose
+    reports had 5,000 credits costs no more than one with ten), one row per credit."""
+    pairs = (
+        select(
+            Person.manager_id.label("manager_id"),
+            Credit.assist_id.label("assist_id"),
+            func.max(Credit.created_at).label("at"),
         )
-        .order_by(Credit.created_at)
+        .where(*to_thank)
+        .group_by(Person.manager_id, Credit.assist_id)
+        .subquery()
     )
-    for row in rows:
-        manager = manager_of.get(row.recipient_id)
-        # A manager crediting their own report needs no reminder to thank them.
-        if manager is None or row.giver_id == manager:
-            continue
-        listed = nudges[manager].credits
-        if len(listed) < CREDITS_SHOWN:
-            listed.append(ReportCredit(*row))
+    rank = func.row_number().over(
+        partition_by=pairs.c.manager_id, order_by=(pairs.c.at.desc(), pairs.c.assist_id.desc())
+    )
+    ranked = select(pairs.c.manager_id, pairs.c.assist_id, rank.label("rank")).subquery()
+    return list(
+        session.execute(
+            select(
+                ranked.c.manager_id,
+                Credit.id.label("credit_id"),
+                Credit.recipient_id,
+                Assist.id.label("assist_id"),
+                Assist.giver_id,
+                Assist.kind,
+                Assist.customer,
+                Assist.description,
+                Assist.is_private,
+            )
+            .select_from(ranked)
+            .join(Assist, Assist.id == ranked.c.assist_id)
+            .join(Credit, Credit.assist_id == Assist.id)
+            .join(
+                Person,
+                (Person.manager_id == ranked.c.manager_id)
+                & (Person.user_id == Credit.recipient_id),
+            )
+            .where(ranked.c.rank <= ASSISTS_LISTED, *to_thank)
+            .order_by(ranked.c.manager_id, ranked.c.rank, Credit.id)
+        )
+    )
+
+
+def _add_assist(nudge: ManagerNudge, row) -> None:
+    """One credit's row: a new line for its assist, or one more report on the last line."""
+    last = nudge.assists[-1] if nudge.assists else None
+    if last is not None and last.assist_id == row.assist_id:
+        nudge.assists[-1] = ReportAssist(
+            last.assist_id,
+            (*last.credit_ids, row.credit_id),
+            (*last.report_ids, row.recipient_id),
+            *(last.giver_id, last.kind, last.customer, last.description, last.is_private),
+        )
+        return
+    nudge.assists.append(
+        ReportAssist(
+            row.assist_id,
+            (row.credit_id,),
+            (row.recipient_id,),
+            row.giver_id,
+            row.kind,
+            row.customer,
+            row.description,
+            row.is_private,
+        )
+    )
+
+
+def quiet_departments(session: Session, team_id: str, start: datetime, end: datetime) -> list[str]:
+    """Departments of the org chart where nobody gave or received a credit in [start, end):
+    for the admins' Home and each manager's own nudge, never for a public post."""
+    active = (
+        Credit.team_id == team_id,
+        Credit.revoked_at.is_(None),
+        Credit.created_at >= start,
+        Credit.created_at < end,
+    )
+    took_part = (
+        select(Credit.recipient_id).where(*active).union(select(Credit.giver_id).where(*active))
+    )
+    people = (
+        Person.team_id == team_id,
+        Person.department.is_not(None),
+        Person.is_deleted.is_(False),
+        Person.is_bot.is_(False),
+    )
+    heard = set(
+        session.scalars(
+            select(Person.department).where(*people, Person.user_id.in_(took_part)).distinct()
+        )
+    )
+    every = session.scalars(select(Person.department).where(*people).distinct())
+    return sorted(d for d in every if d and d not in heard)
 
 
 def _add_unrecognised(
@@ -242,7 +396,7 @@ def _upcoming(session: Session, team_id: str, end: datetime) -> list[tuple[int, 
             KnowledgeSession.starts_at < end + timedelta(days=14),
         )
         .order_by(KnowledgeSession.starts_at)
-        .limit(3)
+        .limit(100)
     )
     return [tuple(row) for row in rows]  # type: ignore[misc]
 
@@ -283,31 +437,68 @@ def set_nudges(
     return preference
 
 
-def record_thanks(
-    session: Session, team_id: str, manager_id: str, credit_id: int
-) -> tuple[Credit | None, bool]:
-    """(credit, new): the thanks is counted once, and only for the manager's own report."""
+@dataclass(frozen=True)
+class Thanks:
+    """A manager's "Say thanks" on one assist: which of their reports hear it now, and
+    which had heard it already."""
+
+    kind: str
+    description: str
+    is_private: bool
+    thanked: tuple[str, ...] = ()
+    already: tuple[str, ...] = ()
+
+    @property
+    def is_lesson(self) -> bool:
+        return self.kind == Kind.LESSON.value
+
+
+def record_thanks(session: Session, team_id: str, manager_id: str, credit_id: int) -> Thanks | None:
+    """Thank every report of the manager credited by the assist behind `credit_id`, each
+    once; None when it credited none of their reports. A lesson records nothing: loud
+    mistakes are celebrated, never thanked as a score."""
     credit = session.scalar(select(Credit).where(Credit.team_id == team_id, Credit.id == credit_id))
     if credit is None:
-        return None, False
-    report = session.scalar(
-        select(Person).where(Person.team_id == team_id, Person.user_id == credit.recipient_id)
-    )
-    if report is None or report.manager_id != manager_id:
-        return None, False
-    try:
-        with session.begin_nested():
-            session.add(
-                ManagerThanks(
-                    team_id=team_id,
-                    manager_id=manager_id,
-                    report_id=credit.recipient_id,
-                    credit_id=credit.id,
-                )
+        return None
+    assist = credit.assist
+    theirs = list(
+        session.scalars(
+            select(Credit)
+            .join(
+                Person,
+                (Person.team_id == Credit.team_id) & (Person.user_id == Credit.recipient_id),
             )
-    except IntegrityError:
-        return credit, False
-    return credit, True
+            .where(
+                Credit.assist_id == assist.id,
+                Credit.revoked_at.is_(None),
+                Person.manager_id == manager_id,
+            )
+            .order_by(Credit.id)
+        )
+    )
+    if not theirs:
+        return None
+    thanks = Thanks(assist.kind, assist.description, assist.is_private)
+    if thanks.is_lesson:
+        return thanks
+    thanked, already = [], []
+    for each in theirs:
+        try:
+            with session.begin_nested():
+                session.add(
+                    ManagerThanks(
+                        team_id=team_id,
+                        manager_id=manager_id,
+                        report_id=each.recipient_id,
+                        credit_id=each.id,
+                    )
+                )
+            thanked.append(each.recipient_id)
+        except IntegrityError:
+            already.append(each.recipient_id)
+    return Thanks(
+        thanks.kind, thanks.description, thanks.is_private, tuple(thanked), tuple(already)
+    )
 
 
 def _preference(session: Session, team_id: str, manager_id: str) -> NudgePreference | None:

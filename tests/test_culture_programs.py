@@ -12,6 +12,7 @@ from bot.slack.client import build_client
 from jobs.onboarding import run_pulse
 from jobs.recognition import Recognition, run_digest
 from models.assists import Assist, Credit
+from models.departments import DESCRIPTION_LENGTH, describe
 from models.people import PersonInfo, find_person, save_person
 from models.pulse import PulseAnswer
 from tests.slack_standin import TEAM_ID
@@ -228,3 +229,30 @@ def test_a_lesson_the_person_chose_to_share_is_quoted(slack, standin, job):
     run_digest(job, datetime.now(UTC) + timedelta(minutes=1))
     post = json.dumps(standin.delivered(job.settings.recognition_channel)[-1].args["blocks"])
     assert "Small teams need monthly plans." in post
+
+
+def test_a_big_directory_is_listed_whole_by_sells_dept_and_summed_up_in_the_welcome(
+    slack, standin, sessions
+):
+    """122 departments with 300-character descriptions: `/sells dept` gives each its whole
+    line over several sections; the welcome names a few and says where the rest are."""
+    names = [f"Department of Customer Journeys no {n:03d}" for n in range(122)]
+    with sessions.begin() as session:
+        for n, name in enumerate(names):
+            save_person(session, TEAM_ID, PersonInfo(f"UPERSON{n:03d}", f"Person {n}"))
+            find_person(session, TEAM_ID, f"UPERSON{n:03d}").department = name
+            text = (f"{name} helps sell: " + "we help. " * 30)[:DESCRIPTION_LENGTH]
+            describe(session, TEAM_ID, name, text, GINA)
+    slack.command("/sells", "dept", user=ANA)
+    slack.settle()
+    answer = standin.calls("respond")[-1].args  # Slack took it: no section over its limit
+    assert answer["text"] == "How each team helps sell: 122 departments"
+    lines = [line for b in answer["blocks"][1:] for line in b["text"]["text"].split("\n")]
+    assert len(lines) == 122 and lines[-1].startswith(f"• *{names[-1]}*: ")
+
+    slack.event({"type": "team_join", "user": user_object("UNEW000001", "Nia")})
+    slack.settle()
+    [welcome] = standin.delivered("UNEW000001")
+    directory = welcome.args["blocks"][2]["text"]["text"].split("\n")
+    shown = len(directory) - 2  # the heading, the teams, and how many more
+    assert directory[-1] == f"…and {122 - shown} more: `/sells dept` lists them all."

@@ -7,11 +7,12 @@ import re
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from sqlalchemy import select
 
 from bot.slack.client import build_client
 from bot.slack.messages import delivery_metadata, post_message
 from jobs.recognition import Recognition, run_nudges
-from models.assists import AssistDraft, Kind, record_assist
+from models.assists import AssistDraft, Credit, Kind, record_assist
 from models.base import utcnow
 from models.deliveries import claim, complete
 from models.people import PersonInfo, find_person, save_person
@@ -69,11 +70,11 @@ def test_each_manager_hears_about_their_own_reports_and_nobody_else(job, standin
     [lead] = nudge_to(standin, LEAD)
     text = json.dumps(lead["blocks"])
     assert "fixed the Acme invoice" in text and "Say thanks" in text
-    assert f"Not credited in 30 days:* <@{BEN}>" in text
+    assert f"Not credited in 30 days* (1 of your 2 reports): <@{BEN}>" in text
     assert GINA not in text.replace(f"credited by <@{GINA}>", "")
     [head] = nudge_to(standin, HEAD)
     head_text = json.dumps(head["blocks"])
-    assert f"Not credited in 30 days:* <@{GINA}>" in head_text
+    assert f"Not credited in 30 days* (1 of your 1 report): <@{GINA}>" in head_text
     assert ANA not in head_text and BEN not in head_text
 
 
@@ -223,3 +224,76 @@ def test_a_nudge_slack_took_before_its_sender_died_is_not_sent_again(job, standi
     assert looked.args["channel"] == f"D{LEAD}"
     second = run_nudges(job, NOW + timedelta(minutes=32))
     assert second.sent == 0 and len(standin.delivered()) == 2
+
+
+def credit(session, giver, recipients, when, kind=Kind.ASSIST, description="helped"):
+    record_assist(
+        session,
+        AssistDraft(TEAM_ID, giver, recipients, kind=kind, description=description),
+        {r: PersonInfo(r, r) for r in recipients},
+        limit=None,
+        now=when,
+    )
+
+
+def test_the_nudge_counts_every_credit_and_says_how_many_more(job, standin, sessions):
+    """25 more credits for Ana this week (26 with the fixture's): the whole count, the
+    latest ten assists, and how many more; not "10 credits" because ten are listed."""
+    with sessions.begin() as session:
+        for n in range(25):
+            credit(session, GINA, [ANA], NOW - timedelta(hours=n + 1), description=f"call {n}")
+    run_nudges(job, NOW)
+    [lead] = nudge_to(standin, LEAD)
+    shown = json.dumps(lead["blocks"])
+    assert "*Thank them*: 26 credits your reports received this week." in shown
+    assert "\\u2026and 16 more assists this week." in shown
+    assert lead["text"].startswith("Your team, week 48: 26 credits to thank")
+    lines = [b["text"]["text"] for b in lead["blocks"] if b.get("accessory")]
+    assert len(lines) == 10 and "call 0" in lines[0]  # the latest first
+
+
+def test_one_win_for_two_reports_is_one_line_and_one_thanks_reaches_both(
+    job, standin, slack, sessions
+):
+    with sessions.begin() as session:
+        credit(session, GINA, [ANA, BEN], NOW - timedelta(hours=1), Kind.WIN, "won Initech")
+    run_nudges(job, NOW)
+    [lead] = nudge_to(standin, LEAD)
+    lines = [b for b in lead["blocks"] if "won Initech" in json.dumps(b)]
+    assert len(lines) == 1  # not once per helper
+    [line] = lines
+    assert line["text"]["text"].startswith(f":trophy: <@{ANA}> and <@{BEN}>, credited by <@{GINA}>")
+    assert line["accessory"]["text"]["text"] == "Say thanks to all"
+    slack.block_action("nudge_thanks", line["accessory"]["value"], user=LEAD)
+    slack.settle()
+    for report in (ANA, BEN):
+        thanks = [c for c in standin.delivered(report) if "says thank you" in c.args["text"]]
+        assert len(thanks) == 1 and "won Initech" in thanks[0].args["text"]
+    reply = standin.calls("respond")[-1].args["text"]
+    assert reply == f":white_check_mark: Sent your thanks to <@{ANA}> and <@{BEN}>."
+
+
+def test_a_lesson_is_in_the_nudge_without_a_thanks_button(job, standin, slack, sessions):
+    with sessions.begin() as session:
+        credit(session, GINA, [BEN], NOW - timedelta(hours=1), Kind.LESSON, "annual-only pricing")
+        lesson_credit = session.scalars(select(Credit).where(Credit.kind == "lesson")).one().id
+    run_nudges(job, NOW)
+    [lead] = nudge_to(standin, LEAD)
+    [line] = [b for b in lead["blocks"] if "annual-only pricing" in json.dumps(b)]
+    assert "accessory" not in line and "shared a lesson from a loud mistake" in line["text"]["text"]
+    slack.block_action("nudge_thanks", str(lesson_credit), user=LEAD)  # a hand-made click
+    slack.settle()
+    assert "never thanked as a score" in standin.calls("respond")[-1].args["text"]
+    assert not [c for c in standin.delivered(BEN) if "says thank you" in c.args["text"]]
+
+
+def test_a_quiet_department_is_named_only_to_its_own_managers(job, standin):
+    """Engineering (Ben) neither gave nor received a credit this week; Lee manages Ben."""
+    run_nudges(job, NOW)
+    [lead] = nudge_to(standin, LEAD)
+    assert (
+        ":seedling: *Engineering* was quiet this week: no credit given or received in 7 days."
+        in json.dumps(lead["blocks"])
+    )
+    [head] = nudge_to(standin, HEAD)
+    assert "quiet this week" not in json.dumps(head["blocks"])

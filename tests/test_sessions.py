@@ -12,6 +12,7 @@ from jobs.session_jobs import ask_for_confirmation, nudge_overdue_departments, s
 from models.assists import AssistDraft, Credit, record_assist
 from models.base import utcnow
 from models.deliveries import claim
+from models.departments import departments_matching
 from models.knowledge_sessions import KnowledgeSession, SessionAttendee
 from models.people import PersonInfo, find_person, save_person
 from tests.conftest import SIGNING_SECRET
@@ -70,17 +71,20 @@ def dms(standin, user: str) -> list[str]:
     return [c.args["text"] for c in standin.calls("chat.postMessage") if c.args["channel"] == user]
 
 
-def rsvp(slack, talk, user, action_ts="1.1"):
+def rsvp(slack, talk, user, action_ts="1.1", action_id="session_rsvp", in_answer=False):
+    """A click on the announcement's "I'm going" (or, `in_answer`, on the ephemeral answer's
+    "Not going after all" / "I'm going after all")."""
     payload = {
         "type": "block_actions",
         "user": {"id": user, "team_id": TEAM_ID},
         "channel": {"id": GENERAL},
         "trigger_id": "t",
         "response_url": slack.standin.response_url("rsvp"),
+        "container": {"type": "message", "is_ephemeral": in_answer},
         "actions": [
             {
                 "type": "button",
-                "action_id": "session_rsvp",
+                "action_id": action_id,
                 "value": str(talk.id),
                 "action_ts": action_ts,
             }
@@ -126,18 +130,31 @@ def test_a_past_start_and_an_end_before_the_start_are_field_errors(slack):
     assert json.loads(backwards.body)["errors"]["ends_at"] == "The end must be after the start."
 
 
-def test_rsvp_toggles_updates_the_count_and_a_redelivered_click_counts_once(
+def test_im_going_updates_the_count_and_the_answer_shows_my_state_with_a_way_to_undo(
     slack, standin, sessions
 ):
     talk = schedule(slack, sessions)
+    assert '"text": "I\'m going"' in latest_card(standin)  # the same for every reader
     rsvp(slack, talk, ANA, action_ts="100.1")
     assert "1 going" in latest_card(standin)
-    assert "You're going" in standin.calls("respond")[-1].args["text"]
-    rsvp(slack, talk, ANA, action_ts="100.1")
+    answer = standin.calls("respond")[-1].args
+    assert answer["text"].startswith(":white_check_mark: You're going to *How we build")
+    assert answer["response_type"] == "ephemeral" and answer["replace_original"] is False
+    [undo] = answer["blocks"][-1]["elements"]
+    assert (undo["action_id"], undo["text"]["text"]) == ("session_unrsvp", "Not going after all")
+
+    rsvp(slack, talk, ANA, action_ts="100.1")  # the same click, redelivered: counted once
+    rsvp(slack, talk, ANA, action_ts="100.2")  # "I'm going" again: still going, once
     assert "1 going" in latest_card(standin)
-    rsvp(slack, talk, ANA, action_ts="100.2")
+    assert "You're already going" in standin.calls("respond")[-1].args["text"]
+
+    rsvp(slack, talk, ANA, action_ts="100.3", action_id="session_unrsvp", in_answer=True)
     assert "Be the first to RSVP" in latest_card(standin)
-    assert "no longer going" in standin.calls("respond")[-1].args["text"]
+    answer = standin.calls("respond")[-1].args
+    assert "no longer going" in answer["text"] and answer["replace_original"] is True
+    assert answer["blocks"][-1]["elements"][0]["text"]["text"] == "I'm going after all"
+    with sessions() as session:
+        assert session.get(KnowledgeSession, talk.id).rsvps == []
 
 
 def test_bots_cannot_rsvp(slack, standin, sessions):
@@ -178,10 +195,47 @@ def test_only_presenters_the_scheduler_or_admins_may_change_it(slack, standin, s
     talk = schedule(slack, sessions)
     slack.block_action("session_cancel", str(talk.id), user=ANA)
     slack.settle()
-    assert "Only the presenters" in standin.calls("respond")[-1].args["text"]
+    refusal = standin.calls("respond")[-1].args
+    assert refusal["response_type"] == "ephemeral"
+    assert refusal["text"] == (
+        "Only the presenters, the person who scheduled it or an admin can change "
+        "*How we build the billing engine*, so nothing was changed. "
+        f"<@{BEN}> scheduled it, if you'd like to ask them."
+    )
+    with sessions() as session:
+        assert session.get(KnowledgeSession, talk.id).state == "scheduled"
     slack.block_action("session_cancel", str(talk.id), user=ADMIN)
     slack.settle()
     assert "is cancelled" in standin.calls("respond")[-1].args["text"]
+
+
+def test_an_organiser_cancels_from_the_home_and_hears_it_in_a_dm(slack, standin, sessions):
+    talk = schedule(slack, sessions)
+    slack.event({"type": "app_home_opened", "user": BEN, "tab": "home", "channel": "D1"})
+    slack.settle()
+    home = standin.calls("views.publish")[-1].args["view"]
+    cancel = [
+        e
+        for b in home["blocks"]
+        if b["type"] == "actions"
+        for e in b["elements"]
+        if e["action_id"] == "session_cancel"
+    ]
+    assert [c["value"] for c in cancel] == [str(talk.id)]  # Ben presents it: he may
+    slack.interaction(
+        {
+            "type": "block_actions",
+            "user": {"id": BEN, "team_id": TEAM_ID},
+            "trigger_id": "t",
+            "container": {"type": "view", "view_id": "V1"},
+            "view": {"id": "V1", "type": "home"},
+            "actions": [{"type": "button", "action_id": "session_cancel", "value": str(talk.id)}],
+        }
+    )
+    slack.settle()
+    assert "is cancelled" in dms(standin, BEN)[-1]
+    refreshed = json.dumps(standin.calls("views.publish")[-1].args["view"])
+    assert "session_cancel" not in refreshed and "Nothing scheduled" in refreshed
 
 
 def test_cancelling_tells_rsvps_and_drops_the_reminders(slack, standin, sessions):
@@ -313,7 +367,7 @@ def test_overdue_departments_nudge_their_managers_once_per_window_with_a_topic(
     slack.command("/sells", "sessions", user=GINA)
     slack.settle()
     text = json.dumps(standin.calls("respond")[-1].args["blocks"])
-    assert "Overdue (nothing in 90 days): Engineering, Sales, Support." in text
+    assert "Overdue (nothing in 90 days): Engineering, Sales and Support." in text
 
 
 def test_a_department_that_presented_recently_is_not_nudged(slack, standin, sessions):
@@ -427,4 +481,94 @@ def test_session_list_shows_upcoming_sessions(slack, standin, sessions):
     slack.settle()
     assert "How we build the billing engine" in json.dumps(
         standin.calls("respond")[-1].args["blocks"]
+    )
+
+
+def a_company_of_200_departments(sessions) -> list[str]:
+    """One person in each of 200 departments (40-character names), Gina in the 150th."""
+    names = [f"Customer Success & Renewals EMEA, no {n:03d}" for n in range(200)]
+    with sessions.begin() as session:
+        for n, name in enumerate(names):
+            user = GINA if n == 150 else f"UPERSON{n:03d}"
+            save_person(session, TEAM_ID, PersonInfo(user, f"Person {n}"))
+            find_person(session, TEAM_ID, user).department = name
+        for user, name in ((ANA, "Support"), (BEN, "Customer Support")):
+            save_person(session, TEAM_ID, PersonInfo(user, name))
+            find_person(session, TEAM_ID, user).department = name
+    return names
+
+
+def suggest(slack, typed: str, block_id: str = "department") -> list[str]:
+    """What the type-ahead offers for `typed`: a signed block_suggestion, as Slack sends it."""
+    response = slack.send_interaction(
+        {
+            "type": "block_suggestion",
+            "user": {"id": GINA, "team_id": TEAM_ID},
+            "team": {"id": TEAM_ID, "domain": "test"},
+            "api_app_id": "A0TEST",
+            "container": {"type": "view", "view_id": "V1"},
+            "view": {"id": "V1", "type": "modal", "callback_id": "session_modal"},
+            "action_id": "session_department",
+            "block_id": block_id,
+            "value": typed,
+        }
+    )
+    assert response.status == 200
+    return [o["value"] for o in json.loads(response.body)["options"]]
+
+
+def test_the_form_opens_in_a_company_of_200_departments_and_finds_them_as_you_type(
+    slack, standin, sessions
+):
+    names = a_company_of_200_departments(sessions)
+    slack.command("/session", user=GINA)
+    slack.settle()
+    [opened] = standin.calls("views.open")  # Slack took it: a static select would be refused
+    view = opened.args["view"]
+    department = next(b for b in view["blocks"] if b["block_id"] == "department")["element"]
+    assert department["type"] == "external_select"
+    assert department["initial_option"]["value"] == names[150]  # Gina's own
+
+    assert suggest(slack, "customer success & renewals emea, no 15") == names[150:160]
+    # Those starting with what was typed first, then the others; never more than 100.
+    assert suggest(slack, "su") == ["Support", *names[:99]]
+    assert suggest(slack, "supp", block_id="audience_department") == ["Support", "Customer Support"]
+    assert suggest(slack, "%") == []  # what was typed is text, not a pattern
+    with sessions() as session:
+        assert len(departments_matching(session, TEAM_ID, "")) == 100
+
+
+def test_a_department_chosen_by_type_ahead_is_saved(slack, standin, sessions):
+    names = a_company_of_200_departments(sessions)
+    start = (utcnow() + timedelta(days=3)).replace(microsecond=0, second=0)
+    values = form(start)
+    chosen = {"text": {"type": "plain_text", "text": names[42]}, "value": names[42]}
+    state = {block: {"value": action} for block, action in values.items()}
+    state["department"] = {
+        "session_department": {"type": "external_select", "selected_option": chosen}
+    }
+    state["audience_department"] = {
+        "session_department": {"type": "external_select", "selected_option": None}
+    }
+    response = slack.interaction(
+        {
+            "type": "view_submission",
+            "user": {"id": BEN, "team_id": TEAM_ID},
+            "trigger_id": "t.1",
+            "view": {
+                "id": "VTYPEAHEAD1",
+                "type": "modal",
+                "callback_id": "session_modal",
+                "private_metadata": "{}",
+                "state": {"values": state},
+            },
+        }
+    )
+    assert response.status == 200 and response.body == ""
+    slack.settle()
+    with sessions() as session:
+        talk = session.scalars(select(KnowledgeSession)).one()
+        assert (talk.department, talk.audience_department) == (names[42], None)
+    assert "(Customer Success &amp; Renewals EMEA, no 042)" in json.dumps(
+        announcements(standin)[-1]["blocks"]
     )

@@ -9,16 +9,28 @@ from bot.blocks.kit import (
     accessory_section,
     actions_block,
     button,
+    confirm_dialog,
     context_block,
     divider,
     fields_section,
     header_block,
+    line_sections,
     mrkdwn_section,
+    people_summary,
+    summarised,
 )
 from bot.blocks.referrals import STATE_EMOJI, STATE_LABELS, age_label
 from bot.blocks.sells import breakdown
-from bot.blocks.sessions import RSVP_ACTION, when
-from bot.blocks.text import mention, mentions, plural, safe_mrkdwn
+from bot.blocks.sessions import (
+    EDIT_ACTION,
+    PRESENTERS_ROOM,
+    RSVP_ACTION,
+    UNRSVP_ACTION,
+    cancel_button,
+    going_count,
+    when,
+)
+from bot.blocks.text import mention, plural, safe_mrkdwn
 from models.home import HomeData
 from models.knowledge_sessions import DIRECTION_LABELS, Direction
 from models.referrals import State
@@ -27,6 +39,8 @@ HOME_ASSIST_ACTION = "assist_open_modal"
 HOME_REFERRAL_ACTION = "home_referral"
 HOME_SESSION_ACTION = "home_session"
 HOME_LESSON_ACTION = "home_lesson"
+LIST_ROOM = 2600  # a list in one section, with its heading and what to do about it
+STUCK_LISTED = 6
 
 
 def home_view(data: HomeData, now: datetime) -> dict:
@@ -79,64 +93,82 @@ def _record(data: HomeData) -> list[dict]:
 
 
 def _referrals(data: HomeData, now: datetime) -> list[dict]:
+    heading = [divider(), header_block("My referrals")]
     if not data.referrals:
-        lines = "None yet. Heard a customer need something more? Pass it on with *Pass a referral*."
-    else:
-        rows = []
-        for r in data.referrals:
-            state = State(r.state)
-            role = (
-                "you passed it"
-                if r.referrer_id == data.user_id
-                else f"from {mention(r.referrer_id)}"
-            )
-            age = age_label((now - r.created_at).total_seconds())
-            rows.append(
-                f"{STATE_EMOJI[state]} #{r.id} *{safe_mrkdwn(r.customer)}*: {STATE_LABELS[state]} · {role} · {age} old"
-            )
-        lines = "\n".join(rows)
-    return [divider(), header_block("My referrals"), mrkdwn_section(lines)]
+        nothing = (
+            "None yet. Heard a customer need something more? Pass it on with *Pass a referral*."
+        )
+        return [*heading, mrkdwn_section(nothing)]
+    rows = []
+    for r in data.referrals:
+        state = State(r.state)
+        role = (
+            "you passed it" if r.referrer_id == data.user_id else f"from {mention(r.referrer_id)}"
+        )
+        age = age_label((now - r.created_at).total_seconds())
+        rows.append(
+            f"{STATE_EMOJI[state]} #{r.id} *{safe_mrkdwn(r.customer)}*: {STATE_LABELS[state]} · {role} · {age} old"
+        )
+    blocks = [*heading, *line_sections(rows, max_blocks=4)]
+    if data.referral_count > len(data.referrals):
+        more = data.referral_count - len(data.referrals)
+        blocks.append(context_block(f"…and {more} more: `/sells referrals` shows them."))
+    return blocks
 
 
 def _sessions(data: HomeData) -> list[dict]:
+    """Each session with the person's own state on its button ("You're going ✓", which
+    undoes it after a confirm), and Edit and Cancel for those who may change it."""
     blocks: list[dict] = [divider(), header_block("Upcoming sessions")]
     if not data.sessions:
         nothing = "Nothing scheduled. Every team has something to teach: *Schedule a session*."
         return [*blocks, mrkdwn_section(nothing)]
     for talk in data.sessions:
-        going = data.user_id in talk.rsvp_ids
-        rsvp = button(
-            RSVP_ACTION,
-            "You're going ✓" if going else "RSVP",
-            str(talk.id),
-            None if going else "primary",
-        )
+        if data.user_id in talk.rsvp_ids:
+            undo = confirm_dialog(
+                "Not going after all?", "You won't get its reminders.", "Not going", "Keep me in"
+            )
+            rsvp = button(UNRSVP_ACTION, "You're going ✓", str(talk.id), confirm=undo)
+        else:
+            rsvp = button(RSVP_ACTION, "RSVP", str(talk.id), "primary")
+        presenters = people_summary(talk.presenter_ids, PRESENTERS_ROOM)
         text = (
             f"*{safe_mrkdwn(talk.title)}* · {DIRECTION_LABELS[Direction(talk.direction)]}\n"
-            f"{mentions(talk.presenter_ids)} ({safe_mrkdwn(talk.department)}) · {when(talk)} · "
-            f"{len(talk.rsvp_ids)} going"
+            f"{presenters} ({safe_mrkdwn(talk.department)}) · {when(talk)} · {going_count(talk)}"
         )
         blocks.append(accessory_section(text, rsvp))
+        if talk.may_be_changed_by(data.user_id, data.is_admin):
+            edit = button(EDIT_ACTION, "Edit", str(talk.id))
+            blocks.append(actions_block([edit, cancel_button(talk)]))
+    if data.session_count > len(data.sessions):
+        more = data.session_count - len(data.sessions)
+        blocks.append(context_block(f"…and {more} more coming up: `/session list` shows them."))
     return blocks
 
 
 def _team(data: HomeData) -> list[dict]:
+    """The manager's reports: every count whole, every list saying how many more."""
     team = data.team
     assert team is not None
-    lines = []
-    credited = sorted({c.report_id for c in team.credits})
-    lines.append(f"*Credited this week:* {mentions(credited) if credited else 'nobody yet'}")
+    of = f"of your {plural(len(team.reports), 'report')}"
+    credited = (
+        f"({len(team.credited)} {of}): {people_summary(team.credited, LIST_ROOM)}"
+        if team.credited
+        else "nobody yet"
+    )
+    lines = [f"*Credited this week* {credited}"]
     if team.unrecognised:
-        lines.append(f"*No credit in 30 days:* {mentions(team.unrecognised[:15])}")
+        overlooked = people_summary(team.unrecognised, LIST_ROOM)
+        lines.append(f"*No credit in 30 days* ({len(team.unrecognised)} {of}): {overlooked}")
     if team.stuck:
-        stuck = ", ".join(
-            f"*{safe_mrkdwn(r.customer)}* ({mention(r.owner_id)})" for r in team.stuck[:6]
-        )
-        lines.append(f"*Stuck referrals:* {stuck}")
-    return [divider(), header_block("My team"), mrkdwn_section("\n".join(lines))]
+        stuck = [f"*{safe_mrkdwn(r.customer)}* ({mention(r.owner_id)})" for r in team.stuck]
+        listed = summarised(stuck, LIST_ROOM, at_most=STUCK_LISTED)
+        lines.append(f"*Stuck referrals* ({len(team.stuck)}): {listed}")
+    return [divider(), header_block("My team"), *(mrkdwn_section(line) for line in lines)]
 
 
 def _health(data: HomeData) -> list[dict]:
+    """For admins: the index since the install, and the departments worth a word."""
     health = data.health
     assert health is not None
     months = " · ".join(
@@ -144,8 +176,17 @@ def _health(data: HomeData) -> list[dict]:
         for label, value in health.index_by_month
     )
     lines = [f"*Everybody-sells index by month:* {months}"]
+    if health.quiet_departments:
+        quiet = summarised([safe_mrkdwn(d) for d in health.quiet_departments], LIST_ROOM)
+        lines.append(
+            f"*Quiet for 7 days* (no credit given or received): {quiet}. "
+            "Worth a word with their managers: whose work there helped a customer lately?"
+        )
     if health.silent_departments:
-        lines.append(f"*No contribution this month:* {', '.join(health.silent_departments)}")
+        silent = summarised([safe_mrkdwn(d) for d in health.silent_departments], LIST_ROOM)
+        lines.append(f"*No contribution this month:* {silent}")
     if health.overdue_departments:
-        lines.append(f"*Overdue to present a session:* {', '.join(health.overdue_departments)}")
-    return [divider(), header_block("Workspace health"), mrkdwn_section("\n".join(lines))]
+        overdue = [safe_mrkdwn(d) for d in health.overdue_departments]
+        listed = summarised(overdue, LIST_ROOM, more="more: `/sells sessions` lists them all")
+        lines.append(f"*Overdue to present a session:* {listed}")
+    return [divider(), header_block("Workspace health"), *(mrkdwn_section(line) for line in lines)]

@@ -327,3 +327,83 @@ def plain_clip(text: str, limit: int) -> str:
     if cut < limit // 2:
         cut = limit - 1
     return text[:cut].rstrip() + "…"
+
+
+# --- size-c ---
+
+MESSAGE_BLOCKS = 50  # Slack's most blocks in a message (a view takes 100)
+OPTIONS_LIMIT = 100  # and options in a static select
+
+
+def summarised(
+    items: Sequence[str], room: int, *, at_most: int | None = None, more: str = "more"
+) -> str:
+    """ "a, b and c"; or the first items that fit in `room` characters (and at most
+    `at_most` of them) and "and 198 more": never cut inside an item."""
+    if not items:
+        return ""
+    limit = len(items) if at_most is None else max(at_most, 1)
+    if len(items) <= limit:
+        whole = items[0] if len(items) == 1 else ", ".join(items[:-1]) + " and " + items[-1]
+        if len(whole) <= room:
+            return whole
+    shown, used = 0, 0
+    for item in items[:limit]:
+        grown = used + (2 if shown else 0) + len(item)
+        if grown + len(f" and {len(items) - shown - 1} {more}") > room:
+            break
+        shown, used = shown + 1, grown
+    if not shown:
+        return f"{len(items)} {more}"
+    return ", ".join(items[:shown]) + f" and {len(items) - shown} {more}"
+
+
+def people_summary(user_ids: Sequence[str], room: int, *, at_most: int | None = None) -> str:
+    """Everyone's mention, or as many as fit and "and 1 other" / "and 198 others"."""
+    text = summarised([f"<@{u}>" for u in user_ids], room, at_most=at_most, more="others")
+    return text.replace(" and 1 others", " and 1 other")
+
+
+def line_sections(
+    lines: Sequence[str],
+    *,
+    max_blocks: int = MESSAGE_BLOCKS,
+    more: str = "…and {} more.",
+) -> list[dict]:
+    """Lines packed into as few sections as they fill, never cut inside a line; past
+    `max_blocks` sections, the last one ends with `more` (a format for the number of
+    lines left out)."""
+    groups: list[list[str]] = []
+    size = 0
+    for line in (truncate(line, SECTION_LIMIT) for line in lines):
+        if groups and size + 1 + len(line) <= SECTION_LIMIT:
+            groups[-1].append(line)
+            size += 1 + len(line)
+        else:
+            groups.append([line])
+            size = len(line)
+    if len(groups) > max_blocks:
+        groups = groups[:max_blocks]
+        kept = sum(len(group) for group in groups)
+        last = groups[-1]
+        while last and len("\n".join([*last, more.format(len(lines) - kept)])) > SECTION_LIMIT:
+            last.pop()
+            kept -= 1
+        last.append(more.format(len(lines) - kept))
+    return [{"type": "section", "text": mrkdwn("\n".join(group))} for group in groups]
+
+
+def external_select(
+    action_id: str, placeholder: str, initial: dict | None = None, *, min_query_length: int = 1
+) -> dict:
+    """A type-ahead select whose options come from the app's options listener for
+    `action_id` (for lists that can outgrow a static select's 100 options)."""
+    element: dict = {
+        "type": "external_select",
+        "action_id": action_id,
+        "placeholder": plain_text(truncate(placeholder, 150)),
+        "min_query_length": min_query_length,
+    }
+    if initial:
+        element["initial_option"] = initial
+    return element

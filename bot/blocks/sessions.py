@@ -8,22 +8,27 @@ from collections.abc import Sequence
 from datetime import datetime
 
 from bot.blocks.kit import (
+    OPTIONS_LIMIT,
     actions_block,
     button,
     checkbox_input,
     confirm_dialog,
     context_block,
+    external_select,
     header_block,
     input_block,
+    line_sections,
     modal,
     mrkdwn_section,
     option,
     people_input,
+    people_summary,
     select_input,
+    summarised,
     text_input,
     url_input,
 )
-from bot.blocks.text import mention, mentions, plural, safe_mrkdwn, truncate
+from bot.blocks.text import mention, plural, safe_mrkdwn, truncate
 from models.knowledge_sessions import (
     DIRECTION_LABELS,
     LEARNING_LENGTH,
@@ -39,13 +44,16 @@ SESSION_MODAL = "session_modal"
 EDIT_MODAL = "session_edit_modal"
 ATTENDANCE_MODAL = "session_attendance"
 LEARNED_MODAL = "session_learned"
-RSVP_ACTION = "session_rsvp"
+RSVP_ACTION = "session_rsvp"  # "I'm going" (older posts' "RSVP / un-RSVP" also sends it)
+UNRSVP_ACTION = "session_unrsvp"  # "Not going after all"
+DEPARTMENT_OPTIONS = "session_department"  # the type-ahead department selects' options
 EDIT_ACTION = "session_edit"
 CANCEL_ACTION = "session_cancel"
 CONFIRM_ACTION = "session_confirm"
 NOT_HELD_ACTION = "session_not_held"
 LEARNED_ACTION = "session_learned_open"
 DEPARTMENT_LENGTH = 100  # the department columns' size
+PRESENTERS_ROOM = 1200  # 40 presenters' mentions take ~600 characters
 
 
 def when(talk: SessionInfo) -> str:
@@ -70,13 +78,25 @@ def _note(text: str) -> tuple[str, list[dict]]:
 def _department_input(
     block_id: str, label: str, departments: Sequence[str], initial: str | None, optional: bool
 ) -> dict:
-    """A select of the departments known, or a text field when none are."""
+    """A select of the departments known, or a text field when none are. Past the 100
+    options a static select takes, a type-ahead: Slack asks `DEPARTMENT_OPTIONS` for the
+    departments matching what was typed."""
     if not departments:
         return text_input(
             block_id, label, max_length=DEPARTMENT_LENGTH, initial=initial, optional=optional
         )
-    options = [option(d, d) for d in departments]
-    return select_input(block_id, label, options, initial=initial, optional=optional)
+    if len(departments) <= OPTIONS_LIMIT:
+        options = [option(d, d) for d in departments]
+        return select_input(block_id, label, options, initial=initial, optional=optional)
+    chosen = option(initial, initial) if initial in departments else None
+    placeholder = f"Type to find one of {len(departments)} departments"
+    element = external_select(DEPARTMENT_OPTIONS, placeholder, chosen)
+    return input_block(block_id, label, element, optional=optional)
+
+
+def department_options(departments: Sequence[str]) -> list[dict]:
+    """The type-ahead's answer: at most the 100 options Slack shows."""
+    return [option(d, d) for d in departments[:OPTIONS_LIMIT]]
 
 
 def _time_input(block_id: str, label: str, at: datetime | None) -> dict:
@@ -137,8 +157,26 @@ def session_modal(
     return modal(SESSION_MODAL, "Schedule a session", blocks, submit="Schedule", metadata={})
 
 
+def _presenters(talk: SessionInfo) -> str:
+    return people_summary(talk.presenter_ids, PRESENTERS_ROOM)
+
+
+def going_count(talk: SessionInfo) -> str:
+    return f"{len(talk.rsvp_ids)} going"
+
+
+def cancel_button(talk: SessionInfo) -> dict:
+    """Cancel session, behind Slack's confirm dialog."""
+    cancel = confirm_dialog(
+        "Cancel this session?", "Everyone who RSVP'd will be told.", "Cancel it", "Keep it"
+    )
+    return button(CANCEL_ACTION, "Cancel session", str(talk.id), "danger", confirm=cancel)
+
+
 def announcement(talk: SessionInfo) -> tuple[str, list[dict]]:
-    """The channel post: what, who, when, and an RSVP button showing the live count."""
+    """The channel post: what, who, when, how many are going, and one "I'm going" button
+    (everyone sees the same post, so the button does not show anyone's own state: the
+    click's answer does, with a way to undo)."""
     state = SessionState(talk.state)
     label = DIRECTION_LABELS[Direction(talk.direction)]
     header = {
@@ -148,26 +186,24 @@ def announcement(talk: SessionInfo) -> tuple[str, list[dict]]:
         SessionState.NOT_HELD: f":grey_question: Did not take place: {label}",
     }[state]
     audience = f" for {safe_mrkdwn(talk.audience_department)}" if talk.audience_department else ""
-    who = f"{mentions(talk.presenter_ids)} ({safe_mrkdwn(talk.department)}){audience}"
+    who = f"{_presenters(talk)} ({safe_mrkdwn(talk.department)}){audience}"
     lines = [_title(talk), f"Presented by {who}", f":calendar: {when(talk)}"]
     if talk.meeting_url and state == SessionState.SCHEDULED:
         lines.append(f":link: <{talk.meeting_url}|Join the meeting>")
     blocks = [header_block(header), mrkdwn_section("\n".join(lines))]
-    going = len(talk.rsvp_ids)
+    rsvps = f"{len(talk.rsvp_ids)} had RSVP'd"
     if state == SessionState.HELD:
-        blocks.append(context_block(f"{len(talk.attendee_ids)} attended · {going} had RSVP'd"))
+        blocks.append(context_block(f"{len(talk.attendee_ids)} attended · {rsvps}"))
+    elif state != SessionState.SCHEDULED:
+        blocks.append(context_block(rsvps))
     else:
-        blocks.append(
-            context_block(f":raising_hand: {going} going" if going else "Be the first to RSVP")
-        )
+        going = f":raising_hand: {going_count(talk)}"
+        blocks.append(context_block(going if talk.rsvp_ids else "Be the first to RSVP"))
     if state == SessionState.SCHEDULED:
-        cancel = confirm_dialog(
-            "Cancel this session?", "Everyone who RSVP'd will be told.", "Cancel it", "Keep it"
-        )
         buttons = [
-            button(RSVP_ACTION, "RSVP / un-RSVP", str(talk.id), "primary"),
+            button(RSVP_ACTION, "I'm going", str(talk.id), "primary"),
             button(EDIT_ACTION, "Edit", str(talk.id)),
-            button(CANCEL_ACTION, "Cancel session", str(talk.id), "danger", confirm=cancel),
+            cancel_button(talk),
         ]
         blocks.append(actions_block(buttons, block_id=f"session-{talk.id}"))
     return f"{header}: {safe_mrkdwn(talk.title)}", blocks
@@ -176,43 +212,69 @@ def announcement(talk: SessionInfo) -> tuple[str, list[dict]]:
 def scheduled_note(
     talk: SessionInfo, announced_in: str | None, error: str | None
 ) -> tuple[str, list[dict]]:
-    """What the person who scheduled it hears: where it was announced, or why not."""
+    """What the person who scheduled it hears (a DM, theirs alone: so Edit and Cancel are
+    there): where it was announced, or why not."""
     if announced_in:
         where = f" and announced in <#{announced_in}>"
     elif error:
         where = f", but I couldn't post in <#{talk.channel_id}> ({error}): invite me there"
     else:
         where = ", but there is no channel to announce it in (SESSIONS_CHANNEL)"
-    return _note(f":teacher: {_title(talk)} ({when(talk)}) is scheduled{where}.")
+    text = f":teacher: {_title(talk)} ({when(talk)}) is scheduled{where}."
+    edit = button(EDIT_ACTION, "Edit", str(talk.id))
+    return text, [mrkdwn_section(text), actions_block([edit, cancel_button(talk)])]
 
 
-def rsvp_note(going: bool | None, talk: SessionInfo) -> tuple[str, list[dict]]:
-    """The answer to an RSVP click: going, not going, or closed."""
+def rsvp_note(
+    going: bool | None, talk: SessionInfo, changed: bool = True
+) -> tuple[str, list[dict]]:
+    """The answer to "I'm going" or "Not going after all", seen only by whoever clicked:
+    where they stand now, and the button that undoes it."""
     if going is None:
         return _note("RSVPs are closed for this session.")
+    count = going_count(talk)
     if going:
-        return _note(
-            f":white_check_mark: You're going to {_title(talk)}. "
-            "I'll remind you a day before and 15 minutes before."
+        text = (
+            f":white_check_mark: You're {'already ' if not changed else ''}going to "
+            f"{_title(talk)} ({count}). I'll remind you a day before and 15 minutes before."
         )
-    return _note(f"You're no longer going to {_title(talk)}.")
+        undo = button(UNRSVP_ACTION, "Not going after all", str(talk.id))
+    else:
+        was = "You're no longer going" if changed else "You're not going"
+        text = f"{was} to {_title(talk)} ({count})."
+        undo = button(RSVP_ACTION, "I'm going after all", str(talk.id), "primary")
+    return text, [mrkdwn_section(text), actions_block([undo])]
 
 
-def session_list(talks: Sequence[SessionInfo]) -> tuple[str, list[dict]]:
-    """`/session list`: what's coming up."""
+def not_allowed_note(talk: SessionInfo | None) -> tuple[str, list[dict]]:
+    """The polite no to someone who may not edit or cancel a session (everyone sees the
+    channel post's buttons)."""
+    if talk is None:
+        return _note("This session no longer exists, so there is nothing to change.")
+    return _note(
+        f"Only the presenters, the person who scheduled it or an admin can change {_title(talk)}, "
+        f"so nothing was changed. {mention(talk.created_by)} scheduled it, if you'd like to ask them."
+    )
+
+
+def session_list(talks: Sequence[SessionInfo], total: int = 0) -> tuple[str, list[dict]]:
+    """`/session list`: what's coming up (one line each, over as many sections as it takes),
+    and how many more there are when `total` is more than those listed."""
     if not talks:
         return _note(
             "No sessions are scheduled. Schedule one with `/session`: every team has something to teach."
         )
     lines = [
         f"• {_title(t)} ({DIRECTION_LABELS[Direction(t.direction)]}), "
-        f"{safe_mrkdwn(t.department)}, {when(t)} · {len(t.rsvp_ids)} going"
+        f"{safe_mrkdwn(t.department)}, {when(t)} · {going_count(t)}"
         for t in talks
     ]
-    return "Upcoming sessions", [
-        header_block("Upcoming sessions"),
-        mrkdwn_section("\n".join(lines)),
-    ]
+    total = max(total, len(talks))
+    text = f"Upcoming sessions: {plural(total, 'session')}"
+    blocks = [header_block("Upcoming sessions"), *line_sections(lines, max_blocks=40)]
+    if total > len(talks):
+        blocks.append(context_block(f"…and {total - len(talks)} more after these."))
+    return text, blocks
 
 
 def change_notice(talk: SessionInfo, what: str) -> tuple[str, list[dict]]:
@@ -313,30 +375,33 @@ def cadence_blocks(
     rows: Sequence[DepartmentCadence], since: datetime, sales: str, days: int
 ) -> list[dict]:
     """`/sells sessions`: each department's history, and who is overdue (blocks only: its
-    caller in handlers/sells.py gives the message its text)."""
+    caller in bot/flows/sells.py gives the message its text). Every department gets its
+    line, over as many sections as it takes; the overdue ones are summarised."""
     if not rows:
         return [
             mrkdwn_section(
                 "No departments yet: import the org chart with `everybody-sells org import`."
             )
         ]
+    window = plural(days, "day")
     lines = []
     for row in rows:
         last = f"last {row.last_presented:%d %b %Y}" if row.last_presented else "never presented"
-        line = f"{':warning:' if row.overdue(since) else ':white_check_mark:'} *{safe_mrkdwn(row.department)}*: {row.sessions_in_window} in {days} days, {last}"
+        held = plural(row.sessions_in_window, "session")
+        line = f"{':warning:' if row.overdue(since) else ':white_check_mark:'} *{safe_mrkdwn(row.department)}*: {held} in {window}, {last}"
         if row.department.lower() != sales.lower():
             visit = f"{row.last_sales_visit:%d %b %Y}" if row.last_sales_visit else "never"
             line += f" · {safe_mrkdwn(sales)} last presented to them: {visit}"
         lines.append(line)
-    overdue = [r.department for r in rows if r.overdue(since)]
+    overdue = [safe_mrkdwn(r.department) for r in rows if r.overdue(since)]
     summary = (
-        f"Overdue (nothing in {days} days): {', '.join(overdue)}."
+        f"Overdue (nothing in {window}): {summarised(overdue, 2800)}."
         if overdue
         else "Every department is on cadence."
     )
     return [
         header_block("Knowledge-sharing sessions"),
-        mrkdwn_section("\n".join(lines)),
+        *line_sections(lines, max_blocks=47, more="…and {} more departments."),
         context_block(summary),
     ]
 
@@ -347,12 +412,12 @@ def cadence_nudge(
     """The manager nudge for an overdue department, with a topic to start from."""
     if sales_to:
         text = (
-            f":wave: Sales hasn't presented to *{safe_mrkdwn(department)}* in {days} days. "
+            f":wave: Sales hasn't presented to *{safe_mrkdwn(department)}* in {plural(days, 'day')}. "
             "A “How I sell what you build” session shows them what their work means to customers."
         )
     else:
         text = (
-            f":wave: *{safe_mrkdwn(department)}* hasn't presented to sales in {days} days. "
+            f":wave: *{safe_mrkdwn(department)}* hasn't presented to sales in {plural(days, 'day')}. "
             "A “How we build what you sell” session helps sales sell it better."
         )
     if idea is not None:
@@ -363,4 +428,4 @@ def cadence_nudge(
 
 def presenter_mentions(talk: SessionInfo) -> str:
     """Who presents it, or who scheduled it when nobody is named."""
-    return mentions(talk.presenter_ids) or mention(talk.created_by)
+    return _presenters(talk) or mention(talk.created_by)

@@ -7,7 +7,9 @@ import logging
 from datetime import timedelta
 
 from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
 
+from bot.blocks.kit import people_summary
 from bot.blocks.nudges import thanks_message
 from bot.blocks.text import slack_date
 from bot.services import Services
@@ -19,26 +21,34 @@ logger = logging.getLogger(__name__)
 
 SNOOZE = timedelta(days=7)
 NOT_YOUR_REPORT = "You can thank only your own reports here."
+LESSON = "Lessons from loud mistakes are celebrated, never thanked as a score: nothing sent."
 STOPPED = "Stopped. Turn weekly nudges back on with `/sells nudges on`."
 
 
 def send_thanks(
     services: Services, client: WebClient, team_id: str, manager: str, credit_id: int
 ) -> str:
-    """DM the report the manager's thanks, once per credit; the answer for the manager."""
+    """DM each of the manager's reports credited by the assist behind `credit_id` the
+    manager's thanks, once each; the answer for the manager."""
     with services.sessions.begin() as session:
-        credit, new = record_thanks(session, team_id, manager, credit_id)
-        assist = credit.assist if credit else None
-        if credit is None or assist is None:
-            return NOT_YOUR_REPORT
-        report, kind = credit.recipient_id, credit.kind
-        description, is_private = assist.description, assist.is_private
-    if not new:
-        return f"You already thanked <@{report}> for this one."
-    text, blocks = thanks_message(manager, kind, description, is_private)
-    post_message(client, channel=report, text=text, blocks=blocks)
-    logger.info("manager %s thanked %s for credit %s", manager, report, credit_id)
-    return f":white_check_mark: Sent your thanks to <@{report}>."
+        thanks = record_thanks(session, team_id, manager, credit_id)
+    if thanks is None:
+        return NOT_YOUR_REPORT
+    if thanks.is_lesson:
+        return LESSON
+    text, blocks = thanks_message(manager, thanks.kind, thanks.description, thanks.is_private)
+    for report in thanks.thanked:
+        try:
+            post_message(client, channel=report, text=text, blocks=blocks)
+        except SlackApiError:
+            logger.exception("could not pass %s's thanks to %s", manager, report)
+    logger.info("manager %s thanked %s for credit %s", manager, thanks.thanked, credit_id)
+    if not thanks.thanked:
+        return f"You already thanked {people_summary(thanks.already, 1500)} for this one."
+    sent = f":white_check_mark: Sent your thanks to {people_summary(thanks.thanked, 1500)}."
+    if thanks.already:
+        sent += f" (You had already thanked {people_summary(thanks.already, 1500)}.)"
+    return sent
 
 
 def snooze(services: Services, team_id: str, manager: str) -> str:

@@ -17,7 +17,7 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackClientError
 
 from bot.blocks.kit import note_message
-from bot.blocks.onboarding import directory_lines
+from bot.blocks.onboarding import directory_message
 from bot.blocks.referrals import referrals_message
 from bot.blocks.sells import leaderboard_message, stats_message, unknown_department_message
 from bot.blocks.sessions import cadence_blocks
@@ -179,9 +179,7 @@ def dept(
         )
     with services.sessions() as session:
         rows = directory(session, team_id)
-    return note_message(
-        directory_lines(rows) or "No departments yet: an admin imports the org chart."
-    )
+    return directory_message(rows)
 
 
 def describe_department(services: Services, team_id: str, user_id: str, rest: str) -> str:

@@ -19,7 +19,9 @@ from bot.blocks.sessions import (
     attendance_note,
     cancelled_note,
     change_notice,
+    department_options,
     learned_ask,
+    not_allowed_note,
     not_held_note,
     rsvp_note,
     saved_note,
@@ -32,6 +34,7 @@ from bot.forms import url_error
 from bot.services import Services
 from bot.slack.messages import notify_credited, post_message, tell, update_message
 from models.base import utcnow
+from models.departments import departments_matching
 from models.events import claim_event
 from models.knowledge_sessions import (
     TITLE_LENGTH,
@@ -40,6 +43,7 @@ from models.knowledge_sessions import (
     SessionInfo,
     cancel_session,
     confirm_session,
+    count_upcoming,
     create_session,
     get_session,
     mark_not_held,
@@ -47,7 +51,7 @@ from models.knowledge_sessions import (
     record_learning,
     schedule_problems,
     session_info,
-    toggle_rsvp,
+    set_rsvp,
     upcoming,
     update_session,
 )
@@ -56,9 +60,6 @@ from models.stats import departments
 
 logger = logging.getLogger(__name__)
 
-NOT_ALLOWED = (
-    "Only the presenters, the person who scheduled it, or an admin can change this session."
-)
 LEARNED_SAVED = "Thanks for sharing what you learned!"
 LEARNED_REFUSED = "Only confirmed attendees can share what they learned."
 
@@ -71,9 +72,11 @@ def find_session(services: Services, team_id: str, session_id: int) -> SessionIn
 
 def upcoming_message(services: Services, team_id: str) -> tuple[str, list[dict]]:
     """`/session list`: the sessions coming up."""
+    now = utcnow()
     with services.sessions() as session:
-        talks = [session_info(t) for t in upcoming(session, team_id, utcnow())]
-    return session_list(talks)
+        talks = [session_info(t) for t in upcoming(session, team_id, now)]
+        total = count_upcoming(session, team_id, now)
+    return session_list(talks, total)
 
 
 def schedule_form(services: Services, team_id: str, user_id: str) -> dict:
@@ -95,6 +98,24 @@ def edit_form(talk: SessionInfo, user_id: str) -> dict:
     return session_modal(
         departments=(), creator=user_id, creator_department=None, default_channel=None, talk=talk
     )
+
+
+def department_choices(services: Services, team_id: str, typed: str) -> list[dict]:
+    """The type-ahead's answer: the org chart's departments matching what was typed."""
+    with services.sessions() as session:
+        return department_options(departments_matching(session, team_id, typed))
+
+
+def answer(
+    client: WebClient, user_id: str, respond: Respond | None, message: tuple[str, list[dict]]
+) -> None:
+    """Say it to whoever clicked: beside the message they clicked on, or in a DM when the
+    click came from their Home (which has no response URL)."""
+    text, blocks = message
+    if respond is not None and respond.response_url:
+        respond(response_type="ephemeral", replace_original=False, text=text, blocks=blocks)
+    else:
+        tell(client, user_id, None, text, blocks)
 
 
 def form_problems(
@@ -215,37 +236,47 @@ def rsvp(
     user_id: str,
     session_id: int,
     action_ts: str,
+    going: bool,
 ) -> tuple[str, list[dict]] | None:
-    """Flip someone's RSVP; the note for them, or None when nothing happened (a bot, a
-    redelivered click, a session that is gone)."""
+    """Going, or not going after all; the note for them, or None when nothing happened
+    (a bot, a redelivered click, a session that is gone)."""
     person = services.directory.person(client, team_id, user_id)
     if person is None or not person.creditable:
         logger.info("ignored an RSVP by %s, who is not an active person", user_id)
         return None
     with services.sessions.begin() as session:
-        # The same click delivered twice toggles once.
+        # The same click delivered twice counts once.
         if not claim_event(session, team_id, f"rsvp:{user_id}:{action_ts}"):
             return None
         talk = get_session(session, team_id, session_id)
-        going = toggle_rsvp(session, talk, person) if talk else None
+        outcome = set_rsvp(session, talk, person, going) if talk else None
         info = session_info(talk) if talk else None
     if info is None:
         return None
-    logger.info("session %s RSVP by %s: %s", info.id, user_id, going)
-    refresh_announcement(client, info)
-    refresh_homes(services, client, team_id, [user_id])
-    return rsvp_note(going, info)
+    if outcome is None:
+        return rsvp_note(None, info)
+    logger.info("session %s RSVP by %s: %s", info.id, user_id, outcome)
+    if outcome.changed:
+        refresh_announcement(client, info)
+        refresh_homes(services, client, team_id, [user_id])
+    return rsvp_note(outcome.going, info, outcome.changed)
 
 
 def manageable(
-    services: Services, team_id: str, user_id: str, session_id: int, respond: Respond
+    services: Services,
+    client: WebClient,
+    team_id: str,
+    user_id: str,
+    session_id: int,
+    respond: Respond | None,
 ) -> SessionInfo | None:
-    """The session if `user_id` may change it; otherwise explain why not and return None."""
+    """The session if `user_id` may change it; otherwise say politely why not, and None."""
     with services.sessions() as session:
         talk = get_session(session, team_id, session_id)
-        if talk is not None and may_manage(talk, user_id, services.is_admin(user_id)):
-            return session_info(talk)
-    respond(response_type="ephemeral", replace_original=False, text=NOT_ALLOWED)
+        info = session_info(talk) if talk else None
+    if info is not None and info.may_be_changed_by(user_id, services.is_admin(user_id)):
+        return info
+    answer(client, user_id, respond, not_allowed_note(info))
     return None
 
 
@@ -274,9 +305,10 @@ def save_edit(
 
 
 def cancel(
-    services: Services, client: WebClient, team_id: str, session_id: int
+    services: Services, client: WebClient, team_id: str, user_id: str, session_id: int
 ) -> tuple[str, list[dict]]:
-    """Cancel it (once): the announcement shows it, those who RSVP'd hear of it."""
+    """Cancel it (once): the announcement shows it, those who RSVP'd hear of it, and the
+    Homes that listed it (whoever cancelled it too) drop it."""
     with services.sessions.begin() as session:
         talk = get_session(session, team_id, session_id)
         cancelled = cancel_session(talk)
@@ -284,7 +316,8 @@ def cancel(
     if cancelled:
         refresh_announcement(client, info)
         tell_rsvps(client, info, change_notice(info, "cancelled"))
-        refresh_homes(services, client, team_id, [*info.rsvp_ids, *info.presenter_ids])
+        everyone = [user_id, *info.rsvp_ids, *info.presenter_ids]
+        refresh_homes(services, client, team_id, everyone)
     return cancelled_note(info)
 
 
