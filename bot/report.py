@@ -36,6 +36,11 @@ CROWDED = 12  # months beyond which tick labels slant and bar totals are left of
 _RENDERING = threading.Lock()
 
 
+# The largest departments shown by name: in the chart's lines, and in the figures table.
+CHART_DEPARTMENTS = 8
+TABLE_DEPARTMENTS = 15
+
+
 @dataclass(frozen=True)
 class ChartSeries:
     """Exactly what the chart plots: lines in percent, bars in credits, one value per month."""
@@ -56,9 +61,16 @@ def month_labels(report: CultureReport) -> tuple[str, ...]:
     return tuple(f"{m.start:{fmt}}" + ("*" if m.to_date else "") for m in months)
 
 
+def largest_departments(report: CultureReport, count: int) -> list[str]:
+    """The `count` departments with the most people: a chart or a table of 200 helps nobody."""
+    ranked = sorted(report.headcount.items(), key=lambda item: (-item[1], item[0]))
+    return [department for department, _ in ranked[:count]]
+
+
 def chart_series(report: CultureReport) -> ChartSeries:
     lines = {INDEX_LABEL: tuple(100 * (m.index or 0) for m in report.months)}
-    for department in report.departments:
+    shown = set(largest_departments(report, CHART_DEPARTMENTS))
+    for department in (d for d in report.departments if d in shown):
         lines[department] = tuple(100 * m.participation[department] for m in report.months)
     bars = {
         stage_name(stage): tuple(m.credits_by_stage.get(stage, 0) for m in report.months)
@@ -175,9 +187,13 @@ def figures_table(report: CultureReport, *, escape: bool = False) -> str:
     rows: list[tuple[str, list[str]]] = [
         ("Everybody-sells index", [_percent(m.index) for m in report.months])
     ]
-    for department, people in report.headcount.items():
+    largest = set(largest_departments(report, TABLE_DEPARTMENTS))
+    shown = [d for d in report.headcount if d in largest]
+    for department in shown:
         shares = [_percent(m.participation[department]) for m in report.months]
-        rows.append((f"  {name(department)} ({people})", shares))
+        rows.append((f"  {name(department)} ({report.headcount[department]})", shares))
+    if more := len(report.headcount) - len(shown):
+        rows.append((f"  …and {more} smaller departments", ["" for _ in report.months]))
     rows.append(("Credits", [f"{m.credits:,}" for m in report.months]))
     for stage in report.stages:
         counts = [f"{m.credits_by_stage.get(stage, 0):,}" for m in report.months]
@@ -197,7 +213,13 @@ def report_comment(report: CultureReport) -> str:
     headline = (
         f"*{report_title(report)}*\nParticipation is the share of each department's people "
         f"credited at least once in the month ({len(report.headcount)} departments, "
-        f"{people} people in today's org chart)."
+        f"{people} people in today's org chart"
+        + (
+            f"; the {TABLE_DEPARTMENTS} largest are shown, and "
+            "`everybody-sells export --what participation` has them all)."
+            if len(report.headcount) > TABLE_DEPARTMENTS
+            else ")."
+        )
     )
     return f"{headline}\n```\n{figures_table(report, escape=True)}\n```"
 

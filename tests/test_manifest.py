@@ -155,6 +155,7 @@ def test_settings_are_socket_mode_with_http_urls_ready(manifest):
     urls = [
         settings["event_subscriptions"]["request_url"],
         settings["interactivity"]["request_url"],
+        settings["interactivity"]["message_menu_options_url"],
     ]
     urls += [c["url"] for c in manifest["features"]["slash_commands"]]
     for url in urls:
