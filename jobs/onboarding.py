@@ -53,5 +53,5 @@ def run_pulse(
         claim(session, job.team_id, run_key, now)
         complete(session, job.team_id, run_key, now)
     result.posted = result.sent > 0
-    logger.info("pulse for %s asked %s people", result.period, result.sent)
+    logger.info("pulse for %s asked %s", result.period, plural(result.sent, "person", "people"))
     return result

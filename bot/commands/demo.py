@@ -22,6 +22,7 @@ from pathlib import Path
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from bot.blocks.kit import mrkdwn_section
 from bot.blocks.nudges import nudge_blocks, week_label
 from bot.blocks.sells import help_message, leaderboard_message, stats_message
 from bot.blocks.text import stage_label
@@ -203,7 +204,8 @@ def show(session: Session, settings: Settings, weeks: int, where: str) -> str:
         ),
     ]
     posts = _posts(session, settings, now)
-    names = _names(session, [blocks for _, _, blocks in (*answers, *posts)])
+    headings = [[mrkdwn_section(where_to)] for where_to, _, _ in posts]
+    names = _names(session, [blocks for _, _, blocks in (*answers, *posts)] + headings)
     parts = [_intro(size, weeks, where)]
     parts += [_answer(command, note, blocks, names) for command, note, blocks in answers]
     parts += [_post(where_to, note, blocks, names) for where_to, note, blocks in posts]
@@ -236,7 +238,7 @@ def _posts(session: Session, settings: Settings, now: datetime) -> list[tuple[st
     posts = [("the recognition channel", f"the {settings.digest_period}ly digest", digest)]
     nudges = manager_nudges(session, DEMO_TEAM_ID, settings, now)
     # The fullest one shows the most; empty ones are never sent.
-    fullest = max((n for n in nudges if not n.empty), key=lambda n: len(n.credits), default=None)
+    fullest = max((n for n in nudges if not n.empty), key=lambda n: n.credit_count, default=None)
     if fullest is not None:
         week = week_label(iso_week(now, settings.timezone))
         _, nudge_post = nudge_blocks(fullest, week, now)
