@@ -6,6 +6,7 @@ import logging
 from datetime import datetime, timedelta
 
 from bot.blocks.onboarding import pulse_question
+from bot.blocks.text import plural
 from bot.slack.delivery import run_clock, send_once
 from jobs.recognition import Recognition, RunResult
 from models.base import utcnow
