@@ -1,7 +1,7 @@
 """`run` with WORKER_PROCESSES > 1: one machine's cores, used as several instances.
 
 One Python process does its work on one core (the GIL), so a machine with more cores runs
-several copies of the bot. Each worker is an instance in the sense of the README's
+several copies of the bot. Each worker is an instance in the sense of docs/DEPLOY.md's
 "several instances": its own listener pool and database connections, every write
 idempotent, every scheduled message claimed in the database. In HTTP mode the workers
 listen on the same port with SO_REUSEPORT and the kernel spreads connections across

@@ -17,7 +17,7 @@ from bot.settings import Settings
 class ScheduledJob:
     """A job kept in memory and rebuilt from settings at every start.
 
-    Never a shared job store: several instances would each run it (see README).
+    Never a shared job store: several instances would each run it (see docs/DEPLOY.md).
     """
 
     id: str

@@ -352,13 +352,18 @@ def env_example() -> dict[str, str]:
     return pairs
 
 
-def readme_configuration() -> dict[str, str]:
-    """The README's configuration table: variable name -> default cell."""
-    rows = {}
-    for line in (ROOT / "README.md").read_text(encoding="utf-8").splitlines():
+CONFIGURATION = ROOT / "docs" / "CONFIGURATION.md"
+
+
+def configuration_table() -> dict[str, str]:
+    """docs/CONFIGURATION.md's table of settings: variable name -> default cell."""
+    rows: dict[str, str] = {}
+    for line in CONFIGURATION.read_text(encoding="utf-8").splitlines():
         match = re.match(r"\|\s*`([A-Z][A-Z0-9_]+)`\s*\|([^|]*)\|", line)
         if match:
-            rows[match.group(1)] = match.group(2).strip()
+            name = match.group(1)
+            assert name not in rows, f"{name} is in {CONFIGURATION.name}'s table twice"
+            rows[name] = match.group(2).strip()
     return rows
 
 
@@ -390,11 +395,16 @@ def test_every_settings_field_has_its_environment_variable():
         )
 
 
-def test_every_setting_is_in_env_example_and_readme():
-    documented, table = env_example(), readme_configuration()
+def test_every_setting_is_in_env_example_and_the_configuration_table():
+    documented, table = env_example(), configuration_table()
     for name in sorted(environment_names()):
         assert name in documented, f"{name} is missing from .env.example"
-        assert name in table, f"{name} is missing from the README's configuration table"
+        assert name in table, f"{name} is missing from the table in docs/CONFIGURATION.md"
+    assert set(table) == set(documented), (
+        "docs/CONFIGURATION.md and .env.example must document the same settings: "
+        f"only in the table {sorted(set(table) - set(documented))}, "
+        f"only in .env.example {sorted(set(documented) - set(table))}"
+    )
 
 
 def test_env_example_shows_the_defaults():
@@ -405,12 +415,14 @@ def test_env_example_shows_the_defaults():
     assert load_settings(environ=values, env_file=Path("/nonexistent")) == Settings()
 
 
-def test_readme_defaults_match_env_example():
+def test_configuration_defaults_match_env_example():
     documented = env_example()
-    for name, cell in readme_configuration().items():
-        assert name in documented, f"README documents {name}, which .env.example does not"
+    for name, cell in configuration_table().items():
+        assert name in documented, f"docs/CONFIGURATION.md documents {name}, .env.example does not"
         shown = re.findall(r"`([^`]*)`", cell)
         if documented[name]:
-            assert shown and shown[0] == documented[name], f"README default of {name}: {cell!r}"
+            assert shown and shown[0] == documented[name], (
+                f"docs/CONFIGURATION.md default of {name}: {cell!r}"
+            )
         else:
-            assert not shown, f"README gives {name} a default, .env.example leaves it empty"
+            assert not shown, f"docs/CONFIGURATION.md gives {name} a default, .env.example none"
