@@ -362,3 +362,18 @@ def test_a_huge_body_is_refused_before_it_is_read(routes):
     big = urlencode({"payload": "x" * (5 * 1024 * 1024)}).encode()
     status, _ = call_wsgi(routes, "POST", "/slack/events", big, {"content-type": FORM})
     assert status == 413
+
+
+def test_readyz_says_not_ready_while_a_migration_is_pending_and_healthz_stays_alive(app, engine):
+    from alembic import command
+
+    from models.database import alembic_config
+
+    routes = build_routes(app, SIGNING_SECRET, engine)
+    assert call_wsgi(routes, "GET", "/readyz") == (200, "ready\n")
+    command.downgrade(alembic_config(engine), "-1")  # as after deploying newer code
+    status, body = call_wsgi(routes, "GET", "/readyz")
+    assert status == 503 and "migrations are pending" in body
+    assert call_wsgi(routes, "GET", "/healthz") == (200, "ok\n")
+    assert call_wsgi(routes, "POST", "/healthz")[0] == 405
+    assert call_wsgi(routes, "GET", "/nothing/here")[0] == 404
