@@ -13,13 +13,14 @@ from slack_bolt.error import BoltError
 from slack_sdk.errors import SlackApiError
 from sqlalchemy.exc import ArgumentError, DBAPIError
 
-from bot.commands import demo, digest, export, nudge, org, report, scheduler
+from bot.commands import crm, demo, digest, export, nudge, org, report, scheduler
 from bot.commands.recognition import NoDataYet
 from bot.database_failures import database_failure
 from bot.settings import Settings, SettingsError, load_settings
 from bot.slack.failures import slack_failure
 
 SUBCOMMANDS = {
+    "crm": crm,
     "digest": digest,
     "nudge": nudge,
     "report": report,

@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 
 from models.assists import Assist, Credit
 from models.culture import culture_report
+from models.deals import DealInfo, DepartmentRevenue, department_revenue, unowned_deals
 from models.deliveries import first_claimed
 from models.knowledge_sessions import (
     SessionInfo,
@@ -20,7 +21,7 @@ from models.knowledge_sessions import (
     upcoming,
 )
 from models.nudges import QUIET_AFTER, ManagerNudge, build_nudges, quiet_departments
-from models.people import Person
+from models.people import Person, find_person
 from models.referrals import Referral, ReferralInfo, referral_info, referrals_of
 from models.stats import PersonalStats, Window, period_window, personal_stats
 
@@ -49,6 +50,10 @@ class HomeData:
     is_admin: bool = False  # admins may edit and cancel any session
     referral_count: int = 0  # all of theirs; `referrals` holds the first few
     session_count: int = 0  # every session to come; `sessions` holds the next few
+    # Deals won this quarter: every department's for admins, a manager's own for them.
+    revenue: list[DepartmentRevenue] = field(default_factory=list)
+    revenue_label: str = ""
+    unowned_deals: list[DealInfo] = field(default_factory=list)  # admins fix the owner
 
 
 def active_week_streak(
@@ -123,6 +128,14 @@ def build_home(
     data.is_admin = is_admin
     if is_admin:
         data.health = workspace_health(session, team_id, now, tz, sales_department, cadence_days)
+        data.unowned_deals = unowned_deals(session, team_id)
+    if is_admin or data.team is not None:
+        quarter = period_window("quarter", now, tz)
+        rows = department_revenue(session, team_id, quarter.start, quarter.end)
+        if not is_admin:
+            me = find_person(session, team_id, user_id)
+            rows = [r for r in rows if me is not None and r.department == me.department]
+        data.revenue, data.revenue_label = rows, quarter.label
     return data
 
 

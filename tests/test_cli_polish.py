@@ -239,8 +239,8 @@ def test_every_demo_option_says_what_it_does(capsys):
 
 @pytest.mark.parametrize(
     ("args", "choices"),
-    [([], "{run,db,digest,nudge,report,scheduler,export,org,demo}"), (["org"], "{import}"),
-     (["db"], "{upgrade}")],
+    [([], "{run,db,crm,digest,nudge,report,scheduler,export,org,demo}"),
+     (["org"], "{import}"), (["db"], "{upgrade}"), (["crm"], "{example}")],
 )  # fmt: skip
 def test_a_missing_subcommand_is_named_by_its_choices(capsys, args, choices):
     with pytest.raises(SystemExit) as stopped:

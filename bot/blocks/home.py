@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from bot.blocks.deals import revenue_blocks, unowned_deals_lines
 from bot.blocks.kit import (
     accessory_section,
     actions_block,
@@ -63,6 +64,8 @@ def home_view(data: HomeData, now: datetime) -> dict:
         blocks += _team(data)
     if data.health is not None:
         blocks += _health(data)
+    if data.revenue:
+        blocks += [divider(), *revenue_blocks(data.revenue, data.revenue_label)]
     return {"type": "home", "blocks": blocks[:100]}
 
 
@@ -189,4 +192,9 @@ def _health(data: HomeData) -> list[dict]:
         overdue = [safe_mrkdwn(d) for d in health.overdue_departments]
         listed = summarised(overdue, LIST_ROOM, more="more: `/sells sessions` lists them all")
         lines.append(f"*Overdue to present a session:* {listed}")
+    if data.unowned_deals:
+        lines.append(
+            "*Deals from the CRM whose owner I can't find in Slack* (correct the owner's "
+            f"email in the CRM, or add them to Slack):\n{unowned_deals_lines(data.unowned_deals)}"
+        )
     return [divider(), header_block("Workspace health"), *(mrkdwn_section(line) for line in lines)]

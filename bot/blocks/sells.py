@@ -77,7 +77,7 @@ def breakdown(by_kind: dict[str, int], by_stage: dict[str, int]) -> str:
 
 
 def stats_message(
-    stats: PersonalStats, referrals: ReferralFigures | None = None
+    stats: PersonalStats, referrals: ReferralFigures | None = None, deals: str | None = None
 ) -> tuple[str, list[dict]]:
     """`/sells stats`: given and received in the window, by kind and by stage, and how
     referrals convert."""
@@ -91,6 +91,7 @@ def stats_message(
         ),
         mrkdwn_section("*Received*\n" + breakdown(stats.received_by_kind, stats.received_by_stage)),
         mrkdwn_section("*Given*\n" + breakdown(stats.given_by_kind, stats.given_by_stage)),
+        *([mrkdwn_section(f":moneybag: {deals}")] if deals else []),
         *(referral_figures_blocks(referrals) if referrals else []),
     ]
     return f"You received {stats.received} and gave {plural(stats.given, 'credit')}", blocks

@@ -16,6 +16,7 @@ from datetime import timedelta
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackClientError
 
+from bot.blocks.deals import person_deals_line
 from bot.blocks.kit import note_message
 from bot.blocks.onboarding import directory_message
 from bot.blocks.referrals import referrals_message
@@ -30,6 +31,7 @@ from bot.slack.failures import slack_error
 from bot.slack.uploads import upload_report
 from models.base import utcnow
 from models.culture import MAX_MONTHS, MONTHS, culture_report
+from models.deals import person_deals
 from models.departments import (
     DESCRIPTION_LENGTH,
     canonical_department,
@@ -57,11 +59,13 @@ DESCRIBE_USAGE = "Usage: `/sells dept describe Support: we keep customers happy 
 def stats(
     services: Services, words: list[str], command: dict, client: WebClient, team_id: str
 ) -> Message:
-    window = period_window("month", utcnow(), services.settings.timezone)
+    now, tz = utcnow(), services.settings.timezone
+    window, quarter = period_window("month", now, tz), period_window("quarter", now, tz)
     with services.sessions() as session:
         mine = personal_stats(session, team_id, command["user_id"], window)
         figures = referral_figures(session, team_id)
-    return stats_message(mine, figures)
+        deals = person_deals(session, team_id, command["user_id"], quarter.start, quarter.end)
+    return stats_message(mine, figures, person_deals_line(deals, "this quarter"))
 
 
 def board(
