@@ -439,9 +439,13 @@ def confirm_deal(
         limit=None,
         now=now,
     )
-    if outcome.assist is not None and deal.status != DealStatus.CONFIRMED.value:
-        deal.status = DealStatus.CONFIRMED.value
-        deal.assist_id, deal.confirmed_by, deal.confirmed_at = outcome.assist.id, confirmer_id, now
+    if deal.status != DealStatus.CONFIRMED.value:
+        deal.status, deal.confirmed_by, deal.confirmed_at = (
+            DealStatus.CONFIRMED.value,
+            confirmer_id,
+            now,
+        )
+        deal.assist_id = outcome.assist.id if outcome.assist is not None else None
     return outcome
 
 

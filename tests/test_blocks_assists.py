@@ -305,7 +305,7 @@ def test_a_list_of_people_is_summarised_to_fit_never_cut():
 
 def test_money_reads_as_people_write_it():
     assert format_money(Decimal("48000")) == "48,000"
-    assert format_money(Decimal("48000.50")) == "48,000.5"
+    assert format_money(Decimal("48000.50")) == "48,000.50"  # cents in full, as on an invoice
     assert format_money(Decimal("0.25")) == "0.25"
 
 

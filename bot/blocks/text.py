@@ -163,5 +163,5 @@ def slack_date(when: datetime, fallback_format: str = "%d %b %Y %H:%M UTC") -> s
 
 def money(value: Decimal, currency: str | None = None) -> str:
     """`48,000 EUR`, `1,250.50 USD`: a deal's value in the workspace's currency."""
-    amount = f"{value:,.2f}".rstrip("0").rstrip(".") if value % 1 else f"{value:,.0f}"
+    amount = f"{value:,.2f}" if value % 1 else f"{value:,.0f}"  # 48,000 or 48,000.50
     return f"{amount} {currency}" if currency else amount

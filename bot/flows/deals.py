@@ -181,7 +181,9 @@ def confirm(
         outcome = confirm_deal(session, deal, user_id, helpers, people, utcnow())
         win = assist_info(outcome.assist) if outcome.assist is not None else None
     if win is None:
-        return deal_refusal("Nobody in that list can be credited (bots and people who left can't).")
+        # Nobody else to credit (none found, or only bots and people who left): the deal is
+        # confirmed all the same, so nobody is asked about it again.
+        return deal_confirmed(info, [], "Nobody else was credited, so nothing was posted.")
     note = "Already confirmed: nothing changed."
     if not outcome.duplicate:
         notify_credited(client, win, outcome.credited)
