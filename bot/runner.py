@@ -22,9 +22,11 @@ from bot.app import SlackApp, create_app, inbox_settings
 from bot.inbox import EventInbox
 from bot.listener_pool import BACKLOG_LIMIT, ListenerPool
 from bot.routes import EVENTS_PATH, Routes, build_routes
+from bot.services import Services
 from bot.settings import Settings
 from bot.slack.client import build_client
 from bot.workers import listening_socket, supervise
+from jobs.crm_deals import deal_job
 from jobs.culture_report import catch_up_report, run_report
 from jobs.onboarding import run_pulse
 from jobs.recognition import Recognition, sweep
@@ -46,6 +48,7 @@ def scheduled_jobs(
     sessions: sessionmaker[Session],
     client: WebClient,
     team_id: str | None = None,
+    services: Services | None = None,
 ) -> list[ScheduledJob]:
     """Every job, rebuilt from settings at each start; each one claims its work in the database."""
     tz = settings.timezone
@@ -58,7 +61,13 @@ def scheduled_jobs(
         lease=settings.claim_lease,
     )
     recognition = Recognition(settings, sessions, client, team_id=team_id, worker=worker_name())
+    crm = (
+        [ScheduledJob("crm_deals", CronTrigger(minute="*/10", timezone=tz), deal_job(services))]
+        if services is not None and settings.crm_credentials.any
+        else []
+    )
     return [
+        *crm,
         ScheduledJob(
             "digest",
             CronTrigger.from_crontab(settings.digest_schedule, timezone=tz),
@@ -130,7 +139,7 @@ def build(
     sessions = make_session_factory(engine)
     inbox = EventInbox(sessions, worker_name(), inbox_settings(settings))
     app = create_app(settings, sessions, listener_executor=pool, inbox=inbox)
-    jobs = scheduled_jobs(settings, sessions, app.client, team_id=app.team_id)
+    jobs = scheduled_jobs(settings, sessions, app.client, app.team_id, app.services)
     return Bot(app, build_scheduler(settings, jobs), engine, inbox)
 
 

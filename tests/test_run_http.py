@@ -4,6 +4,7 @@ HTTP, the Slack stand-in for the Web API, and the database it migrated itself.""
 from __future__ import annotations
 
 import io
+import json
 import logging
 import os
 import shutil
@@ -23,6 +24,7 @@ from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 
 from bot.routes import build_routes
+from bot.webhooks import sign
 from models.assists import Credit
 from models.database import make_engine
 from tests.conftest import SIGNING_SECRET
@@ -459,3 +461,43 @@ def test_reactions_acked_while_postgresql_is_unreachable_are_recorded_when_it_re
     assert recipients == sorted([ANA, ANA, BEN])
     assert len(standin.delivered()) == 3
     assert "held in memory until the database answers" in bot.output()
+
+
+def test_the_running_bot_takes_a_deal_won_once_and_asks_its_owner(
+    standin: SlackStandIn, database_url: str, tmp_path: Path, request: pytest.FixtureRequest
+) -> None:
+    secret = "crm-secret-for-the-end-to-end-test"
+    env = http_bot_environment(standin, database_url, CRM_WEBHOOK_SECRET=secret)
+    bot = start_bot(tmp_path, env, request)
+    url = f"{bot.base_url}/webhooks/crm/deal-won"
+    body = json.dumps(
+        {
+            "deal_id": "HS-77",
+            "deal_name": "Acme expansion",
+            "customer": "Acme",
+            "owner_email": "ana@example.com",
+            "amount": 12000,
+            "source": "hubspot",
+        }
+    )
+
+    def signed(key: str = secret) -> dict[str, str]:
+        stamp = str(int(time.time()))
+        return {
+            "content-type": "application/json",
+            "x-everybody-sells-timestamp": stamp,
+            "x-everybody-sells-signature": sign(key, stamp, body.encode()),
+        }
+
+    first, again = http("POST", url, body, signed()), http("POST", url, body, signed())
+    assert (first.status, again.status) == (200, 200), bot.output()
+    assert json.loads(again.body)["result"] == "duplicate"
+    assert http("POST", url, body, signed("forged-key-forged-key")).status == 401
+    bad = http("POST", url, body.replace("ana@example.com", "nobody"), signed())
+    assert bad.status == 401  # the signature covers the body: a changed body is forged
+    assert http("GET", url).status == 405
+    dm = standin.wait_for("chat.postMessage", timeout=10)[0]
+    assert dm.args["channel"] == ANA and "Acme expansion" in dm.args["text"]
+    standin.quiet()
+    assert len(standin.delivered(ANA)) == 1
+    assert bot.output().count("refused a CRM webhook") == 2 and "Traceback" not in bot.output()

@@ -99,3 +99,16 @@ def test_socket_mode_without_http_serves_nothing_on_the_port(
         process.terminate()
         process.wait(timeout=30)
     assert process.returncode == 0, Path(tmp_path / "bot.log").read_text()
+
+
+def test_in_socket_mode_the_crm_webhook_is_served_on_the_port(
+    standin, socket_end, database_url, tmp_path, request
+):
+    env = socket_environment(standin, database_url, CRM_WEBHOOK_TOKEN="t" * 32)
+    bot = start_bot(tmp_path, env, request)
+    socket_end.wait_for_connection()
+    body = '{"deal_id":"7","deal_name":"Globex pilot","customer":"Globex","owner_email":"ana@example.com"}'
+    headers = {"content-type": "application/json", "authorization": "Bearer " + "t" * 32}
+    answer = http("POST", f"{bot.base_url}/webhooks/crm/deal-won", body, headers)
+    assert answer.status == 200, bot.output()
+    assert standin.wait_for("chat.postMessage", timeout=10)[0].args["channel"] == ANA
