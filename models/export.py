@@ -18,10 +18,11 @@ from datetime import UTC, date, datetime, time
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Row, Select, and_, select
+from sqlalchemy import Row, Select, and_, func, select
 from sqlalchemy.orm import Session, aliased
 
 from models.assists import Assist, Credit
+from models.deals import CrmDeal
 from models.people import Person
 from models.referrals import Referral
 
@@ -75,8 +76,9 @@ def start_of(day: date, timezone: ZoneInfo) -> datetime:
 
 
 def exported_teams(session: Session, what: str = "credits") -> list[str]:
-    """The workspaces that have credits (or referrals), so an export can default to the only one."""
-    column = Referral.team_id if what == "referrals" else Credit.team_id
+    """The workspaces that have credits (or referrals, or deals), so an export can default to
+    the only one."""
+    column = {"referrals": Referral.team_id, "deals": CrmDeal.team_id}.get(what, Credit.team_id)
     return list(session.scalars(select(column).distinct().order_by(column)))
 
 
@@ -212,3 +214,85 @@ def referral_rows(
             "history": history,
         }
         yield tuple(_safe(cells, name, REFERRAL_TEXT_COLUMNS) for name in REFERRAL_COLUMNS)
+
+
+DEAL_COLUMNS = (
+    "deal",
+    "source",
+    "deal_id",
+    "deal_name",
+    "customer",
+    "amount",
+    "currency",
+    "won_at",
+    "status",
+    "owner_id",
+    "confirmed_at",
+    "referrer_id",
+    "sourced_department",
+    "helper_id",
+    "helper_department",
+)
+DEAL_TEXT_COLUMNS = frozenset(
+    {"deal_id", "deal_name", "customer", "sourced_department", "helper_department"}
+)
+
+
+def deal_rows(
+    session: Session, team_id: str, since: datetime | None = None
+) -> Iterator[tuple[str, ...]]:
+    """One row per deal won and confirmed helper (a deal nobody confirmed yet: one row with
+    the helper empty), with the departments its value counts for."""
+    won_at = func.coalesce(CrmDeal.closed_at, CrmDeal.received_at)
+    query = select(CrmDeal).where(CrmDeal.team_id == team_id).order_by(won_at, CrmDeal.id)
+    if since is not None:
+        query = query.where(won_at >= since)
+    deals = list(session.scalars(query))
+    referrers = dict(
+        session.execute(
+            select(Referral.id, Referral.referrer_id).where(
+                Referral.id.in_([d.referral_id for d in deals if d.referral_id])
+            )
+        ).all()
+    )
+    helpers: dict[int, list[str]] = {}
+    for assist_id, recipient in session.execute(
+        select(Credit.assist_id, Credit.recipient_id)
+        .where(
+            Credit.assist_id.in_([d.assist_id for d in deals if d.assist_id]),
+            Credit.revoked_at.is_(None),
+        )
+        .order_by(Credit.id)
+    ):
+        helpers.setdefault(assist_id, []).append(recipient)
+    people = set(referrers.values()) | {h for hs in helpers.values() for h in hs}
+    departments = dict(
+        session.execute(
+            select(Person.user_id, Person.department).where(
+                Person.team_id == team_id, Person.user_id.in_(people)
+            )
+        ).all()
+    )
+    for deal in deals:
+        referrer = referrers.get(deal.referral_id)
+        base = {
+            "deal": _text(deal.id),
+            "source": deal.source,
+            "deal_id": deal.deal_id,
+            "deal_name": deal.name,
+            "customer": deal.customer,
+            "amount": _text(deal.amount),
+            "currency": deal.currency,
+            "won_at": _text(deal.when),
+            "status": deal.status,
+            "owner_id": _text(deal.owner_id),
+            "confirmed_at": _text(deal.confirmed_at),
+            "referrer_id": _text(referrer),
+            "sourced_department": _text(departments.get(referrer) if referrer else None),
+        }
+        for helper in helpers.get(deal.assist_id or -1) or [None]:
+            cells = base | {
+                "helper_id": _text(helper),
+                "helper_department": _text(departments.get(helper) if helper else None),
+            }
+            yield tuple(_safe(cells, name, DEAL_TEXT_COLUMNS) for name in DEAL_COLUMNS)

@@ -367,3 +367,30 @@ def test_revenue_by_department_matches_the_hand_count(routes, sessions, slack, s
     assert "You helped win 2 deals worth 58,000.50 EUR this quarter." in stats
     with sessions() as session:
         assert session.scalar(select(func.count()).select_from(CrmDeal)) == 2
+
+
+def test_the_deals_export_has_a_row_per_deal_and_helper(
+    routes, sessions, slack, monkeypatch, tmp_path, database_url, capsys
+):
+    from tests.test_export import export
+
+    org(sessions)
+    history(sessions)
+    post(routes, deal())
+    post(routes, deal(deal_id="D-2", customer="Globex", amount="10000"))
+    slack.settle()
+    first = deals(sessions)[0]
+    slack.block_action("crm_deal_confirm", str(first.id), user=ANA)
+    slack.settle()
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("DATABASE_URL", database_url)
+    code, rows, _, err = export(capsys, "--what", "deals")
+    assert code == 0, err
+    acme = [r for r in rows if r["deal_id"] == "D-1"]
+    assert sorted(r["helper_id"] for r in acme) == sorted([GINA, BEN, CARL])
+    assert {r["sourced_department"] for r in acme} == {"Support"}
+    assert {(r["amount"], r["currency"], r["status"]) for r in acme} == {
+        ("48000.50", "EUR", "confirmed")
+    }
+    [globex] = [r for r in rows if r["deal_id"] == "D-2"]
+    assert (globex["status"], globex["helper_id"]) == ("pending", "")

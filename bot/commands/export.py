@@ -19,9 +19,11 @@ from sqlalchemy import make_url
 from bot.settings import Settings
 from models.database import make_engine, make_session_factory, upgrade
 from models.export import (
+    DEAL_COLUMNS,
     EXPORT_COLUMNS,
     REFERRAL_COLUMNS,
     day_start,
+    deal_rows,
     export_rows,
     exported_teams,
     referral_rows,
@@ -41,10 +43,11 @@ def add_parser(commands: argparse._SubParsersAction) -> None:
     export.add_argument("--format", choices=["csv"], default="csv", help="output format (csv)")
     export.add_argument(
         "--what",
-        choices=["credits", "referrals"],
+        choices=["credits", "referrals", "deals"],
         default="credits",
         help="credits (default): one row per active credit; referrals: one row per referral "
-        "with the times of its state changes",
+        "with the times of its state changes; deals: one row per deal won in the CRM and "
+        "confirmed helper, with the departments it counts for",
     )
     export.add_argument(
         "--since",
@@ -72,11 +75,10 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
         print(f"everybody-sells: no database at {missing} (check DATABASE_URL)", file=sys.stderr)
         return 2
     engine = make_engine(settings.database_url)
-    columns, rows_of = (
-        (REFERRAL_COLUMNS, referral_rows)
-        if args.what == "referrals"
-        else (EXPORT_COLUMNS, export_rows)
-    )
+    columns, rows_of = {
+        "referrals": (REFERRAL_COLUMNS, referral_rows),
+        "deals": (DEAL_COLUMNS, deal_rows),
+    }.get(args.what, (EXPORT_COLUMNS, export_rows))
     try:
         upgrade(engine)
         # A long read must not hold SQLite's write lock (writes begin IMMEDIATE) from the bot.
