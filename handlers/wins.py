@@ -9,6 +9,7 @@ from slack_sdk import WebClient
 
 from bot.blocks.assists import WIN_MODAL, win_modal
 from bot.flows.assists import celebrate_win, win_form_errors
+from bot.flows.deals import prefilled_win_form
 from bot.forms import view_values
 from bot.services import Services
 
@@ -38,6 +39,20 @@ def win_submission(
     celebrate_win(services, client, context["team_id"], giver, values, view)
 
 
+def win_customer_entered(
+    ack: Ack, body: dict, action: dict, client: WebClient, context: BoltContext
+) -> None:
+    """Enter in the win form's customer field: preselect who helped with that customer."""
+    ack()
+    view = body.get("view") or {}
+    if view.get("callback_id") != WIN_MODAL or not isinstance(view.get("id"), str):
+        return
+    typed = action.get("value") if isinstance(action.get("value"), str) else None
+    form = prefilled_win_form(context["services"], view, typed, body["user"]["id"])
+    client.views_update(view_id=view["id"], hash=view.get("hash"), view=form)
+
+
 def register(app: App, services: Services) -> None:
     app.command("/win")(win_command)
     app.view(WIN_MODAL)(win_submission)
+    app.action({"block_id": "customer", "action_id": "value"})(win_customer_entered)

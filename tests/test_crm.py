@@ -394,3 +394,29 @@ def test_the_deals_export_has_a_row_per_deal_and_helper(
     }
     [globex] = [r for r in rows if r["deal_id"] == "D-2"]
     assert (globex["status"], globex["helper_id"]) == ("pending", "")
+
+
+def test_a_manual_win_preselects_who_helped_with_that_customer(slack, standin, sessions):
+    org(sessions)
+    history(sessions)
+    slack.command("/win", user=ANA)
+    slack.settle()
+    form = standin.calls("views.open")[-1].args["view"]
+    typed = {"type": "plain_text_input", "action_id": "value", "block_id": "customer"}
+    slack.send_interaction(
+        {
+            "type": "block_actions",
+            "team": {"id": TEAM_ID},
+            "user": {"id": ANA, "team_id": TEAM_ID},
+            "trigger_id": "t.1",
+            "view": {**form, "id": "VWIN000001", "hash": "h1", "state": {"values": {}}},
+            "actions": [{**typed, "value": "acme, inc"}],
+        }
+    )
+    slack.settle()
+    update = standin.calls("views.update")[-1].args
+    assert update["view_id"] == "VWIN000001" and update["hash"] == "h1"
+    [people] = [b for b in update["view"]["blocks"] if b.get("block_id") == "recipients"]
+    # Carl was found only by the CRM link, which a hand-typed win has not got.
+    assert sorted(people["element"]["initial_users"]) == sorted([GINA, BEN])
+    assert "Preselected: 2 people credited for work on *acme, inc*" in json.dumps(update["view"])

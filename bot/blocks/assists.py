@@ -50,6 +50,8 @@ ASSIST_MODAL = "assist_modal"
 ASSIST_DETAILS_MODAL = "assist_details"
 WIN_MODAL = "win_modal"
 ADD_DETAILS_ACTION = "assist_add_details"
+CUSTOMER_ENTERED_ACTION = "value"  # the win form's customer field, on Enter
+PICKER_LIMIT = 100  # people preselected in a form's people picker
 # The stage picker on the confirmation of a quick `/assist @x …`: one click, no form.
 STAGE_ACTION = "assist_set_stage"
 OPEN_ASSIST_MODAL_ACTION = "assist_open_modal"
@@ -175,17 +177,42 @@ def assist_details_modal(info: AssistInfo, channel_id: str | None) -> dict:
     )
 
 
-def win_modal(channel_id: str | None, currency: str | None = None) -> dict:
+def win_modal(
+    channel_id: str | None,
+    currency: str | None = None,
+    *,
+    helpers: Sequence[str] = (),
+    found_for: str | None = None,
+) -> dict:
     """The `/win` form: the customer, the deal (in `currency`), the people who helped and
-    the story."""
+    the story. Enter in the customer field preselects `helpers`, the people credited for
+    work on that customer this past year (`found_for`)."""
     quiet = option("private", "Celebrate without quoting the story")
+    found = []
+    if found_for is not None:
+        found = [
+            context_block(
+                f"Preselected: {plural(len(helpers), 'person', 'people')} credited for work on "
+                f"*{safe_mrkdwn(found_for)}* this past year. Remove anyone who did not help."
+                if helpers
+                else f"Nobody was credited for work on *{safe_mrkdwn(found_for)}* this past "
+                "year: choose who helped."
+            )
+        ]
     blocks = [
-        text_input("customer", "Customer", max_length=MAX_LENGTHS["customer"]),
+        text_input(
+            "customer",
+            "Customer",
+            max_length=MAX_LENGTHS["customer"],
+            hint="Press Enter to preselect who helped with this customer this year.",
+            dispatch=True,
+        ),
         deal_value_input(currency),
         select_input(
             "stage", "Stage of the sales loop", _stage_options(), initial=Stage.SALE.value
         ),
-        people_input("recipients", "Who helped win it?"),
+        *found,
+        people_input("recipients", "Who helped win it?", helpers[:PICKER_LIMIT]),
         text_input(
             "description",
             "The story",

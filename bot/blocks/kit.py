@@ -142,13 +142,17 @@ def text_input(
     multiline: bool = False,
     hint: str | None = None,
     placeholder: str | None = None,
+    dispatch: bool = False,
 ) -> dict:
+    """A text field; `dispatch`: pressing Enter in it sends an action (to fill in the rest)."""
     element: dict = {"type": "plain_text_input", "multiline": multiline, "max_length": max_length}
     if initial:
         element["initial_value"] = initial[:max_length]
     if placeholder:
         element["placeholder"] = plain_text(placeholder)
-    return input_block(block_id, label, element, optional=optional, hint=hint)
+    if dispatch:
+        element["dispatch_action_config"] = {"trigger_actions_on": ["on_enter_pressed"]}
+    return input_block(block_id, label, element, optional=optional, hint=hint, dispatch=dispatch)
 
 
 def select_input(

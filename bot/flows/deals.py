@@ -14,15 +14,17 @@ from datetime import datetime
 from slack_sdk import WebClient
 from sqlalchemy.orm import Session
 
+from bot.blocks.assists import win_modal
 from bot.blocks.deals import deal_confirmed, deal_edit_modal, deal_refusal, deal_request
 from bot.blocks.referrals import referrer_update
 from bot.faults import describe
 from bot.flows.assists import celebrate
 from bot.flows.homes import refresh_homes
+from bot.forms import view_metadata
 from bot.services import Services
 from bot.slack.delivery import send_once
 from bot.slack.messages import notify_credited, post_message
-from models.assists import assist_info
+from models.assists import MAX_LENGTHS, assist_info
 from models.base import utcnow
 from models.deals import (
     ChainLink,
@@ -43,6 +45,7 @@ from models.deals import (
 )
 from models.people import find_person
 from models.referrals import Referral, won_in_crm
+from models.user_text import clean_text
 
 logger = logging.getLogger(__name__)
 
@@ -240,3 +243,18 @@ def _manager(session: Session, team_id: str, owner_id: str | None) -> str | None
 def _mark_escalated(services: Services, deal_id: int, now: datetime) -> None:
     with services.sessions.begin() as session:
         get_deal(session, services.team_id, deal_id).escalated_at = now
+
+
+def prefilled_win_form(services: Services, view: dict, customer: str | None, giver: str) -> dict:
+    """The `/win` form again, its helpers preselected from the chain for `customer`."""
+    customer = clean_text(customer or "").strip()[: MAX_LENGTHS["customer"]] or None
+    chain: list[ChainLink] = []
+    if customer:
+        with services.sessions() as session:
+            chain = help_chain(session, services.team_id, customer, None, utcnow(), exclude=[giver])
+    return win_modal(
+        view_metadata(view).get("channel_id"),
+        services.settings.currency,
+        helpers=[link.user_id for link in chain],
+        found_for=customer,
+    )
