@@ -28,8 +28,8 @@ from bot.verification import (
     check_shape,
     signature_problem,
 )
+from bot.workers import worker_name
 from handlers import register_all
-from jobs.scheduler import worker_name
 from models.user_text import clean_text
 
 logger = logging.getLogger(__name__)

@@ -25,13 +25,13 @@ from bot.routes import EVENTS_PATH, Routes, build_routes
 from bot.services import Services
 from bot.settings import Settings
 from bot.slack.client import build_client
-from bot.workers import listening_socket, supervise
+from bot.workers import listening_socket, supervise, worker_name
 from jobs.crm_deals import deal_job
 from jobs.culture_report import catch_up_report, run_report
 from jobs.onboarding import run_pulse
 from jobs.recognition import Recognition, sweep
 from jobs.referral_sla import sla_job
-from jobs.scheduler import ScheduledJob, build_scheduler, worker_name
+from jobs.scheduler import ScheduledJob, build_scheduler
 from jobs.session_jobs import session_jobs
 from models.database import make_engine, make_session_factory, upgrade
 

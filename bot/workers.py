@@ -134,3 +134,8 @@ def worker_main(serve: Serve, index: int, ready: Event) -> None:
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
     exit_with_parent()
     serve(index, ready.set)
+
+
+def worker_name() -> str:
+    """Who holds a claim or an event, for the logs: host and process."""
+    return f"{socket.gethostname()}:{os.getpid()}"

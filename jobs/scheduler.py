@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import os
-import socket
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -38,8 +36,3 @@ def build_scheduler(settings: Settings, jobs: list[ScheduledJob]) -> BackgroundS
             at_start = f"{job.id}_at_start"
             scheduler.add_job(job.run, id=at_start, name=at_start, replace_existing=True)
     return scheduler
-
-
-def worker_name() -> str:
-    """Who holds a claim, for the logs: host and process."""
-    return f"{socket.gethostname()}:{os.getpid()}"

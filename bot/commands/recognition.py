@@ -7,8 +7,8 @@ from sqlalchemy import inspect, make_url, select
 from bot.commands.export import missing_sqlite_file
 from bot.settings import Settings, SettingsError
 from bot.slack.client import build_client
+from bot.workers import worker_name
 from jobs.recognition import Recognition
-from jobs.scheduler import worker_name
 from models.database import make_engine, make_session_factory, upgrade
 from models.people import Person
 
