@@ -29,6 +29,7 @@ from bot.workers import listening_socket, supervise
 from jobs.crm_deals import deal_job
 from jobs.culture_report import catch_up_report, run_report
 from jobs.onboarding import run_pulse
+from jobs.prompts import run_prompt
 from jobs.recognition import Recognition, sweep
 from jobs.referral_sla import sla_job
 from jobs.scheduler import ScheduledJob, build_scheduler, worker_name
@@ -103,6 +104,15 @@ def scheduled_jobs(
             CronTrigger.from_crontab(settings.pulse_schedule, timezone=tz),
             lambda: run_pulse(
                 recognition, size=settings.pulse_size, cooldown_weeks=settings.pulse_cooldown_weeks
+            ),
+        ),
+        ScheduledJob(
+            "prompt",
+            CronTrigger.from_crontab(settings.prompt_schedule, timezone=tz),
+            lambda: run_prompt(
+                recognition,
+                size=settings.prompt_size,
+                cooldown_weeks=settings.prompt_cooldown_weeks,
             ),
         ),
         ScheduledJob(
