@@ -33,6 +33,7 @@ from jobs.prompts import run_prompt
 from jobs.recognition import Recognition, sweep
 from jobs.referral_sla import sla_job
 from jobs.scheduler import ScheduledJob, build_scheduler, worker_name
+from jobs.second_push import run_second_push
 from jobs.session_jobs import session_jobs
 from models.database import make_engine, make_session_factory, upgrade
 
@@ -114,6 +115,12 @@ def scheduled_jobs(
                 size=settings.prompt_size,
                 cooldown_weeks=settings.prompt_cooldown_weeks,
             ),
+        ),
+        # Departments whose giving is fading: their managers hear once in 8 weeks.
+        ScheduledJob(
+            "second_push",
+            CronTrigger(day_of_week="mon-fri", hour=10, minute=30, timezone=tz),
+            lambda: run_second_push(recognition),
         ),
         ScheduledJob(
             "culture_report",
