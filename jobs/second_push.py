@@ -18,8 +18,8 @@ from models.deliveries import claim, complete, first_claimed, release
 from models.giving_drops import (
     PUSH_EVERY,
     GivingDrop,
-    department_managers,
     giving_drops,
+    managers_of,
     thank_candidates,
 )
 from models.nudges import paused_managers
@@ -79,7 +79,7 @@ def _push(job: Recognition, drop: GivingDrop, now: datetime, result: RunResult) 
         return
     try:
         with job.sessions() as session:
-            managers = department_managers(session, job.team_id, drop.department)
+            managers = managers_of(session, job.team_id, drop.department)
             candidates = thank_candidates(session, job.team_id, drop.department, managers, now)
             paused = paused_managers(session, job.team_id, now)
         outcome = send_push(

@@ -111,7 +111,7 @@ def giving_drops(session: Session, team_id: str, now: datetime) -> list[GivingDr
     return sorted(drops, key=lambda drop: drop.department)
 
 
-def department_managers(session: Session, team_id: str, department: str) -> list[str]:
+def managers_of(session: Session, team_id: str, department: str) -> list[str]:
     """The people who manage someone in `department` (wherever they sit themselves), but
     not those known to have left."""
     managers = set(
