@@ -29,9 +29,11 @@ from bot.workers import listening_socket, supervise, worker_name
 from jobs.crm_deals import deal_job
 from jobs.culture_report import catch_up_report, run_report
 from jobs.onboarding import run_pulse
+from jobs.prompts import run_prompt
 from jobs.recognition import Recognition, sweep
 from jobs.referral_sla import sla_job
 from jobs.scheduler import ScheduledJob, build_scheduler
+from jobs.second_push import run_second_push
 from jobs.session_jobs import session_jobs
 from models.database import make_engine, make_session_factory, upgrade
 
@@ -104,6 +106,21 @@ def scheduled_jobs(
             lambda: run_pulse(
                 recognition, size=settings.pulse_size, cooldown_weeks=settings.pulse_cooldown_weeks
             ),
+        ),
+        ScheduledJob(
+            "prompt",
+            CronTrigger.from_crontab(settings.prompt_schedule, timezone=tz),
+            lambda: run_prompt(
+                recognition,
+                size=settings.prompt_size,
+                cooldown_weeks=settings.prompt_cooldown_weeks,
+            ),
+        ),
+        # Departments whose giving is fading: their managers hear once in 8 weeks.
+        ScheduledJob(
+            "second_push",
+            CronTrigger(day_of_week="mon-fri", hour=10, minute=30, timezone=tz),
+            lambda: run_second_push(recognition),
         ),
         ScheduledJob(
             "culture_report",

@@ -49,6 +49,9 @@ class Settings:
     pulse_schedule: str = "0 11 * * tue"
     pulse_size: int = 3
     pulse_cooldown_weeks: int = 8
+    prompt_schedule: str = "0 14 * * fri"
+    prompt_size: int = 5
+    prompt_cooldown_weeks: int = 6
     timezone: ZoneInfo = field(default_factory=lambda: ZoneInfo("UTC"))
     admin_user_ids: frozenset[str] = frozenset()
     reaction_kinds: Mapping[str, Kind] = field(default_factory=lambda: dict(DEFAULT_REACTION_KINDS))
@@ -169,6 +172,11 @@ def load_settings(
         pulse_size=_integer(text("PULSE_SIZE"), "PULSE_SIZE", 3, low=0, high=100),
         pulse_cooldown_weeks=_integer(
             text("PULSE_COOLDOWN_WEEKS"), "PULSE_COOLDOWN_WEEKS", 8, low=0, high=104
+        ),
+        prompt_schedule=_cron(text("PROMPT_SCHEDULE") or "0 14 * * fri", "PROMPT_SCHEDULE"),
+        prompt_size=_integer(text("PROMPT_SIZE"), "PROMPT_SIZE", 5, low=0, high=1000),
+        prompt_cooldown_weeks=_integer(
+            text("PROMPT_COOLDOWN_WEEKS"), "PROMPT_COOLDOWN_WEEKS", 6, low=0, high=104
         ),
         timezone=_zone(text("TIMEZONE") or "UTC"),
         admin_user_ids=frozenset(_split(text("ADMIN_USER_IDS"))),

@@ -17,6 +17,7 @@ from handlers import (
     lessons,
     nudges,
     onboarding,
+    prompts,
     referrals,
     sells,
     sessions,
@@ -38,6 +39,7 @@ def register_all(app: App, services: Services) -> None:
     home.register(app, services)
     lessons.register(app, services)
     onboarding.register(app, services)
+    prompts.register(app, services)
 
     app.error(on_error)
 

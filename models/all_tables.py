@@ -10,6 +10,7 @@ from models import (  # noqa: F401
     knowledge_sessions,
     nudges,
     people,
+    prompts,
     pulse,
     referrals,
 )

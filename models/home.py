@@ -13,6 +13,7 @@ from models.assists import Assist, Credit
 from models.culture import culture_report
 from models.deals import DealInfo, DepartmentRevenue, department_revenue, unowned_deals
 from models.deliveries import first_claimed
+from models.giving_drops import GivingDrop, giving_drops
 from models.knowledge_sessions import (
     SessionInfo,
     cadence,
@@ -35,6 +36,8 @@ class WorkspaceHealth:
     silent_departments: list[str] = field(default_factory=list)
     overdue_departments: list[str] = field(default_factory=list)
     quiet_departments: list[str] = field(default_factory=list)  # no credit for 7 days
+    # Fewer than half as many people crediting someone as in the 8 weeks before.
+    giving_drops: list[GivingDrop] = field(default_factory=list)
 
 
 @dataclass
@@ -148,7 +151,8 @@ def workspace_health(
     cadence_days: int,
 ) -> WorkspaceHealth:
     """What an admin's Home shows: the index by month since the install, the departments
-    quiet this week and this month, and those overdue to present a session."""
+    quiet this week and this month, those whose giving is fading, and those overdue to
+    present a session."""
     window = timedelta(days=cadence_days)
     rows = cadence(session, team_id, now, window, sales_department)
     report = culture_report(session, team_id, now, tz, months=6, to_date=True)
@@ -165,6 +169,7 @@ def workspace_health(
         ],
         overdue_departments=[r.department for r in rows if r.overdue(now - window)],
         quiet_departments=quiet_departments(session, team_id, now - QUIET_AFTER, now),
+        giving_drops=giving_drops(session, team_id, now),
     )
 
 

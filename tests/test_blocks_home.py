@@ -10,6 +10,7 @@ from datetime import timedelta
 
 from bot.blocks.home import HOME_ASSIST_ACTION, home_view
 from bot.blocks.sessions import CANCEL_ACTION, EDIT_ACTION, RSVP_ACTION, UNRSVP_ACTION
+from models.giving_drops import GivingDrop
 from models.home import HomeData, WorkspaceHealth
 from models.nudges import ManagerNudge, StuckReferral
 from models.referrals import ReferralInfo
@@ -236,6 +237,26 @@ def test_an_admin_with_200_departments():
     assert silent.startswith("*No contribution this month:*") and re.search(
         r" and \d+ more$", silent
     )
+
+
+def test_an_admin_hears_which_departments_give_less_and_that_their_managers_were_told():
+    fading = [GivingDrop("R&D", 40, 3, 19), GivingDrop("Support", 12, 2, 7)]
+    view = home_view(home(health=WorkspaceHealth(giving_drops=fading)), NOW)
+    assert_view_ok(view)
+    assert (
+        "*Fewer people crediting others* (in the last 4 weeks, against the 8 before): "
+        "R&amp;D (3 of 40, down from 19) and Support (2 of 12, down from 7). Their managers "
+        "get a private note with people they could thank, at most once in 8 weeks."
+    ) in text_of(view)
+
+
+def test_an_admin_with_200_departments_giving_less():
+    names = long_department_names(DEPARTMENTS_IN_A_BIG_COMPANY)
+    fading = [GivingDrop(name, 500, 10, 300) for name in names]
+    view = home_view(home(health=WorkspaceHealth(giving_drops=fading), team=team(30)), NOW)
+    assert_view_ok(view)
+    line = next(b["text"]["text"] for b in view["blocks"] if "Fewer people" in str(b))
+    assert re.search(r"\(10 of 500, down from 300\) and \d+ more\. Their managers", line)
 
 
 def test_months_before_the_install_are_not_shown():

@@ -185,6 +185,17 @@ def _health(data: HomeData) -> list[dict]:
             f"*Quiet for 7 days* (no credit given or received): {quiet}. "
             "Worth a word with their managers: whose work there helped a customer lately?"
         )
+    if health.giving_drops:
+        fading = [
+            f"{safe_mrkdwn(d.department)} ({d.givers_recent} of {d.headcount}, "
+            f"down from {d.givers_before})"
+            for d in health.giving_drops
+        ]
+        lines.append(
+            "*Fewer people crediting others* (in the last 4 weeks, against the 8 before): "
+            f"{summarised(fading, LIST_ROOM)}. Their managers get a private note with people "
+            "they could thank, at most once in 8 weeks."
+        )
     if health.silent_departments:
         silent = summarised([safe_mrkdwn(d) for d in health.silent_departments], LIST_ROOM)
         lines.append(f"*No contribution this month:* {silent}")

@@ -31,6 +31,7 @@ HELP_LINES = (
     ("`/session` or `/session list`", "schedule a knowledge-sharing session, or see what's coming"),
     ("`/sells sessions`", "sessions by department, and which departments are overdue"),
     ("`/sells nudges on|off`", "managers: the weekly DM about your reports"),
+    ("`/sells prompts on|off`", "the weekly “Who helped you this week?” DM, for you"),
     ("`/sells report [months]`", "admins: the culture report chart, here"),
     ("`/sells lesson`", "share a lesson from a loud mistake (celebrated, never ranked)"),
     (

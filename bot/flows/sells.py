@@ -24,6 +24,7 @@ from bot.blocks.sells import leaderboard_message, stats_message, unknown_departm
 from bot.blocks.sessions import cadence_blocks
 from bot.flows.lessons import lesson_subcommand
 from bot.flows.nudges import nudges_subcommand
+from bot.flows.prompts import prompts_subcommand
 from bot.flows.referrals import do_reassign
 from bot.forms import split_mentions
 from bot.services import Services
@@ -133,6 +134,12 @@ def nudges(
     return note_message(nudges_subcommand(services, words, command["user_id"], team_id))
 
 
+def prompts(
+    services: Services, words: list[str], command: dict, client: WebClient, team_id: str
+) -> Message:
+    return note_message(prompts_subcommand(services, words, command["user_id"], team_id))
+
+
 def report(
     services: Services, words: list[str], command: dict, client: WebClient, team_id: str
 ) -> Message:
@@ -208,6 +215,7 @@ def describe_department(services: Services, team_id: str, user_id: str, rest: st
 
 SUBCOMMANDS: dict[str, Subcommand] = {
     "nudges": nudges,
+    "prompts": prompts,
     "stats": stats,
     "leaderboard": board,
     "referrals": referrals,
