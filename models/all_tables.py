@@ -11,5 +11,6 @@ from models import (  # noqa: F401
     nudges,
     people,
     pulse,
+    recognition_posts,
     referrals,
 )

@@ -27,6 +27,7 @@ from bot.blocks.assists import (
     credit_notice,
     details_saved,
     format_money,
+    join_in_limit_lines,
     named,
     opened_privately,
     people_named,
@@ -183,6 +184,15 @@ def test_the_assist_form_from_a_message_links_it_and_starts_from_what_it_found()
         "initial_options"
         in next(b for b in private["blocks"] if b.get("block_id") == "privacy")["element"]
     )
+
+
+def test_a_join_in_over_the_limit_says_why_and_what_to_do():
+    [why, what] = join_in_limit_lines("handshake", LimitReached(10, 10, 1))
+    assert why == (
+        "Joining in counts as one of your 10 credits a day, and you have given 10 today, "
+        "so your :handshake: credited nobody."
+    )
+    assert what == "Remove it and add it again tomorrow to join in."
 
 
 def test_the_details_form_is_prefilled_and_summarises_a_crowd():
@@ -398,6 +408,10 @@ LARGEST_MESSAGES = {
     ),
     "credit notice, from a message": lambda: credit_notice(
         crowded(source="modal", description=DENSE, permalink=LONG_LINK), "EUR", "N" * 80
+    ),
+    "join in over the limit": lambda: (
+        warning_text(join_in_limit_lines("a" * 100, LimitReached(1000, 1000, 1))),
+        None,
     ),
     "credit notice, session": lambda: credit_notice(crowded(source="session", description=DENSE)),
     "credit notice, lesson": lambda: credit_notice(crowded(kind="lesson", description=DENSE)),

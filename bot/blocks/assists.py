@@ -342,6 +342,15 @@ def refusal_text(refused: Sequence[tuple[str, Refusal]], limit: LimitReached | N
     return warning_text(refusal_lines(refused, limit) or ["Nobody was credited."])
 
 
+def join_in_limit_lines(emoji: str, limit: LimitReached) -> list[str]:
+    """Why joining in on a recognition post recorded nothing: the daily limit."""
+    return [
+        f"Joining in counts as one of your {plural(limit.limit, 'credit')} a day, and you "
+        f"have given {limit.given_today} today, so your :{emoji}: credited nobody.",
+        "Remove it and add it again tomorrow to join in.",
+    ]
+
+
 def reaction_lost_lines(emoji: str, why: str) -> list[str]:
     """Why a reaction's credit was given up on, and how to try again."""
     return [

@@ -27,6 +27,7 @@ from bot.blocks.assists import (
 from bot.blocks.text import plural
 from bot.faults import describe
 from bot.flows.homes import publish_homes
+from bot.flows.join_in import invite_join_in
 from bot.forms import (
     MessageShortcut,
     message_origin,
@@ -60,6 +61,7 @@ from models.base import utcnow
 from models.customers import customer_named_in, known_customers
 from models.home import home_openers
 from models.people import people_by_id
+from models.recognition_posts import PostKind
 
 logger = logging.getLogger(__name__)
 
@@ -351,7 +353,7 @@ def celebrate(services: Services, client: WebClient, info: AssistInfo) -> str:
         return celebration_note(None)
     text, blocks = win_celebration(info, services.settings.currency)
     try:
-        post_message(client, channel=channel, text=text, blocks=blocks, unfurl_links=False)
+        posted = post_message(client, channel=channel, text=text, blocks=blocks, unfurl_links=False)
     except SlackApiError as error:
         failure = str(error.response.get("error"))
         # Slack's details (which block it refused, and why) are for whoever reads the log.
@@ -361,6 +363,15 @@ def celebrate(services: Services, client: WebClient, info: AssistInfo) -> str:
     except Exception:
         logger.exception("win %s not posted to %s", info.id, channel)
         return celebration_note(channel, NO_ANSWER)
+    invite_join_in(
+        services.sessions,
+        client,
+        services.team_id,
+        services.settings.assist_emoji,
+        (posted["channel"], posted["ts"]),
+        PostKind.WIN,
+        info.credited,
+    )
     return celebration_note(channel)
 
 
