@@ -143,8 +143,9 @@ def create_app(
     pool = listener_executor or ListenerPool(listener_threads)
     # The token travels in the client, which carries our base URL and 429 retries.
     client = client or build_client(settings)
+    identity = client.auth_test()
     app = SlackApp(
-        team_id=client.auth_test()["team_id"],
+        team_id=identity["team_id"],
         client=client,
         signing_secret=settings.signing_secret or "",
         logger=logging.getLogger("everybody_sells.bolt"),
@@ -158,6 +159,7 @@ def create_app(
         client=client,
         team_id=app.team_id,
         inbox=inbox or EventInbox(sessions, worker_name(), inbox_settings(settings)),
+        bot_user_id=identity.get("user_id") or "",
     )
     if isinstance(pool, ListenerPool):
         services = replace(services, defer=pool.defer)

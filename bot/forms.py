@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from decimal import Decimal, InvalidOperation
 from typing import Any
@@ -17,6 +18,10 @@ EARLIEST, LATEST = 0, 32503680000
 _USER_MENTION = re.compile(r"<@([UW][A-Z0-9]+)(?:\|[^>]*)?>")
 # A mention, then a separator only where another mention follows ("@ana, @ben and @cy").
 _LEADING_MENTION = re.compile(r"\s*<@([UW][A-Z0-9]+)(?:\|[^>]*)?>(?:\s*(?:,|&|\band\b)\s*(?=<@))?")
+# What Slack's IDs and message timestamps look like.
+_ID = re.compile(r"[A-Z0-9]{2,30}")
+_TS = re.compile(r"[0-9]{1,12}\.[0-9]{1,8}")
+PERMALINK_LENGTH = 500
 
 
 def view_values(view: dict) -> dict[str, Any]:
@@ -188,3 +193,56 @@ def parse_money(value: str | None) -> Decimal | None:
     if amount >= Decimal("1e12"):
         raise ValueError("That amount is too large")
     return amount.quantize(Decimal("0.01"))
+
+
+@dataclass(frozen=True)
+class MessageShortcut:
+    """What the "Log as assist" message shortcut tells about the message it was used on."""
+
+    trigger_id: str
+    giver_id: str
+    channel_id: str
+    message_ts: str
+    author_id: str | None  # None for a bot's or an app's message
+    text: str
+
+
+def message_shortcut(body: dict) -> MessageShortcut:
+    """Read a `message_action` payload; MalformedPayload for anything Slack never sends."""
+    message, channel, user = body.get("message"), body.get("channel"), body.get("user")
+    if not (isinstance(message, dict) and isinstance(channel, dict) and isinstance(user, dict)):
+        raise MalformedPayload("a message shortcut without its message, channel or user")
+    trigger_id, text, author = body.get("trigger_id"), message.get("text"), message.get("user")
+    if not (isinstance(trigger_id, str) and trigger_id):
+        raise MalformedPayload("a message shortcut without a trigger_id")
+    if not all(_is_id(v) for v in (user.get("id"), channel.get("id"))):
+        raise MalformedPayload("a message shortcut whose user or channel is not an ID")
+    if not (isinstance(message.get("ts"), str) and _TS.fullmatch(message["ts"])):
+        raise MalformedPayload("a message shortcut whose message has no timestamp")
+    if (author is not None and not _is_id(author)) or not isinstance(text, str | None):
+        raise MalformedPayload("a message shortcut whose message has a malformed user or text")
+    return MessageShortcut(
+        trigger_id, user["id"], channel["id"], message["ts"], author or None, text or ""
+    )
+
+
+def _is_id(value: object) -> bool:
+    return isinstance(value, str) and bool(_ID.fullmatch(value))
+
+
+def message_origin(view: dict) -> tuple[str | None, str | None]:
+    """The message (its timestamp and link) a form was opened from with the shortcut, from
+    the form's metadata: (None, None) for a form opened any other way. MalformedPayload
+    for values no form of ours carries."""
+    meta = view_metadata(view)
+    ts, link = meta.get("message_ts"), meta.get("permalink")
+    if ts is not None and not (isinstance(ts, str) and _TS.fullmatch(ts)):
+        raise MalformedPayload("the form's message_ts is not a message timestamp")
+    if link is not None and not (
+        isinstance(link, str)
+        and link.startswith("https://")
+        and len(link) <= PERMALINK_LENGTH
+        and url_error(link) is None
+    ):
+        raise MalformedPayload("the form's permalink is not a link")
+    return ts, link

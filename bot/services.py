@@ -46,6 +46,8 @@ class Services:
     client: WebClient
     team_id: str  # the workspace the bot is installed in
     inbox: EventInbox
+    # The bot's own user ID (auth.test `user_id`): never credited, its reactions credit nobody.
+    bot_user_id: str = ""
     # Where work goes once its request is acked: the listener pool's background lane.
     defer: Callable[[Callable[[], None]], object] = run_now
 

@@ -24,6 +24,7 @@ from bot.flows.assists import (
     assist_form_errors,
     credit_from_form,
     details_errors,
+    message_assist_form,
     own_assist,
     quick_assist_draft,
     quick_assist_problem,
@@ -32,7 +33,15 @@ from bot.flows.assists import (
     stage_pick,
     thanked_person,
 )
-from bot.forms import action_number, metadata_number, split_recipients, view_metadata, view_values
+from bot.forms import (
+    action_number,
+    message_origin,
+    message_shortcut,
+    metadata_number,
+    split_recipients,
+    view_metadata,
+    view_values,
+)
 from bot.services import Services
 from bot.slack.messages import tell
 
@@ -78,12 +87,22 @@ def thank_back_action(ack: Ack, body: dict, action: dict, client: WebClient) -> 
     client.views_open(trigger_id=body["trigger_id"], view=assist_modal(None, recipients))
 
 
+def log_assist_shortcut(ack: Ack, body: dict, client: WebClient, context: BoltContext) -> None:
+    """The message shortcut "Log as assist": the assist form, started from the message. A
+    payload Slack can't send is refused (400) before the ack."""
+    shortcut = message_shortcut(body)
+    ack()
+    view = message_assist_form(context["services"], client, context["team_id"], shortcut)
+    client.views_open(trigger_id=shortcut.trigger_id, view=view)
+
+
 def assist_submission(
     ack: Ack, body: dict, view: dict, client: WebClient, context: BoltContext
 ) -> None:
     """The assist form: checked before the ack, then recorded and confirmed."""
     services: Services = context["services"]
     values = view_values(view)
+    message_origin(view)  # a form's link to a message that no form of ours carries: 400
     giver = body["user"]["id"]
     if errors := assist_form_errors(services, context["team_id"], giver, values):
         logger.info("assist form from %s refused: %s", giver, sorted(errors))
@@ -139,8 +158,13 @@ def details_submission(
     tell(client, user_id, view_metadata(view).get("channel_id"), text, blocks)
 
 
+# The message shortcut's callback ID, as manifest.yml declares it (a public name).
+LOG_ASSIST_SHORTCUT = "log_assist"
+
+
 def register(app: App, services: Services) -> None:
     app.command("/assist")(assist_command)
+    app.message_shortcut(LOG_ASSIST_SHORTCUT)(log_assist_shortcut)
     app.action(OPEN_ASSIST_MODAL_ACTION)(open_modal_action)
     app.action(THANK_BACK_ACTION)(thank_back_action)
     app.view(ASSIST_MODAL)(assist_submission)

@@ -21,14 +21,16 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from bot.blocks.digest import digest_blocks, digest_label, quiet_tip
 from bot.blocks.nudges import nudge_blocks, week_label
+from bot.flows.join_in import invite_join_in
 from bot.settings import Settings
 from bot.slack.delivery import run_clock, send_once
 from bot.slack.messages import post_message
 from models.base import utcnow
 from models.deliveries import claim, complete, first_claimed, is_done, release
-from models.digest import Digest, build_digest
+from models.digest import Digest, build_digest, recognised
 from models.nudges import ManagerNudge, build_nudges, paused_managers
 from models.periods import DIGEST_WINDOW, digest_period_key, digest_start, iso_week
+from models.recognition_posts import PostKind
 
 logger = logging.getLogger(__name__)
 
@@ -149,11 +151,22 @@ def run_digest(
     now = now or utcnow()
 
     def post(channel: str) -> NotPosted | None:
-        _, text, blocks = digest_for(job, now)
+        digest, text, blocks = digest_for(job, now)
         try:
-            post_message(job.client, channel=channel, text=text, blocks=blocks, unfurl_links=False)
+            posted = post_message(
+                job.client, channel=channel, text=text, blocks=blocks, unfurl_links=False
+            )
         except SlackApiError as error:
             return NotPosted(f"Slack refused the post: {error.response.get('error')}")
+        invite_join_in(
+            job.sessions,
+            job.client,
+            job.team_id,
+            job.settings.assist_emoji,
+            (posted["channel"], posted["ts"]),
+            PostKind.DIGEST,
+            recognised(digest),
+        )
         return None
 
     result = RunResult(period=period or job.digest_period(now))

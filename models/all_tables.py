@@ -12,5 +12,6 @@ from models import (  # noqa: F401
     people,
     prompts,
     pulse,
+    recognition_posts,
     referrals,
 )

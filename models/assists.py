@@ -295,8 +295,12 @@ def _record_new(
     people: Mapping[str, PersonInfo | None],
     limit: GivingLimit | None,
     now: datetime,
+    gives: int | None = None,
 ) -> RecordOutcome:
-    """record_assist once the dedupe key is known to be unused (a race is still caught)."""
+    """record_assist once the dedupe key is known to be unused (a race is still caught).
+
+    `gives`: how much it counts against the giver's daily limit; by default one per person
+    credited."""
     eligible, refused = screen_recipients(draft.giver_id, draft.recipient_ids, people)
     # A lesson is worth sharing even when nobody else was involved in the mistake.
     if not eligible and draft.kind != Kind.LESSON:
@@ -332,10 +336,11 @@ def _record_new(
         for user_id in eligible
     ]
     reached: list[LimitReached] = []
+    cost = len(eligible) if gives is None else gives
 
     def within_limit() -> bool:
         # In the insert's savepoint: a lost dedupe race gives the credits back.
-        if limit and (over := reserve_credits(session, *giving, len(eligible), limit, now)):
+        if limit and (over := reserve_credits(session, *giving, cost, limit, now)):
             reached.append(over)
             return False
         return True
@@ -402,21 +407,23 @@ def reaction_key(giver_id: str, channel_id: str, message_ts: str, emoji: str) ->
 def credit_reaction(
     session: Session,
     draft: AssistDraft,
-    author: PersonInfo | None,
+    people: Mapping[str, PersonInfo | None],
     limit: GivingLimit,
     now: datetime | None = None,
+    *,
+    gives: int | None = None,
 ) -> RecordOutcome:
-    """Record a reaction's credit, or bring back one revoked when the reaction was removed."""
+    """Record a reaction's credits (the message's author, or the people a recognition post
+    names), or bring back those revoked when the reaction was removed. `gives`: what it
+    counts against the daily limit, by default one per person credited."""
     now = now or utcnow()
     existing = find_by_dedupe_key(session, draft.team_id, draft.dedupe_key)
     if existing is None:
-        people = {author.user_id: author} if author else {}
-        return _record_new(session, draft, people, limit, now)
+        return _record_new(session, draft, people, limit, now, gives)
     if existing.revoked_at is None:
         return _duplicate(existing)
-    reached = reserve_credits(
-        session, draft.team_id, draft.giver_id, len(existing.credits), limit, now
-    )
+    cost = len(existing.credits) if gives is None else gives
+    reached = reserve_credits(session, draft.team_id, draft.giver_id, cost, limit, now)
     if reached is not None:
         return RecordOutcome(limit_reached=reached)
     existing.revoked_at = None

@@ -72,6 +72,13 @@ class Digest:
         return len(self.departments_contributing) / self.departments_total
 
 
+def recognised(digest: Digest) -> tuple[str, ...]:
+    """Whom the digest recognises, for joining in: the people credited in its stories and
+    its first-timers (models/recognition_posts.py says why these)."""
+    people = [user for story in digest.stories for user in story.recipient_ids]
+    return tuple(dict.fromkeys([*people, *digest.first_timers]))
+
+
 def build_digest(session: Session, team_id: str, start: datetime, end: datetime) -> Digest:
     """Everything the digest shows for credits and events in [start, end)."""
     active = _active(team_id, start, end)

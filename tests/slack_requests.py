@@ -144,6 +144,39 @@ class SlackRequests:
             }
         )
 
+    def message_shortcut(
+        self,
+        text: str | None,
+        author: str | None,
+        user: str = GINA,
+        channel: str = GENERAL,
+        ts: str = "1700000000.000700",
+        callback_id: str = "log_assist",
+        overrides: dict[str, Any] | None = None,
+    ) -> BoltResponse:
+        """A message shortcut ("Log as assist") used on a message by `author` (None: a
+        bot's message); `overrides` replace fields of the payload (None: leave it out)."""
+        message: dict[str, Any] = {"type": "message", "ts": ts}
+        if text is not None:
+            message["text"] = text
+        if author is not None:
+            message["user"] = author
+        payload = {
+            "type": "message_action",
+            "callback_id": callback_id,
+            "trigger_id": f"trigger.{uuid.uuid4().hex}",
+            "action_ts": f"{time.time():.6f}",
+            "message_ts": ts,
+            "response_url": self.standin.response_url("shortcut"),
+            "user": {"id": user, "name": user.lower(), "team_id": TEAM_ID},
+            "channel": {"id": channel, "name": "general"},
+            "team": {"id": TEAM_ID, "domain": "test"},
+            "message": message,
+            "token": "legacy",
+            **(overrides or {}),
+        }
+        return self.interaction({k: v for k, v in payload.items() if v is not None})
+
     def event(
         self,
         event: dict[str, Any],

@@ -61,6 +61,8 @@ class StandInState:
     history: dict[str, list[dict]] = field(default_factory=dict)
     # file id -> the bytes POSTed to its upload URL (files_upload_v2's second step)
     uploads: dict[str, bytes] = field(default_factory=dict)
+    # (channel, ts, emoji) of every reaction the app added (reactions.add)
+    reactions: set[tuple[str, str, str]] = field(default_factory=set)
 
 
 class SlackStandIn:
@@ -448,6 +450,21 @@ def _permalink(standin: SlackStandIn, args: dict) -> dict:
     return {"ok": True, "permalink": f"https://test.slack.com/archives/{args.get('channel')}/p{ts}"}
 
 
+def _add_reaction(standin: SlackStandIn, args: dict) -> dict:
+    """reactions.add: once per message and emoji, as Slack answers a second one."""
+    channel, ts, name = args.get("channel", ""), args.get("timestamp", ""), args.get("name", "")
+    if not (channel and ts and name):
+        return {"ok": False, "error": "invalid_arguments"}
+    known = standin.state.channels.get(channel)
+    if known is not None and not known["is_member"]:
+        return {"ok": False, "error": "not_in_channel"}
+    with standin._lock:
+        if (channel, ts, name) in standin.state.reactions:
+            return {"ok": False, "error": "already_reacted"}
+        standin.state.reactions.add((channel, ts, name))
+    return {"ok": True}
+
+
 def _view(standin: SlackStandIn, args: dict) -> dict:
     return {"ok": True, "view": {"id": f"V{next(standin._ts):08d}", **(args.get("view") or {})}}
 
@@ -490,6 +507,7 @@ ANSWERS: dict[str, Callable[[SlackStandIn, dict], dict]] = {
     "chat.postEphemeral": _post_ephemeral,
     "chat.getPermalink": _permalink,
     "chat.update": lambda s, a: {"ok": True, "channel": a.get("channel"), "ts": a.get("ts")},
+    "reactions.add": _add_reaction,
     "views.open": _view,
     "views.update": _view,
     "views.publish": _view,

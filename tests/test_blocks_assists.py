@@ -18,6 +18,7 @@ from bot.blocks.assists import (
     STAGE_ACTION,
     THANK_BACK_ACTION,
     WIN_MODAL,
+    FromMessage,
     assist_confirmation,
     assist_details_modal,
     assist_modal,
@@ -26,6 +27,7 @@ from bot.blocks.assists import (
     credit_notice,
     details_saved,
     format_money,
+    join_in_limit_lines,
     named,
     opened_privately,
     people_named,
@@ -124,6 +126,73 @@ def test_the_assist_form_fits_and_starts_private_only_in_a_dm():
     privacy = next(b for b in in_channel["blocks"] if b["block_id"] == "privacy")
     assert "initial_options" not in privacy["element"]
     assert [opened_privately(c) for c in ("DX", "GX", "CX", None)] == [True, True, False, False]
+
+
+LONG_LINK = "https://acme.slack.com/archives/C1/p" + "1" * 460
+
+
+def from_message(**changes: object) -> FromMessage:
+    base = FromMessage(
+        channel_id="CGENERAL01",
+        message_ts="1700000000.000700",
+        permalink="https://acme.slack.com/archives/CGENERAL01/p1700000000000700",
+        recipients=("UANA000001", "UBEN000001"),
+        customer="Acme, Inc.",
+    )
+    return replace(base, **changes)
+
+
+def test_the_assist_form_from_a_message_links_it_and_starts_from_what_it_found():
+    view = assist_modal(None, message=from_message())
+    assert_view_ok(view)
+    inputs = {b["block_id"]: b for b in view["blocks"] if b["type"] == "input"}
+    assert list(inputs) == [
+        "recipients",
+        "kind",
+        "stage",
+        "customer",
+        "description",
+        "crm_url",
+        "privacy",
+    ]
+    assert inputs["recipients"]["element"]["initial_users"] == ["UANA000001", "UBEN000001"]
+    assert inputs["customer"]["element"]["initial_value"] == "Acme, Inc."
+    assert "initial_options" not in inputs["privacy"]["element"]
+    [found] = [b for b in view["blocks"] if b["type"] == "context"]
+    link = "<https://acme.slack.com/archives/CGENERAL01/p1700000000000700|this message>"
+    assert link in found["elements"][0]["text"]
+    assert json.loads(view["private_metadata"]) == {
+        "channel_id": "CGENERAL01",
+        "message_ts": "1700000000.000700",
+        "permalink": "https://acme.slack.com/archives/CGENERAL01/p1700000000000700",
+    }
+
+    mine = assist_modal(None, message=from_message(recipients=(), suggested=CROWD, permalink=None))
+    assert_view_ok(mine)
+    assert (
+        "initial_users"
+        not in next(b for b in mine["blocks"] if b.get("block_id") == "recipients")["element"]
+    )
+    said = " ".join(b["elements"][0]["text"] for b in mine["blocks"] if b["type"] == "context")
+    assert "Logging help seen in this message." in said
+    assert (
+        "Mentioned in your message: <@U000000000>" in said and "others. Choose who helped." in said
+    )
+
+    private = assist_modal(None, message=from_message(is_private=True))
+    assert (
+        "initial_options"
+        in next(b for b in private["blocks"] if b.get("block_id") == "privacy")["element"]
+    )
+
+
+def test_a_join_in_over_the_limit_says_why_and_what_to_do():
+    [why, what] = join_in_limit_lines("handshake", LimitReached(10, 10, 1))
+    assert why == (
+        "Joining in counts as one of your 10 credits a day, and you have given 10 today, "
+        "so your :handshake: credited nobody."
+    )
+    assert what == "Remove it and add it again tomorrow to join in."
 
 
 def test_the_details_form_is_prefilled_and_summarises_a_crowd():
@@ -337,6 +406,13 @@ LARGEST_MESSAGES = {
     "credit notice, reaction": lambda: credit_notice(
         crowded(source="reaction", permalink="https://acme.slack.com/archives/C1/p" + "1" * 400)
     ),
+    "credit notice, from a message": lambda: credit_notice(
+        crowded(source="modal", description=DENSE, permalink=LONG_LINK), "EUR", "N" * 80
+    ),
+    "join in over the limit": lambda: (
+        warning_text(join_in_limit_lines("a" * 100, LimitReached(1000, 1000, 1))),
+        None,
+    ),
     "credit notice, session": lambda: credit_notice(crowded(source="session", description=DENSE)),
     "credit notice, lesson": lambda: credit_notice(crowded(kind="lesson", description=DENSE)),
     "win post": lambda: win_celebration(crowded(description=DENSE), "EUR"),
@@ -352,6 +428,12 @@ LARGEST_MESSAGES = {
 }
 LARGEST_VIEWS = {
     "assist form": lambda: assist_modal("DGINA00001", CROWD),
+    "assist form from a message": lambda: assist_modal(
+        None,
+        message=from_message(
+            permalink=LONG_LINK, recipients=WORKSPACE, suggested=WORKSPACE, customer=CUSTOMER
+        ),
+    ),
     "details form": lambda: assist_details_modal(
         crowded(description=DENSE, credited=WORKSPACE), "CGENERAL01"
     ),

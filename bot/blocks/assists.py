@@ -141,16 +141,68 @@ def _detail_inputs(fields: AssistFields) -> list[dict]:
     ]
 
 
-def assist_modal(channel_id: str | None, recipients: Sequence[str] = ()) -> dict:
-    """The `/assist` form: who helped, how, at which stage, for which customer."""
-    fields = AssistFields(is_private=opened_privately(channel_id))
+@dataclass(frozen=True)
+class FromMessage:
+    """What the "Log as assist" shortcut found in a message, for the form: never its words."""
+
+    channel_id: str
+    message_ts: str
+    permalink: str | None
+    recipients: tuple[str, ...] = ()  # preselected: its author and the people it mentions
+    suggested: tuple[str, ...] = ()  # shown, not chosen: the giver wrote the message
+    customer: str | None = None  # a known customer the message names
+    is_private: bool = False  # posted in a private channel, a group DM or a DM
+
+
+def assist_modal(
+    channel_id: str | None, recipients: Sequence[str] = (), *, message: FromMessage | None = None
+) -> dict:
+    """The `/assist` form: who helped, how, at which stage, for which customer. Opened from
+    a message (`message`), it links the message and starts with what was found in it."""
+    if message is None:
+        fields = AssistFields(is_private=opened_privately(channel_id))
+        found: list[dict] = []
+        metadata: dict = {"channel_id": channel_id}
+    else:
+        channel_id, recipients = message.channel_id, message.recipients[:PICKER_LIMIT]
+        private = message.is_private or opened_privately(channel_id)
+        fields = AssistFields(customer=message.customer, is_private=private)
+        found = _found_in_message(message)
+        metadata = {
+            "channel_id": channel_id,
+            "message_ts": message.message_ts,
+            "permalink": message.permalink,
+        }
     return modal(
         ASSIST_MODAL,
         "Log an assist",
-        [people_input("recipients", "Who helped?", recipients), *_detail_inputs(fields)],
+        [
+            *found,
+            people_input("recipients", "Who helped?", recipients),
+            *_detail_inputs(fields),
+        ],
         submit="Credit them",
-        metadata={"channel_id": channel_id},
+        metadata=metadata,
     )
+
+
+def _found_in_message(message: FromMessage) -> list[dict]:
+    """The link to the message the form was opened from, and the people it names when the
+    giver wrote it (to pick from, none chosen)."""
+    link = f"<{message.permalink}|this message>" if message.permalink else "this message"
+    blocks = [
+        context_block(
+            f"Logging help seen in {link}. The assist keeps the link, never the message's words."
+        )
+    ]
+    if message.suggested:
+        blocks.append(
+            context_block(
+                f"Mentioned in your message: {named(message.suggested, REFUSED_ROOM)}. "
+                "Choose who helped."
+            )
+        )
+    return blocks
 
 
 def opened_privately(channel_id: str | None) -> bool:
@@ -290,6 +342,15 @@ def refusal_text(refused: Sequence[tuple[str, Refusal]], limit: LimitReached | N
     return warning_text(refusal_lines(refused, limit) or ["Nobody was credited."])
 
 
+def join_in_limit_lines(emoji: str, limit: LimitReached) -> list[str]:
+    """Why joining in on a recognition post recorded nothing: the daily limit."""
+    return [
+        f"Joining in counts as one of your {plural(limit.limit, 'credit')} a day, and you "
+        f"have given {limit.given_today} today, so your :{emoji}: credited nobody.",
+        "Remove it and add it again tomorrow to join in.",
+    ]
+
+
 def reaction_lost_lines(emoji: str, why: str) -> list[str]:
     """Why a reaction's credit was given up on, and how to try again."""
     return [
@@ -392,6 +453,8 @@ def credit_notice(
         *mrkdwn_sections(said),
         context_block(_summary(info, show_unset_stage=False, currency=currency)),
     ]
+    if info.permalink and info.source != Source.REACTION:
+        blocks.append(context_block(f"Logged from <{info.permalink}|a message>."))
     if info.source in THANKABLE and info.kind != Kind.LESSON:
         blocks.append(actions_block([thank_back_button(info, giver_name)]))
     return text, blocks

@@ -7,13 +7,16 @@ from __future__ import annotations
 import logging
 import re
 from collections.abc import Callable
+from datetime import timedelta
 
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
 from bot.blocks.assists import (
     NO_ANSWER,
+    FromMessage,
     assist_confirmation,
+    assist_modal,
     assist_usage,
     celebration_note,
     details_saved,
@@ -24,7 +27,17 @@ from bot.blocks.assists import (
 from bot.blocks.text import plural
 from bot.faults import describe
 from bot.flows.homes import publish_homes
-from bot.forms import parse_kind, parse_money, parse_stage, url_error, view_metadata
+from bot.flows.join_in import invite_join_in
+from bot.forms import (
+    MessageShortcut,
+    message_origin,
+    parse_kind,
+    parse_money,
+    parse_stage,
+    split_mentions,
+    url_error,
+    view_metadata,
+)
 from bot.services import Services
 from bot.slack.messages import notify_credited, post_message, tell
 from bot.verification import MalformedPayload
@@ -45,8 +58,10 @@ from models.assists import (
     update_details,
 )
 from models.base import utcnow
+from models.customers import customer_named_in, known_customers
 from models.home import home_openers
 from models.people import people_by_id
+from models.recognition_posts import PostKind
 
 logger = logging.getLogger(__name__)
 
@@ -224,8 +239,11 @@ def assist_form_errors(services: Services, team_id: str, giver: str, values: dic
 def credit_from_form(
     services: Services, client: WebClient, team_id: str, giver: str, values: dict, view: dict
 ) -> None:
-    """Record the assist form (checked already) and tell the giver where they opened it."""
+    """Record the assist form (checked already) and tell the giver where they opened it.
+    A form opened on a message with the shortcut keeps the message's link (the origin was
+    checked before the ack)."""
     channel_id = view_metadata(view).get("channel_id")
+    message_ts, permalink = message_origin(view)
     draft = AssistDraft(
         team_id=team_id,
         giver_id=giver,
@@ -237,11 +255,51 @@ def credit_from_form(
         description=values.get("description") or "",
         crm_url=values.get("crm_url"),
         channel_id=channel_id,
+        message_ts=message_ts,
+        permalink=permalink,
         is_private=services.kept_private(client, values, channel_id),
         dedupe_key=f"view:{view['id']}",
     )
     text, blocks = outcome_message(*record_and_report(services, client, draft), offer_details=False)
     tell(client, giver, channel_id, text, blocks)
+
+
+# How far back a customer counts as known to the shortcut: a year, like a deal's help chain.
+KNOWN_CUSTOMER_DAYS = 365
+
+
+def message_assist_form(
+    services: Services, client: WebClient, team_id: str, shortcut: MessageShortcut
+) -> dict:
+    """The assist form for the "Log as assist" shortcut, started from the message: its
+    link, its author and the people it mentions (chosen, unless the giver wrote it: then
+    only suggested), a known customer it names, and private when the conversation is."""
+    giver = shortcut.giver_id
+    mentioned, _ = split_mentions(shortcut.text)
+    named_people = [u for u in [shortcut.author_id or "", *mentioned] if u]
+    with services.sessions() as session:
+        known = people_by_id(session, team_id, named_people)
+        customers = known_customers(
+            session, team_id, utcnow() - timedelta(days=KNOWN_CUSTOMER_DAYS)
+        )
+    people = tuple(
+        user
+        for user in dict.fromkeys(named_people)
+        if user not in {giver, services.bot_user_id}
+        and not (user in known and (known[user].is_bot or known[user].is_deleted))
+    )
+    written_by_giver = shortcut.author_id == giver
+    channel = shortcut.channel_id
+    message = FromMessage(
+        channel_id=channel,
+        message_ts=shortcut.message_ts,
+        permalink=services.directory.permalink(client, channel, shortcut.message_ts),
+        recipients=() if written_by_giver else people,
+        suggested=people if written_by_giver else (),
+        customer=customer_named_in(shortcut.text, customers),
+        is_private=services.directory.is_private(client, channel),
+    )
+    return assist_modal(channel, message=message)
 
 
 def win_form_errors(services: Services, team_id: str, giver: str, values: dict) -> dict:
@@ -295,7 +353,7 @@ def celebrate(services: Services, client: WebClient, info: AssistInfo) -> str:
         return celebration_note(None)
     text, blocks = win_celebration(info, services.settings.currency)
     try:
-        post_message(client, channel=channel, text=text, blocks=blocks, unfurl_links=False)
+        posted = post_message(client, channel=channel, text=text, blocks=blocks, unfurl_links=False)
     except SlackApiError as error:
         failure = str(error.response.get("error"))
         # Slack's details (which block it refused, and why) are for whoever reads the log.
@@ -305,6 +363,15 @@ def celebrate(services: Services, client: WebClient, info: AssistInfo) -> str:
     except Exception:
         logger.exception("win %s not posted to %s", info.id, channel)
         return celebration_note(channel, NO_ANSWER)
+    invite_join_in(
+        services.sessions,
+        client,
+        services.team_id,
+        services.settings.assist_emoji,
+        (posted["channel"], posted["ts"]),
+        PostKind.WIN,
+        info.credited,
+    )
     return celebration_note(channel)
 
 

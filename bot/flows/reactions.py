@@ -1,4 +1,6 @@
-"""Reactions: the assist emoji on someone's message credits its author; removing it revokes.
+"""Reactions: the assist emoji on someone's message credits its author; on one of the bot's
+recognition posts it credits the people the post recognises (joining in); removing it
+revokes.
 
 The work of the `reaction_added` and `reaction_removed` events, done from the inbox."""
 
@@ -9,13 +11,19 @@ import logging
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
-from bot.blocks.assists import reaction_lost_lines, refusal_lines, warning_text
+from bot.blocks.assists import (
+    join_in_limit_lines,
+    reaction_lost_lines,
+    refusal_lines,
+    warning_text,
+)
 from bot.flows.assists import giver_name
 from bot.flows.homes import publish_homes
 from bot.services import Services
 from bot.slack.messages import notify_credited, post_ephemeral, post_message
 from models.assists import (
     AssistDraft,
+    Kind,
     Refusal,
     Source,
     find_by_dedupe_key,
@@ -27,8 +35,12 @@ from models.assists import (
 )
 from models.home import home_openers
 from models.inbox import InboxItem
+from models.recognition_posts import PostInfo, recognition_post
 
 logger = logging.getLogger(__name__)
+
+# What joining in on a recognition post counts against the daily limit (see `join_in`).
+JOIN_IN_GIVES = 1
 
 
 def base_emoji(name: str) -> str:
@@ -37,7 +49,8 @@ def base_emoji(name: str) -> str:
 
 
 def credit_reaction(services: Services, client: WebClient, item: InboxItem) -> None:
-    """The assist emoji on a person's message: credit its author, from the person reacting."""
+    """The assist emoji on a person's message: credit its author, from the person reacting.
+    On one of the bot's recognition posts: join in. The bot's own reaction credits nobody."""
     event = item.body["event"]
     emoji = base_emoji(event.get("reaction", ""))
     kind = services.settings.reaction_kinds.get(emoji)
@@ -46,16 +59,34 @@ def credit_reaction(services: Services, client: WebClient, item: InboxItem) -> N
         return
     team_id, giver, author = item.team_id, event["user"], event.get("item_user")
     channel, ts = message["channel"], message["ts"]
-    if not author:
+    if giver == services.bot_user_id:
+        return  # the bot adding the emoji to its own post, inviting people to join in
+    if emoji == services.settings.assist_emoji:
+        with services.sessions() as session:
+            post = recognition_post(session, team_id, channel, ts)
+        if post is not None:
+            join_in(services, client, item, post, kind)
+            return
+    if not author or author == services.bot_user_id:
         logger.info("reaction on %s/%s has no human author; nothing to credit", channel, ts)
         return
     if author == giver:
         warn(client, channel, giver, refusal_lines([(giver, Refusal.SELF)], None))
         return
-    draft = AssistDraft(
-        team_id=team_id,
+    credit_author(services, client, item, author, kind)
+
+
+def reaction_draft(
+    services: Services, client: WebClient, item: InboxItem, recipients: list[str], kind: Kind
+) -> AssistDraft:
+    """A reaction's assist: from the person reacting, linking the message, once per
+    person, message and emoji."""
+    event = item.body["event"]
+    giver, channel, ts = event["user"], event["item"]["channel"], event["item"]["ts"]
+    return AssistDraft(
+        team_id=item.team_id,
         giver_id=giver,
-        recipient_ids=[author],
+        recipient_ids=recipients,
         kind=kind,
         source=Source.REACTION,
         description="",
@@ -63,19 +94,29 @@ def credit_reaction(services: Services, client: WebClient, item: InboxItem) -> N
         message_ts=ts,
         permalink=services.directory.permalink(client, channel, ts),
         is_private=services.directory.is_private(client, channel),
-        dedupe_key=reaction_key(giver, channel, ts, emoji),
+        dedupe_key=reaction_key(giver, channel, ts, base_emoji(event["reaction"])),
     )
+
+
+def credit_author(
+    services: Services, client: WebClient, item: InboxItem, author: str, kind: Kind
+) -> None:
+    """Credit a person's message's author, from the person reacting; they hear of it."""
+    event, team_id = item.body["event"], item.team_id
+    giver, channel = event["user"], event["item"]["channel"]
+    draft = reaction_draft(services, client, item, [author], kind)
     author_info = services.directory.person(client, team_id, author)
+    people = {author: author_info} if author_info else {}
     with services.sessions.begin() as session:
-        outcome = credit_reaction_once(session, draft, author_info, services.giving_limit)
+        outcome = credit_reaction_once(session, draft, people, services.giving_limit)
         info = outcome.info
         openers = home_openers(session, team_id, [giver, author]) if outcome.recorded else []
     logger.info(
         "reaction %s by %s on %s/%s: credited=%s duplicate=%s",
-        emoji,
+        base_emoji(event["reaction"]),
         giver,
         channel,
-        ts,
+        draft.message_ts,
         outcome.credited,
         outcome.duplicate,
     )
@@ -87,6 +128,47 @@ def credit_reaction(services: Services, client: WebClient, item: InboxItem) -> N
         publish_homes(services, client, team_id, openers)
     elif not outcome.duplicate:
         warn(client, channel, giver, refusal_lines(outcome.refused, outcome.limit_reached))
+
+
+def join_in(
+    services: Services, client: WebClient, item: InboxItem, post: PostInfo, kind: Kind
+) -> None:
+    """The assist emoji on a recognition post: credit the people it recognises, from the
+    person reacting (never themselves), once however often they add it.
+
+    It counts as one give against the daily limit, however many people the post names:
+    like a /win, it thanks people the bot already named, and the joiner picks nobody. The
+    people credited get no DM (the post they are thanked on is public, and one DM per
+    person per joiner would flood a digest's readers); their Home and /sells stats count it.
+    """
+    team_id, giver = item.team_id, item.body["event"]["user"]
+    recognised = [user for user in post.user_ids if user != giver]
+    if not recognised:
+        logger.info(
+            "%s joined in on %s/%s, which recognises only them", giver, post.channel, post.ts
+        )
+        return
+    draft = reaction_draft(services, client, item, recognised, kind)
+    people = services.directory.people(client, team_id, recognised)
+    with services.sessions.begin() as session:
+        outcome = credit_reaction_once(
+            session, draft, people, services.giving_limit, gives=JOIN_IN_GIVES
+        )
+        openers = home_openers(session, team_id, [giver]) if outcome.recorded else []
+    logger.info(
+        "%s joined in on the %s post %s/%s: credited=%d duplicate=%s limit=%s",
+        giver,
+        post.kind,
+        post.channel,
+        post.ts,
+        len(outcome.credited),
+        outcome.duplicate,
+        bool(outcome.limit_reached),
+    )
+    if outcome.limit_reached is not None:
+        emoji = base_emoji(item.body["event"]["reaction"])
+        warn(client, post.channel, giver, join_in_limit_lines(emoji, outcome.limit_reached))
+    publish_homes(services, client, team_id, openers)
 
 
 def reaction_lost(services: Services, client: WebClient, item: InboxItem, why: str) -> None:

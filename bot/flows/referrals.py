@@ -29,6 +29,7 @@ from bot.blocks.referrals import (
     refusal,
 )
 from bot.flows.homes import refresh_homes
+from bot.flows.join_in import invite_join_in
 from bot.forms import (
     action_number,
     metadata_number,
@@ -40,6 +41,7 @@ from bot.forms import (
 from bot.services import Services
 from bot.slack.messages import post_message, tell, update_message
 from bot.verification import MalformedPayload
+from models.recognition_posts import PostKind
 from models.referrals import (
     REFERRAL_LENGTHS,
     MoveOutcome,
@@ -232,10 +234,20 @@ def announce(services: Services, client: WebClient, outcome: MoveOutcome, actor:
         return
     text, blocks = referral_won_post(referral, currency)
     try:
-        post_message(client, channel=channel, text=text, blocks=blocks, unfurl_links=False)
+        posted = post_message(client, channel=channel, text=text, blocks=blocks, unfurl_links=False)
     except SlackApiError as error:
         problem = refused_post(error, "the celebration", referral.id)
         tell(client, actor, None, *celebration_not_posted(referral, channel, problem))
+        return
+    invite_join_in(
+        services.sessions,
+        client,
+        referral.team_id,
+        services.settings.assist_emoji,
+        (posted["channel"], posted["ts"]),
+        PostKind.REFERRAL_WON,
+        [referral.referrer_id],
+    )
 
 
 def tell_referrer(

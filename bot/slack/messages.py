@@ -85,6 +85,11 @@ def update_message(
     return client.chat_update(channel=channel, ts=ts, text=quiet(text), blocks=quiet(blocks))
 
 
+def add_reaction(client: WebClient, *, channel: str, ts: str, emoji: str) -> SlackResponse:
+    """reactions.add: the bot's own `emoji` on a message (one of its recognition posts)."""
+    return client.reactions_add(channel=channel, timestamp=ts, name=emoji)
+
+
 def post_ephemeral(
     client: WebClient, *, channel: str, user: str, text: str, blocks: list[dict] | None = None
 ) -> SlackResponse:
