@@ -14,6 +14,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import insert
 from sqlalchemy.orm import Session, sessionmaker
 
+from bot.commands.sample_company import advance_assist_ids
 from models.assists import Assist, Credit
 from models.departments import DESCRIPTION_LENGTH, DepartmentProfile
 from models.knowledge_sessions import (
@@ -152,6 +153,7 @@ def _credits(
     with sessions.begin() as session:
         session.execute(insert(Assist.__table__), assists)
         session.execute(insert(Credit.__table__), credits)
+        advance_assist_ids(session)  # the ids were given here: PostgreSQL's counter must follow
 
 
 def _referrals(

@@ -407,7 +407,7 @@ def build_sample_company(
         if progress is not None:
             progress(index + 1, len(spans), writer.credits)
     writer.flush()
-    _advance_assist_ids(session)
+    advance_assist_ids(session)
     session.commit()
     _analyze(session)
 
@@ -581,7 +581,7 @@ def _next_assist_id(session: Session) -> int:
     return (session.scalar(select(func.max(Assist.id))) or 0) + 1
 
 
-def _advance_assist_ids(session: Session) -> None:
+def advance_assist_ids(session: Session) -> None:
     """On PostgreSQL, move the id sequence past the ids assigned here."""
     if session.get_bind().dialect.name == "postgresql":
         session.execute(

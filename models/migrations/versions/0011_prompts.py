@@ -1,11 +1,8 @@
 """the weekly "Who helped you this week?" prompt: who was asked, who opted out
 
 Revision ID: 0011
-Revises: 0009
-Create Date: 2026-12-01
-
-Chained to 0009 for now: 0010 is being written on another branch; at the merge this
-revision's down_revision becomes "0010".
+Revises: 0010
+Create Date: 2026-11-30
 """
 
 from __future__ import annotations
@@ -16,7 +13,7 @@ from alembic import op
 from models.base import UtcDateTime
 
 revision = "0011"
-down_revision = "0009"
+down_revision = "0010"
 branch_labels = None
 depends_on = None
 
