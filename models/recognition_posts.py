@@ -43,6 +43,9 @@ class RecognitionPost(TeamScoped, Base):
     kind: Mapped[str] = mapped_column(String(16))
     # The user IDs it recognises, separated by spaces (a digest may name hundreds).
     user_ids: Mapped[str] = mapped_column(Text)
+    # Whose thanks the post already carries (a win's giver, the rep who won a referral):
+    # joining in would credit the same people from them a second time.
+    thanked_by: Mapped[str | None] = mapped_column(String(32))
     created_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow)
 
 
@@ -54,6 +57,7 @@ class PostInfo:
     ts: str
     kind: str
     user_ids: tuple[str, ...]
+    thanked_by: str | None = None
 
 
 def remember_post(
@@ -64,6 +68,7 @@ def remember_post(
     kind: PostKind,
     user_ids: Sequence[str],
     now: datetime | None = None,
+    thanked_by: str | None = None,
 ) -> bool:
     """Remember a post the bot made and whom it recognises; False if it was known already."""
     post = RecognitionPost(
@@ -72,6 +77,7 @@ def remember_post(
         ts=ts,
         kind=kind.value,
         user_ids=" ".join(dict.fromkeys(user_ids)),
+        thanked_by=thanked_by,
         created_at=now or utcnow(),
     )
     _, created = insert_once(session, post, lambda: _find(session, team_id, channel, ts))
@@ -83,7 +89,7 @@ def recognition_post(session: Session, team_id: str, channel: str, ts: str) -> P
     post = _find(session, team_id, channel, ts)
     if post is None:
         return None
-    return PostInfo(post.channel, post.ts, post.kind, tuple(post.user_ids.split()))
+    return PostInfo(post.channel, post.ts, post.kind, tuple(post.user_ids.split()), post.thanked_by)
 
 
 def _find(session: Session, team_id: str, channel: str, ts: str) -> RecognitionPost | None:

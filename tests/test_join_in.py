@@ -119,6 +119,17 @@ def test_removing_the_emoji_revokes_the_join_in_and_adding_it_again_restores_it(
         assert len(session.scalars(select(Credit).where(Credit.giver_id == CARL)).all()) == 2
 
 
+def test_the_wins_giver_joining_in_on_their_own_post_credits_nobody_twice(
+    slack, standin, sessions
+):
+    ts = celebrate_win(slack, standin)
+    join(slack, GINA, ts)  # Gina logged the win: she has already thanked Ana and Ben
+    assert join_ins(sessions, GINA) == []
+    with sessions() as session:
+        gave = session.scalars(select(Credit).where(Credit.giver_id == GINA)).all()
+    assert sorted(c.recipient_id for c in gave) == [ANA, BEN]
+
+
 def test_the_bots_own_reaction_credits_nobody(slack, standin, sessions):
     ts = celebrate_win(slack, standin)
     join(slack, BOT_USER_ID, ts)
@@ -159,8 +170,9 @@ def test_a_join_in_counts_as_one_give_against_the_daily_limit(
 
     join(slack, CARL, ts)  # two people credited, one give
     assert credited(join_ins(sessions, CARL)[0]) == [ANA, BEN]
-    join(slack, GINA, ts)  # Gina's /win did not count: she joins in too
-    assert credited(join_ins(sessions, GINA)[0]) == [ANA, BEN]
+    standin.add_user("UDEE000001", "Dee", "dee@example.com")
+    join(slack, "UDEE000001", ts)  # Carl's join-in did not spend Dee's give
+    assert credited(join_ins(sessions, "UDEE000001")[0]) == [ANA, BEN]
 
     join(slack, CARL, ts, added=False)
     join(slack, CARL, ts)  # adding it again is a give again, and Carl's one is spent
@@ -197,9 +209,11 @@ def test_a_won_referral_post_invites_joining_in_for_the_referrer(slack, standin,
 
     join(slack, CARL, ts)
     join(slack, GINA, ts)  # the referrer herself: nobody else to credit
+    join(slack, ANA, ts)  # the rep who won it already thanked Gina in the form
     [carls] = join_ins(sessions, CARL)
     assert credited(carls) == [GINA]
     assert join_ins(sessions, GINA) == []
+    assert join_ins(sessions, ANA) == []
 
 
 def test_the_digest_invites_joining_in_for_its_stories_and_first_timers(

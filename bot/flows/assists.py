@@ -371,6 +371,7 @@ def celebrate(services: Services, client: WebClient, info: AssistInfo) -> str:
         (posted["channel"], posted["ts"]),
         PostKind.WIN,
         info.credited,
+        thanked_by=info.giver_id,
     )
     return celebration_note(channel)
 

@@ -29,6 +29,7 @@ def invite_join_in(
     where: tuple[str, str],
     kind: PostKind,
     user_ids: Sequence[str],
+    thanked_by: str | None = None,
 ) -> None:
     """Remember the post Slack accepted at `where` (its channel and ts) and whom it
     recognises, then add `emoji` to it. Never raises: the post is out whatever happens
@@ -38,7 +39,7 @@ def invite_join_in(
         return
     try:
         with sessions.begin() as session:
-            remember_post(session, team_id, channel, ts, kind, user_ids)
+            remember_post(session, team_id, channel, ts, kind, user_ids, thanked_by=thanked_by)
     except Exception:
         logger.exception("%s post %s/%s not remembered: nobody can join in", kind, channel, ts)
         return

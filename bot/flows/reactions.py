@@ -142,6 +142,12 @@ def join_in(
     person per joiner would flood a digest's readers); their Home and /sells stats count it.
     """
     team_id, giver = item.team_id, item.body["event"]["user"]
+    if giver == post.thanked_by:
+        # They credited these people when they logged it: a second credit would count twice.
+        logger.info(
+            "%s joined in on their own %s post %s/%s", giver, post.kind, post.channel, post.ts
+        )
+        return
     recognised = [user for user in post.user_ids if user != giver]
     if not recognised:
         logger.info(

@@ -247,6 +247,7 @@ def announce(services: Services, client: WebClient, outcome: MoveOutcome, actor:
         (posted["channel"], posted["ts"]),
         PostKind.REFERRAL_WON,
         [referral.referrer_id],
+        thanked_by=referral.owner_id,
     )
 
 

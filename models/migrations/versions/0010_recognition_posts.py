@@ -26,6 +26,7 @@ def upgrade() -> None:
         sa.Column("ts", sa.String(length=32), nullable=False),
         sa.Column("kind", sa.String(length=16), nullable=False),
         sa.Column("user_ids", sa.Text(), nullable=False),
+        sa.Column("thanked_by", sa.String(length=32), nullable=True),
         sa.Column("created_at", UtcDateTime(), nullable=False),
         sa.Column("team_id", sa.String(length=32), nullable=False),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_recognition_posts")),
