@@ -119,9 +119,7 @@ def test_removing_the_emoji_revokes_the_join_in_and_adding_it_again_restores_it(
         assert len(session.scalars(select(Credit).where(Credit.giver_id == CARL)).all()) == 2
 
 
-def test_the_wins_giver_joining_in_on_their_own_post_credits_nobody_twice(
-    slack, standin, sessions
-):
+def test_the_wins_giver_joining_in_on_their_own_post_credits_nobody_twice(slack, standin, sessions):
     ts = celebrate_win(slack, standin)
     join(slack, GINA, ts)  # Gina logged the win: she has already thanked Ana and Ben
     assert join_ins(sessions, GINA) == []
