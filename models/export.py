@@ -22,7 +22,9 @@ from sqlalchemy import Row, Select, and_, func, select
 from sqlalchemy.orm import Session, aliased
 
 from models.assists import Assist, Credit
+from models.culture import Month
 from models.deals import CrmDeal
+from models.participation import MANAGERS, PEERS, help_flow, months_since, participation
 from models.people import Person
 from models.referrals import Referral
 
@@ -296,3 +298,76 @@ def deal_rows(
                 "helper_department": _text(departments.get(helper) if helper else None),
             }
             yield tuple(_safe(cells, name, DEAL_TEXT_COLUMNS) for name in DEAL_COLUMNS)
+
+
+PARTICIPATION_COLUMNS = (
+    "month",
+    "department",
+    "people",
+    "givers",
+    "share_giving",
+    "receivers",
+    "share_receiving",
+    "credits_given",
+    "credits_received",
+    "managers",
+    "managers_giving",
+    "peers",
+    "peers_giving",
+    "sessions_taught",
+    "sessions_attended",
+)
+HELP_FLOW_COLUMNS = ("month", "giver_department", "recipient_department", "credits")
+
+
+def participation_rows(
+    session: Session,
+    team_id: str,
+    since: datetime | None,
+    *,
+    now: datetime,
+    tz: ZoneInfo,
+    sales_department: str,
+) -> Iterator[tuple[str, ...]]:
+    """One row per month and department of the org chart, from the first credit's month (or
+    `since`) to this month so far: the shares as fractions with four decimals."""
+    for month in _months(session, team_id, since, now, tz):
+        [figures] = participation(session, team_id, [month], sales_department)
+        for department in figures.departments.values():
+            managers, peers = department.role(MANAGERS), department.role(PEERS)
+            yield (
+                month.key,
+                spreadsheet_safe(department.department),
+                str(department.people),
+                str(department.givers),
+                f"{department.share_giving:.4f}",
+                str(department.receivers),
+                f"{department.share_receiving:.4f}",
+                str(department.credits_given),
+                str(department.credits_received),
+                str(managers.people),
+                str(managers.givers),
+                str(peers.people),
+                str(peers.givers),
+                str(department.sessions_taught),
+                str(department.sessions_attended),
+            )
+
+
+def help_flow_rows(
+    session: Session, team_id: str, since: datetime | None, *, now: datetime, tz: ZoneInfo
+) -> Iterator[tuple[str, ...]]:
+    """One row per month and pair of departments with credits between them, busiest first."""
+    for month in _months(session, team_id, since, now, tz):
+        flow = help_flow(session, team_id, month.start, month.end)
+        for giver, recipient, credits in flow.busiest(len(flow.credits), across_only=False):
+            yield (month.key, spreadsheet_safe(giver), spreadsheet_safe(recipient), str(credits))
+
+
+def _months(
+    session: Session, team_id: str, since: datetime | None, now: datetime, tz: ZoneInfo
+) -> list[Month]:
+    first = since or session.scalar(
+        select(func.min(Credit.created_at)).where(Credit.team_id == team_id)
+    )
+    return months_since(first, now, tz) if first is not None else []

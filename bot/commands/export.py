@@ -1,4 +1,4 @@
-"""`everybody-sells export --format csv [--since DATE] [--team T…]`: credits as CSV on stdout.
+"""`everybody-sells export --format csv [--what …] [--since DATE] [--team T…]`: CSV on stdout.
 
 Needs no Slack token: it only reads the database. Rows are streamed, not collected.
 """
@@ -11,21 +11,27 @@ import os
 import sys
 from collections.abc import Iterable, Sequence
 from datetime import datetime
+from functools import partial
 from pathlib import Path
 from typing import TextIO
 
 from sqlalchemy import make_url
 
 from bot.settings import Settings
+from models.base import utcnow
 from models.database import make_engine, make_session_factory, upgrade
 from models.export import (
     DEAL_COLUMNS,
     EXPORT_COLUMNS,
+    HELP_FLOW_COLUMNS,
+    PARTICIPATION_COLUMNS,
     REFERRAL_COLUMNS,
     day_start,
     deal_rows,
     export_rows,
     exported_teams,
+    help_flow_rows,
+    participation_rows,
     referral_rows,
 )
 
@@ -33,7 +39,7 @@ from models.export import (
 def add_parser(commands: argparse._SubParsersAction) -> None:
     export = commands.add_parser(
         "export",
-        help="write one row per active credit to stdout",
+        help="write credits (or referrals, deals, participation) as CSV to stdout",
         description=(
             "Write one row per active (not revoked) credit to stdout, oldest first, with the"
             f" columns {', '.join(EXPORT_COLUMNS)}. Descriptions of assists logged in private"
@@ -43,16 +49,20 @@ def add_parser(commands: argparse._SubParsersAction) -> None:
     export.add_argument("--format", choices=["csv"], default="csv", help="output format (csv)")
     export.add_argument(
         "--what",
-        choices=["credits", "referrals", "deals"],
+        choices=["credits", "referrals", "deals", "participation", "help-flow"],
         default="credits",
         help="credits (default): one row per active credit; referrals: one row per referral "
         "with the times of its state changes; deals: one row per deal won in the CRM and "
-        "confirmed helper, with the departments it counts for",
+        "confirmed helper, with the departments it counts for; participation: one row per "
+        "month and department with the shares giving and receiving, managers and peers "
+        "giving, and sessions taught and attended; help-flow: credits per month from each "
+        "department to each",
     )
     export.add_argument(
         "--since",
         metavar="DATE",
-        help="only credits from the start of this day (YYYY-MM-DD, in TIMEZONE) onwards",
+        help="only rows from the start of this day (YYYY-MM-DD, in TIMEZONE) onwards; "
+        "participation and help-flow start with the whole month that holds it",
     )
     export.add_argument(
         "--team",
@@ -75,9 +85,15 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
         print(f"everybody-sells: no database at {missing} (check DATABASE_URL)", file=sys.stderr)
         return 2
     engine = make_engine(settings.database_url)
+    now, tz = utcnow(), settings.timezone
     columns, rows_of = {
         "referrals": (REFERRAL_COLUMNS, referral_rows),
         "deals": (DEAL_COLUMNS, deal_rows),
+        "participation": (
+            PARTICIPATION_COLUMNS,
+            partial(participation_rows, now=now, tz=tz, sales_department=settings.sales_department),
+        ),
+        "help-flow": (HELP_FLOW_COLUMNS, partial(help_flow_rows, now=now, tz=tz)),
     }.get(args.what, (EXPORT_COLUMNS, export_rows))
     try:
         upgrade(engine)
