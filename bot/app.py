@@ -8,19 +8,19 @@ from collections.abc import Callable
 from concurrent.futures import Executor
 from dataclasses import replace
 from datetime import timedelta
-from urllib.parse import urlsplit
+from functools import partial
 
-from slack_bolt import Ack, App, BoltContext, BoltRequest, BoltResponse, Respond
+from slack_bolt import Ack, App, BoltContext, BoltRequest, BoltResponse
 from slack_sdk import WebClient
-from slack_sdk.webhook import WebhookResponse
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.inbox import Accepted, EventInbox, InboxSettings
 from bot.listener_pool import ListenerPool
-from bot.services import Services
+from bot.services import ANSWER_PATIENCE_SECONDS, Services
 from bot.settings import Settings
 from bot.slack.client import build_client
 from bot.slack.directory import Directory
+from bot.slack.messages import respond_at
 from bot.verification import (
     SIGNATURE_WARNING,
     MalformedPayload,
@@ -48,15 +48,6 @@ class KeptAck(Ack):
     def response(self, value: BoltResponse | None) -> None:
         if value is not None or getattr(self, "_response", None) is None:
             self._response = value
-
-
-class RefusedRespond(Respond):
-    """Stands in for `respond` when a body names a `response_url` that is not Slack's."""
-
-    def __call__(self, *args: object, **kwargs: object) -> WebhookResponse:  # type: ignore[override]
-        host = urlsplit(self.response_url or "").hostname
-        logger.warning("did not answer at %s: not a Slack host", host)
-        return WebhookResponse(url=self.response_url or "", status_code=403, body="", headers={})
 
 
 class SlackApp(App):
@@ -114,10 +105,11 @@ def guard(services: Services) -> Callable[..., BoltResponse | None]:
             body["text"] = clean_text(body["text"])  # commands' `command` kwarg is this body
         url = context.response_url
         if url and not allowed_response_url(url, services.settings.slack_api_url):
-            context["respond"] = RefusedRespond(response_url=url)
+            context["respond"] = respond_at(url, services.settings.slack_api_url)
         is_event = body.get("type") == "event_callback"
         if is_event and services.inbox.handles(body["event"].get("type", "")):
-            accepted, item = services.inbox.accept(context.team_id or "", body)
+            work_now = not services.overloaded()  # else the inbox's retrier works it later
+            accepted, item = services.inbox.accept(context.team_id or "", body, work_now=work_now)
             if accepted == Accepted.REFUSED:
                 return BoltResponse(status=503, body="")
             if accepted != Accepted.NEW:
@@ -162,11 +154,25 @@ def create_app(
         bot_user_id=identity.get("user_id") or "",
     )
     if isinstance(pool, ListenerPool):
-        services = replace(services, defer=pool.defer)
+        services = replace(
+            services,
+            defer=pool.defer,
+            overloaded=partial(overloaded, pool),
+            busy=partial(busy, pool),
+        )
+        services.inbox.feed(pool.defer_event, pool.wait_for_room)
     app.use(guard(services))
     register_all(app, services)
     app.services = services
     return app
+
+
+def overloaded(pool: ListenerPool) -> bool:
+    return pool.overloaded
+
+
+def busy(pool: ListenerPool) -> bool:
+    return pool.overloaded or pool.answer_wait() > ANSWER_PATIENCE_SECONDS
 
 
 def inbox_settings(settings: Settings) -> InboxSettings:

@@ -6,6 +6,12 @@ redelivery is recognised there and dropped). Its listener then runs its work thr
 growing pauses for `give_up_after` (a day by default); other failures a few times. The
 person concerned hears about it only when the inbox finally gives up.
 
+Under overload (the listener pool's memory is full) a delivery is stored due at once and
+not worked by its listener: the retrier hands it to the pool's event lane once there is
+room, oldest first. Memory stays bounded and nothing acked is lost, even if the process
+dies. Slash commands the bot is too busy to serve in time are queued the same way
+(`queue`), under a key of their own.
+
 While the database cannot be reached, deliveries are held in memory (up to
 `memory_limit`) and stored once it answers; past that, the delivery is refused so that
 Slack sends it again later. A retrier thread per process stores those, then works
@@ -43,6 +49,7 @@ BATCH = 20
 
 class Accepted(Enum):
     NEW = "new"  # stored; its listener works it now
+    QUEUED = "queued"  # stored due at once: the retrier works it when there is room
     DUPLICATE = "duplicate"  # stored before: a redelivery, nothing to do
     HELD = "held"  # the database is down: kept in memory, stored and worked later
     REFUSED = "refused"  # the database is down and memory is full: let Slack resend it
@@ -84,6 +91,18 @@ class EventInbox:
         self._stopping = threading.Event()
         self._thread: threading.Thread | None = None
         self._pruned_at = 0.0
+        # Set by `feed`: where the retrier hands items, and how it waits for room there.
+        self._run_later: Callable[[Callable[[], None]], object] | None = None
+        self._room: Callable[[float], int] | None = None
+
+    def feed(
+        self,
+        run_later: Callable[[Callable[[], None]], object],
+        room: Callable[[float], int],
+    ) -> None:
+        """Have the retrier hand items to a pool (`run_later`) instead of working them on
+        its own thread, taking no more than `room(timeout)` says fits there."""
+        self._run_later, self._room = run_later, room
 
     # -- registration ------------------------------------------------------------------
     def register(self, event_type: str, work: Work, gave_up: GaveUp | None = None) -> None:
@@ -98,14 +117,29 @@ class EventInbox:
             return len(self._unsaved)
 
     # -- before the ack ----------------------------------------------------------------
-    def accept(self, team_id: str, body: dict[str, Any]) -> tuple[Accepted, InboxItem | None]:
-        """Store one delivery before its ack; what to do with it next."""
+    def accept(
+        self, team_id: str, body: dict[str, Any], *, work_now: bool = True
+    ) -> tuple[Accepted, InboxItem | None]:
+        """Store one delivery before its ack; what to do with it next. With `work_now`
+        false (the pool is full) it is stored due at once, for the retrier."""
         item = InboxItem(
             None, team_id, body["event_id"], body["event"]["type"], body, self._clock()
         )
+        return self._store(item, work_now=work_now)
+
+    def queue(self, team_id: str, key: str, kind: str, body: dict[str, Any]) -> Accepted:
+        """Store work of `kind` (registered like an event type) for the retrier, once per
+        `key`: QUEUED, DUPLICATE, HELD (the database is down) or REFUSED."""
+        accepted, _ = self._store(
+            InboxItem(None, team_id, key, kind, body, self._clock()), work_now=False
+        )
+        return accepted
+
+    def _store(self, item: InboxItem, *, work_now: bool) -> tuple[Accepted, InboxItem | None]:
+        holder, hold = (self._worker, self._settings.hold) if work_now else ("", timedelta(0))
         try:
             with self._sessions.begin() as session:
-                stored = accept(session, item, held_by=self._worker, hold=self._settings.hold)
+                stored = accept(session, item, held_by=holder, hold=hold)
         except Exception as error:
             if not is_database_fault(error):
                 raise
@@ -113,6 +147,9 @@ class EventInbox:
         if stored is None:
             logger.info("event %s was delivered again; it is already in the inbox", item.event_id)
             return Accepted.DUPLICATE, None
+        if not work_now:
+            self._wake.set()
+            return Accepted.QUEUED, None
         return Accepted.NEW, stored
 
     def _hold_in_memory(self, item: InboxItem, error: BaseException) -> Accepted:
@@ -237,13 +274,21 @@ class EventInbox:
         while not self._stopping.is_set():
             try:
                 self.store_held()
-                while self.retry_due() and not self._stopping.is_set():
-                    pass
+                while (room := self._room_now()) and not self._stopping.is_set():
+                    if self.retry_due(limit=room) < room:
+                        break  # nothing more is due
                 self._prune_now_and_then()
             except Exception as error:
                 logger.warning("inbox retrier: %s", describe(error))
             self._wake.wait(self._settings.poll_seconds)
             self._wake.clear()
+
+    def _room_now(self) -> int:
+        """How many items to take now: a batch, or what the pool has room for (waiting a
+        poll interval for some)."""
+        if self._room is None:
+            return BATCH
+        return min(BATCH, self._room(self._settings.poll_seconds))
 
     def store_held(self) -> bool:
         """Store what was held in memory while the database was down; False if it still is."""
@@ -264,21 +309,30 @@ class EventInbox:
                 self._unsaved.popleft()
             logger.info("event %s stored after the database came back", item.event_id)
 
-    def retry_due(self) -> int:
-        """Work a batch of due items; how many were taken."""
+    def retry_due(self, limit: int = BATCH) -> int:
+        """Work up to `limit` due items; how many were taken."""
         with self._sessions.begin() as session:
             items = take_due(
                 session,
                 self._clock(),
                 held_by=self._worker,
                 hold=self._settings.hold,
-                limit=BATCH,
+                limit=limit,
             )
         for item in items:
             if self._stopping.is_set():
-                break
-            self.run(item)
+                break  # what was taken and not handed on is due again once its hold ends
+            if self._run_later is None:
+                self.run(item)
+            else:
+                self._run_later(lambda item=item: self._run_quietly(item))
         return len(items)
+
+    def _run_quietly(self, item: InboxItem) -> None:
+        try:
+            self.run(item)
+        except Exception:
+            logger.exception("inbox item %s failed outside its own handling", item.event_id)
 
     def _prune_now_and_then(self) -> None:
         if time.monotonic() - self._pruned_at < 3600:

@@ -14,9 +14,10 @@ ANSWER and EVENT work together take at most half of the threads, EVENT alone a q
 so a thread is always free for the next ack; and while acks keep coming, three threads
 (two for answers, one for events), so that work does not starve them of the GIL. Under
 a burst, work waits its turn instead of the acks; but only up to `backlog_limit` items
-(memory, and what a crash would lose).
-Past that, work runs on the thread that queued it: an event's HTTP answer, or the thread
-of the listener that acked, waits for it, and Slack feels the back-pressure.
+in memory. Past that (`overloaded`), the callers keep work out of memory: events stay in
+the durable inbox for its retrier, and listeners answer that they are busy (see
+Services.after_ack). Work that still arrives runs on the thread that queued it, so an
+ack waits for it: the last resort, never the plan.
 """
 
 from __future__ import annotations
@@ -34,12 +35,12 @@ logger = logging.getLogger(__name__)
 
 _submitting = threading.local()
 
-Item = tuple[Future, Callable[..., Any], tuple, dict]
+Item = tuple[Future, Callable[..., Any], tuple, dict, float]
 
 ACKING_WINDOW = 0.1  # seconds since the last ack-owing request that count as "acks coming"
-# Acked work held in memory per machine (about 7 kB an item): several worker processes
-# share it, so a burst costs the same memory however many there are.
-BACKLOG_LIMIT = 10_000
+# Acked work held in memory (about 7 kB an item). Beyond it, events wait in the database
+# and answers are refused as busy, so memory stays flat under any load.
+BACKLOG_LIMIT = 2_000
 
 
 class Lane(IntEnum):
@@ -48,7 +49,7 @@ class Lane(IntEnum):
     EVENT = 2
 
 
-def _run(future: Future, fn: Callable[..., Any], args: tuple, kwargs: dict) -> None:
+def _run(future: Future, fn: Callable[..., Any], args: tuple, kwargs: dict, *_: object) -> None:
     if not future.set_running_or_notify_cancel():
         return
     try:
@@ -102,11 +103,39 @@ class ListenerPool(Executor):
         """Queue `work` in the ANSWER lane, from a listener that has already acked."""
         return self._queue(Lane.ANSWER, work, (), {})
 
+    def defer_event(self, work: Callable[[], None]) -> Future:
+        """Queue `work` in the EVENT lane: the inbox's retrier hands its items here."""
+        return self._queue(Lane.EVENT, work, (), {})
+
     @property
     def backlog(self) -> int:
         """Work accepted (its request acked) and not yet started."""
         with self._changed:
             return self._queued_work()
+
+    @property
+    def overloaded(self) -> bool:
+        """Memory holds as much acked work as it may: keep new work elsewhere."""
+        with self._changed:
+            return self._queued_work() >= self._backlog_limit
+
+    def answer_wait(self) -> float:
+        """Seconds the oldest deferred answer has waited for a thread (0 when none waits)."""
+        with self._changed:
+            queue = self._queues[Lane.ANSWER]
+            return time.monotonic() - queue[0][4] if queue else 0.0
+
+    def wait_for_room(self, timeout: float) -> int:
+        """How many more items memory may hold, waiting up to `timeout` seconds for at
+        least one; 0 if it is still full then (or the pool is shut down)."""
+        deadline = time.monotonic() + timeout
+        with self._changed:
+            while (free := self._backlog_limit - self._queued_work()) <= 0:
+                remaining = deadline - time.monotonic()
+                if remaining <= 0 or self._closed:
+                    return 0
+                self._changed.wait(remaining)
+        return 0 if self._closed else free
 
     def _queued_work(self) -> int:
         return len(self._queues[Lane.ANSWER]) + len(self._queues[Lane.EVENT])
@@ -127,7 +156,7 @@ class ListenerPool(Executor):
             self._closed = True
             if cancel_futures:
                 for queue in self._queues.values():
-                    for future, *_ in queue:
+                    for future, *_rest in queue:
                         future.cancel()
                     queue.clear()
             self._changed.notify_all()
@@ -145,14 +174,14 @@ class ListenerPool(Executor):
             if lane == Lane.ACK:
                 self._last_ack_at = time.monotonic()
             if not full:
-                self._queues[lane].append((future, fn, args, kwargs))
+                self._queues[lane].append((future, fn, args, kwargs, time.monotonic()))
                 self._changed.notify()
                 return future
         if time.monotonic() - self._warned_full_at > 60:  # at most once a minute
             self._warned_full_at = time.monotonic()
             logger.warning(
                 "%d items of work are waiting; new work now runs before its request is "
-                "answered until the backlog shrinks",
+                "answered until the backlog shrinks (a caller ignored `overloaded`)",
                 queued,
             )
         _run(future, fn, args, kwargs)
@@ -186,9 +215,9 @@ class ListenerPool(Executor):
 
     def _work(self) -> None:
         while (picked := self._next()) is not None:
-            (future, fn, args, kwargs), lane = picked
+            item, lane = picked
             try:
-                _run(future, fn, args, kwargs)
+                _run(*item)
             finally:
                 with self._changed:
                     self._running[lane] -= 1

@@ -25,8 +25,20 @@ BUSY = (
 )
 
 
+# Someone waiting on an answer gets one within this long, or is told the bot is busy.
+ANSWER_PATIENCE_SECONDS = 5.0
+TOO_BUSY = (
+    "I'm swamped right now and didn't get to that, so nothing changed. "
+    "Please try again in a minute."
+)
+
+
 def run_now(work: Callable[[], None]) -> object:
     return work()
+
+
+def never_busy() -> bool:
+    return False
 
 
 def apologise(respond: Callable[..., object], error: BaseException | None = None) -> None:
@@ -50,6 +62,11 @@ class Services:
     bot_user_id: str = ""
     # Where work goes once its request is acked: the listener pool's background lane.
     defer: Callable[[Callable[[], None]], object] = run_now
+    # True while memory holds all the acked work it may: events then wait in the inbox.
+    overloaded: Callable[[], bool] = never_busy
+    # True while an answer would come too late (the pool's answer lane is slow, or it is
+    # overloaded): listeners then say they are busy, or queue the work in the inbox.
+    busy: Callable[[], bool] = never_busy
 
     @property
     def giving_limit(self) -> GivingLimit:
@@ -80,4 +97,12 @@ class Services:
                 if respond is not None:
                     apologise(respond, error)
 
+        if self.busy() and respond is not None:
+            # Saying so now beats an answer minutes late, or an ack Slack never sees.
+            logger.warning("too busy to answer a request after its ack; told the person")
+            try:
+                respond(response_type="ephemeral", replace_original=False, text=TOO_BUSY)
+            except Exception:
+                logger.exception("could not tell the user the bot is busy")
+            return
         self.defer(run)

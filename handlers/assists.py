@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from functools import partial
 
 from slack_bolt import Ack, App, BoltContext, Respond
 from slack_sdk import WebClient
@@ -20,12 +21,16 @@ from bot.blocks.assists import (
 from bot.flows.assists import (
     BAD_PICK,
     NOT_YOURS,
+    QUEUED_ASSIST,
+    answer_queued_assist,
     answer_quick_assist,
     assist_form_errors,
     credit_from_form,
     details_errors,
     message_assist_form,
     own_assist,
+    queue_quick_assist,
+    queued_assist_lost,
     quick_assist_draft,
     quick_assist_problem,
     save_details,
@@ -51,19 +56,26 @@ logger = logging.getLogger(__name__)
 def assist_command(
     ack: Ack, command: dict, client: WebClient, respond: Respond, context: BoltContext
 ) -> None:
-    """`/assist` alone opens the form; `/assist @ana what she did` credits Ana at once."""
-    ack()
+    """`/assist` alone opens the form; `/assist @ana what she did` credits Ana at once, or,
+    when the bot is swamped, queues it and says so in the ack."""
     services: Services = context["services"]
     text = (command.get("text") or "").strip()
     if not text:
+        ack()
         view = assist_modal(command.get("channel_id"))
         client.views_open(trigger_id=command["trigger_id"], view=view)
         return
     recipients, description = split_recipients(text)
     if problem := quick_assist_problem(recipients, description):
+        ack()
         answer, blocks = problem
         respond(response_type="ephemeral", text=answer, blocks=blocks)
         return
+    if services.busy():
+        answer, blocks = queue_quick_assist(services, command, context["team_id"], recipients)
+        ack(response_type="ephemeral", text=answer, blocks=blocks)
+        return
+    ack()
     draft = quick_assist_draft(
         services, client, command, context["team_id"], recipients, description
     )
@@ -163,6 +175,12 @@ LOG_ASSIST_SHORTCUT = "log_assist"
 
 
 def register(app: App, services: Services) -> None:
+    client = services.client
+    services.inbox.register(
+        QUEUED_ASSIST,
+        partial(answer_queued_assist, services, client),
+        gave_up=partial(queued_assist_lost, services, client),
+    )
     app.command("/assist")(assist_command)
     app.message_shortcut(LOG_ASSIST_SHORTCUT)(log_assist_shortcut)
     app.action(OPEN_ASSIST_MODAL_ACTION)(open_modal_action)

@@ -17,6 +17,7 @@ from bot.blocks.kit import (
     modal,
     mrkdwn_section,
     mrkdwn_sections,
+    note_message,
     option,
     people_input,
     select_input,
@@ -523,3 +524,29 @@ def with_note(message: tuple[str, list[dict] | None], note: str) -> tuple[str, l
 
 def format_money(value: Decimal, currency: str | None = None) -> str:
     return money(value, currency)
+
+
+def queued_assist_message(recipient_ids: Sequence[str]) -> tuple[str, list[dict]]:
+    """`/assist @ana …` while the bot is swamped: stored, and recorded a little later."""
+    return note_message(
+        f"I'm busy right now, so your assist for {named(recipient_ids, NOTIFICATION_ROOM)} "
+        "is queued: it will be recorded within a few minutes and I'll confirm it here. "
+        "No need to send it again."
+    )
+
+
+def queue_refused_message() -> tuple[str, list[dict]]:
+    """`/assist @ana …` while the bot is swamped and cannot even store it."""
+    return note_message(
+        "I'm swamped right now and could not take your assist, so nothing was recorded. "
+        "Please send it again in a minute."
+    )
+
+
+def queued_assist_lost_text(recipient_ids: Sequence[str], description: str, why: str) -> str:
+    """A queued `/assist` that could not be recorded after all: what to send again."""
+    return (
+        f"Sorry: your queued assist for {named(recipient_ids, NOTIFICATION_ROOM)} "
+        f"(“{truncate(safe_mrkdwn(description), EXCERPT)}”) could not be recorded "
+        f"({truncate(safe_mrkdwn(why), EXCERPT)}). Please send it again with `/assist`."
+    )

@@ -20,6 +20,9 @@ from bot.blocks.assists import (
     assist_usage,
     celebration_note,
     details_saved,
+    queue_refused_message,
+    queued_assist_lost_text,
+    queued_assist_message,
     refusal_text,
     win_celebration,
     with_note,
@@ -35,11 +38,13 @@ from bot.forms import (
     parse_money,
     parse_stage,
     split_mentions,
+    split_recipients,
     url_error,
     view_metadata,
 )
+from bot.inbox import Accepted, InboxItem
 from bot.services import Services
-from bot.slack.messages import notify_credited, post_message, tell
+from bot.slack.messages import notify_credited, post_message, respond_at, tell
 from bot.verification import MalformedPayload
 from models.assists import (
     MAX_LENGTHS,
@@ -218,10 +223,50 @@ def quick_assist_draft(
 
 def answer_quick_assist(
     services: Services, client: WebClient, draft: AssistDraft, respond: Callable[..., object]
-) -> None:
-    """Record a quick assist and show the giver, only them, what came of it."""
+) -> tuple[str, list[dict], object]:
+    """Record a quick assist and show the giver, only them, what came of it: the answer,
+    and how `respond` took it."""
     text, blocks = outcome_message(*record_and_report(services, client, draft), offer_details=True)
-    respond(response_type="ephemeral", text=text, blocks=blocks)
+    return text, blocks, respond(response_type="ephemeral", text=text, blocks=blocks)
+
+
+# The inbox kind of a quick `/assist` queued while the bot was swamped.
+QUEUED_ASSIST = "assist_command"
+# What a queued command keeps: enough to record it and answer, nothing more.
+COMMAND_FIELDS = ("user_id", "channel_id", "text", "trigger_id", "response_url")
+
+
+def queue_quick_assist(
+    services: Services, command: dict, team_id: str, recipients: list[str]
+) -> tuple[str, list[dict]]:
+    """Store a quick assist for the inbox's retrier, once per command; what to ack with."""
+    kept = {field: command.get(field) for field in COMMAND_FIELDS}
+    accepted = services.inbox.queue(
+        team_id, f"command:{command['trigger_id']}", QUEUED_ASSIST, {"command": kept}
+    )
+    logger.warning("too busy for /assist from %s: %s", command["user_id"], accepted.value)
+    if accepted == Accepted.REFUSED:
+        return queue_refused_message()
+    return queued_assist_message(recipients)
+
+
+def answer_queued_assist(services: Services, client: WebClient, item: InboxItem) -> None:
+    """Record a queued quick assist (its trigger makes it count once, however often this
+    runs) and confirm it where it was typed, or by DM once that answer has expired."""
+    command = item.body["command"]
+    recipients, description = split_recipients(command.get("text") or "")
+    draft = quick_assist_draft(services, client, command, item.team_id, recipients, description)
+    respond = respond_at(command.get("response_url") or "", services.settings.slack_api_url)
+    text, blocks, answered = answer_quick_assist(services, client, draft, respond)
+    if getattr(answered, "status_code", 200) != 200:
+        tell(client, command["user_id"], None, text, blocks)
+
+
+def queued_assist_lost(services: Services, client: WebClient, item: InboxItem, why: str) -> None:
+    """Tell the giver, only them, that their queued assist could not be recorded."""
+    command = item.body["command"]
+    recipients, description = split_recipients(command.get("text") or "")
+    tell(client, command["user_id"], None, queued_assist_lost_text(recipients, description, why))
 
 
 def assist_form_errors(services: Services, team_id: str, giver: str, values: dict) -> dict:

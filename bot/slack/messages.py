@@ -11,20 +11,40 @@ import logging
 from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import Any
+from urllib.parse import urlsplit
 
+from slack_bolt import Respond
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web import SlackResponse
+from slack_sdk.webhook import WebhookResponse
 
 from bot.blocks.assists import credit_notice
 from bot.blocks.text import neutralise_broadcasts
 from bot.faults import describe
+from bot.verification import allowed_response_url
 from models.assists import AssistInfo
 
 logger = logging.getLogger(__name__)
 
 # The metadata every once-only message carries: its delivery key, to be found again.
 DELIVERY_EVENT = "everybody_sells_delivery"
+
+
+class RefusedRespond(Respond):
+    """Stands in for `respond` when a body names a `response_url` that is not Slack's."""
+
+    def __call__(self, *args: object, **kwargs: object) -> WebhookResponse:  # type: ignore[override]
+        host = urlsplit(self.response_url or "").hostname
+        logger.warning("did not answer at %s: not a Slack host", host)
+        return WebhookResponse(url=self.response_url or "", status_code=403, body="", headers={})
+
+
+def respond_at(url: str, slack_api_url: str) -> Respond:
+    """Bolt's `respond` for a response_url, if it is Slack's; one that refuses otherwise."""
+    if allowed_response_url(url, slack_api_url):
+        return Respond(response_url=url)
+    return RefusedRespond(response_url=url)
 
 
 def quiet(value: Any) -> Any:
