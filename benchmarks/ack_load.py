@@ -12,8 +12,9 @@ Bolt WSGI adapter, the same thread counts, listeners that only ack). Then it dri
 in turn with the same closed-loop load from a separate client process: C clients, each
 on one persistent HTTP/1.1 connection, sending correctly signed slash commands
 (`/assist @someone text`, `/sells stats`), block_actions clicks (the "open the form"
-button, a referral move on a referral that does not exist) and reaction_added events
-(handshake, a unique event_id and message each).
+button, a referral move on a referral that does not exist), reaction_added events
+(handshake, a unique event_id and message each) and reaction_removed events (taking off
+every fourth reaction the client saw acked).
 
 Latency is the time to the HTTP answer, i.e. the ack Slack waits up to 3 s for; the
 listeners' work goes on afterwards on Bolt's listener pool, against the stand-in, and
@@ -24,8 +25,14 @@ both servers share this machine: the CPU columns show who was busy (100% = one c
 "machine" is every CPU's busy time from /proc/stat: ours, the kernel's loopback networking,
 PostgreSQL, and anything else running).
 
-Prints one table per run and whether the targets of issue 7 are met: p99 under 300 ms at
-50 clients, at least half the bare app's throughput, peak RSS of `run` under 250 MB.
+After the load, it waits until the bot's durable inbox is empty and audits the database:
+every acked reaction credited exactly once (none if it was taken off again), every acked
+/assist recorded exactly once, how many were answered "queued" or "swamped".
+
+Prints one table per run and whether the targets of issues 7 and 18 are met: p99 under
+300 ms at 50 clients and at least half the bare app's throughput (a 10 s burst); every
+ack within 3 s, no non-2xx, nothing lost or doubled (60 s sustained); peak RSS of `run`
+under 250 MB.
 Exits 1 only when something could not be run (a server did not start, the client died).
 """
 
@@ -49,6 +56,7 @@ import threading
 import time
 import urllib.request
 import uuid
+from collections import Counter
 from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
@@ -56,6 +64,7 @@ from multiprocessing.connection import Connection
 from pathlib import Path
 from urllib.parse import quote, urlencode
 
+from sqlalchemy import Connection as DbConnection
 from sqlalchemy import create_engine, select, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import SQLAlchemyError
@@ -80,6 +89,7 @@ TARGET_P99_MS = 300.0
 TARGET_RATIO = 0.5
 TARGET_RSS_MB = 250.0
 MISSING_REFERRAL = 999_999
+ASSIST_NUMBER = re.compile(r"for Acme, #(\d+)$")
 
 # Request kinds and their share of the load, in requests per 20.
 MIX: dict[str, int] = {
@@ -87,7 +97,8 @@ MIX: dict[str, int] = {
     "/sells stats": 3,
     "open form": 2,
     "referral move": 2,
-    "reaction": 8,
+    "reaction": 7,
+    "unreact": 1,  # reaction_removed: one of the reactions this client sent and saw acked
 }
 
 
@@ -127,6 +138,20 @@ class Payloads:
         self.rng = random.Random(plan.seed + plan.offset)
         self.cycle = mix_sequence(plan.seed)
         self.run_id = uuid.uuid4().hex[:6].upper()
+        self.reactions: dict[int, tuple[str, str, str]] = {}  # sent, not yet acked
+        self.removals: dict[int, tuple[str, str, str]] = {}
+        self.removals_acked: list[tuple[str, str, str]] = []
+
+        # Reactions acked so far (giver, author, message ts), for `unreact` to take off.
+        self.acked_reactions: list[tuple[str, str, str]] = []
+        self.removable = 0
+
+    def acked(self, kind: str, n: int) -> None:
+        """Request n was answered 2xx: a reaction may now be taken off."""
+        if kind == "reaction":
+            self.acked_reactions.append(self.reactions.pop(n))
+        elif kind == "unreact":
+            self.removals_acked.append(self.removals.pop(n))
 
     def two_people(self) -> tuple[str, str]:
         giver, other = self.rng.sample(self.users, 2)
@@ -145,8 +170,16 @@ class Payloads:
         elif kind == "referral move":
             value = f"{MISSING_REFERRAL}:contacted"
             body = self.block_action(f"{MOVE_ACTION}_contacted", value, giver)
+        elif kind == "unreact" and self.removable < len(self.acked_reactions):
+            # Every fourth acked reaction is taken off again, oldest first.
+            taken = self.acked_reactions[self.removable]
+            self.removable += 4
+            self.removals[n] = taken
+            return kind, self.reaction(n, *taken, added=False), "application/json"
         else:
-            return kind, self.reaction(n, giver, other), "application/json"
+            kind, ts = "reaction", f"{int(time.time())}.{n:06d}"
+            self.reactions[n] = (giver, other, ts)
+            return kind, self.reaction(n, giver, other, ts), "application/json"
         return kind, body, "application/x-www-form-urlencoded"
 
     def command(self, command: str, text: str, user: str) -> bytes:
@@ -183,15 +216,15 @@ class Payloads:
         }
         return urlencode({"payload": json.dumps(payload)}).encode()
 
-    def reaction(self, n: int, user: str, author: str) -> bytes:
+    def reaction(self, n: int, user: str, author: str, ts: str, *, added: bool = True) -> bytes:
         now = time.time()
         event = {
-            "type": "reaction_added",
+            "type": "reaction_added" if added else "reaction_removed",
             "user": user,
             "reaction": "handshake",
             "item_user": author,
             # A message of its own per reaction, so each one is a new credit.
-            "item": {"type": "message", "channel": GENERAL, "ts": f"{int(now)}.{n:06d}"},
+            "item": {"type": "message", "channel": GENERAL, "ts": ts},
             "event_ts": f"{now:.6f}",
         }
         return json.dumps(
@@ -262,6 +295,7 @@ async def drive(plan: LoadPlan, conn: Connection) -> dict:
     first_measured = plan.offset + plan.warmup_requests
     last = first_measured + (plan.requests or 0)
     samples: list[Sample] = []
+    assists_acked: list[int] = []
     state = {"warm": 0, "measuring_at": None, "cpu": None}
 
     def start_measuring() -> None:
@@ -296,6 +330,12 @@ async def drive(plan: LoadPlan, conn: Connection) -> dict:
             except (OSError, asyncio.IncompleteReadError, ValueError):  # TimeoutError is an OSError
                 status, keep = 0, False
             elapsed = time.perf_counter() - started
+            if 200 <= status < 300:
+                payloads.acked(kind, n)
+                if kind == "/assist":
+                    assists_acked.append(n)
+            elif kind in ("reaction", "unreact"):
+                (payloads.reactions if kind == "reaction" else payloads.removals).pop(n, None)
             if measured:
                 samples.append((kind, started, elapsed, status))
             else:
@@ -315,6 +355,9 @@ async def drive(plan: LoadPlan, conn: Connection) -> dict:
         "warmup_requests": state["warm"],
         "warmup_seconds": state["measuring_at"] - began,
         "cpu_seconds": sum(os.times()[:2]) - state["cpu"],
+        "reactions_acked": payloads.acked_reactions,
+        "removals_acked": payloads.removals_acked,
+        "assists_acked": assists_acked,
     }
 
 
@@ -519,6 +562,35 @@ class RssSampler:
 
 
 @dataclass
+class Audit:
+    """What the bot recorded of the acked work, once it had all drained."""
+
+    reactions: int  # acked reaction_added, each on a message of its own
+    removed: int  # of those, taken off again (acked reaction_removed)
+    lost: int  # acked, not taken off, and not credited
+    doubled: int  # credited more than once
+    not_removed: int  # taken off in Slack, still credited
+    assists: int  # acked inline /assist
+    assists_lost: int
+    assists_doubled: int
+    queued: int  # /assist answered "busy, queued" and recorded later
+    busy: int  # answers "swamped, try again in a minute"
+    pending: int  # inbox items still pending when the audit gave up waiting
+    drain_seconds: float  # from the end of the load until the inbox was empty
+
+    @property
+    def clean(self) -> bool:
+        return not (
+            self.lost
+            or self.doubled
+            or self.not_removed
+            or self.assists_lost
+            or self.assists_doubled
+            or self.pending
+        )
+
+
+@dataclass
 class Result:
     app: str
     clients: int
@@ -534,6 +606,11 @@ class Result:
     slack_calls: int
     work_rate: float  # requests done per second from the first request to the end of the drain
     by_kind: dict[str, list[float]] = field(default_factory=dict)
+    reactions_acked: list[tuple[str, str, str]] = field(default_factory=list)
+    removals_acked: list[tuple[str, str, str]] = field(default_factory=list)
+    assists_acked: list[int] = field(default_factory=list)
+    calls_from: int = 0  # the stand-in's calls before this run
+    audit: Audit | None = None
 
     @property
     def requests(self) -> int:
@@ -650,6 +727,10 @@ def measure(
         raise ServerFailed(f"{server.name} exited during the run:\n{server.output()}")
     seconds = max(r["seconds"] for r in results)
     client_cpu = sum(r["cpu_seconds"] for r in results)
+    extra = {
+        name: [tuple(x) if isinstance(x, list) else x for r in results for x in r[name]]
+        for name in ("reactions_acked", "removals_acked", "assists_acked")
+    }
     samples = [s for r in results for s in r["samples"]]
     return Result(
         app=server.name,
@@ -669,7 +750,70 @@ def measure(
         slack_calls=len(standin.state.calls) - calls_before,
         work_rate=(len(samples) + sum(r["warmup_requests"] for r in results))
         / (max(r["warmup_seconds"] for r in results) + seconds + drain),
+        calls_from=calls_before,
+        **extra,
     )
+
+
+def audit(url: str, standin: SlackStandIn, result: Result, since: float, limit: float) -> Audit:
+    """Wait until the bot's inbox is empty, then count what it recorded of the acked work:
+    every reaction credited once (none if taken off again), every /assist once."""
+    engine = create_engine(url)
+    try:
+        with engine.connect() as connection:
+            pending = pending_events(connection)
+            while pending and time.monotonic() - since < limit:
+                time.sleep(0.25)
+                pending = pending_events(connection)
+            drained = time.monotonic() - since
+            wait_until_quiet(standin, time.monotonic(), quiet=1.0, limit=30)
+            credited = dict(
+                connection.execute(
+                    text(
+                        "SELECT a.message_ts, count(c.id) FROM assists a JOIN credits c "
+                        "ON c.assist_id = a.id WHERE a.source = 'reaction' "
+                        "AND a.revoked_at IS NULL AND c.revoked_at IS NULL GROUP BY a.message_ts"
+                    )
+                ).all()
+            )
+            stories = (
+                connection.execute(text("SELECT description FROM assists WHERE source = 'command'"))
+                .scalars()
+                .all()
+            )
+            queued = connection.scalar(
+                text("SELECT count(*) FROM inbox_events WHERE event_type = 'assist_command'")
+            )
+    finally:
+        engine.dispose()
+    numbers = Counter(
+        int(match.group(1)) for story in stories if (match := ASSIST_NUMBER.search(story))
+    )
+    removed = {ts for _, _, ts in result.removals_acked}
+    kept = [ts for _, _, ts in result.reactions_acked if ts not in removed]
+    busy = sum(
+        1
+        for call in standin.state.calls[result.calls_from :]
+        if call.method == "respond" and "swamped" in str(call.args.get("text"))
+    )
+    return Audit(
+        reactions=len(result.reactions_acked),
+        removed=len(removed),
+        lost=sum(1 for ts in kept if not credited.get(ts)),
+        doubled=sum(1 for count in credited.values() if count > 1),
+        not_removed=sum(1 for ts in removed if credited.get(ts)),
+        assists=len(result.assists_acked),
+        assists_lost=sum(1 for n in result.assists_acked if not numbers.get(n)),
+        assists_doubled=sum(1 for count in numbers.values() if count > 1),
+        queued=queued or 0,
+        busy=busy,
+        pending=pending,
+        drain_seconds=drained,
+    )
+
+
+def pending_events(connection: DbConnection) -> int:
+    return connection.scalar(text("SELECT count(*) FROM inbox_events WHERE status = 'pending'"))
 
 
 # -- the database and the company ----------------------------------------------------------
@@ -765,6 +909,22 @@ def print_tables(pairs: list[tuple[Result, Result]]) -> None:
             print(f"{r.app:<15} {r.clients:>7} " + " ".join(f"{c:>15}" for c in cells))
 
 
+def print_audit(pairs: list[tuple[Result, Result]]) -> None:
+    print(
+        f"{'app':<15} {'clients':>7} {'reactions':>9} {'removed':>7} {'lost':>4} "
+        f"{'doubled':>7} {'not removed':>11} {'/assist':>7} {'lost':>4} {'doubled':>7} "
+        f"{'queued':>6} {'busy':>4} {'inbox empty after s':>19}"
+    )
+    for _, run in pairs:
+        if (a := run.audit) is not None:
+            print(
+                f"{run.app:<15} {run.clients:>7} {a.reactions:>9} {a.removed:>7} {a.lost:>4} "
+                f"{a.doubled:>7} {a.not_removed:>11} {a.assists:>7} {a.assists_lost:>4} "
+                f"{a.assists_doubled:>7} {a.queued:>6} {a.busy:>4} "
+                f"{a.drain_seconds if not a.pending else float('nan'):>19.1f}"
+            )
+
+
 def print_targets(bare: Result, run: Result) -> None:
     p99 = run.latency_ms(0.99)
     throughput = ratio(run.rate, bare.rate)
@@ -782,8 +942,23 @@ def print_targets(bare: Result, run: Result) -> None:
             f"{run.peak_rss_mb:.0f} MB during the load, {run.lifetime_peak_mb:.0f} MB VmHWM",
         ),
         ("no errors (non-2xx or no answer)", run.errors == 0, f"{run.errors} of {run.requests}"),
+        (
+            f"every ack within {ACK_LIMIT:g} s (max, not p99)",
+            run.late == 0 and run.errors == 0,
+            f"max {run.latency_ms(1.0):.0f} ms, {run.late} later than {ACK_LIMIT:g} s",
+        ),
     ]
-    print("targets (issue 7):")
+    if run.audit is not None:
+        a = run.audit
+        checks.append(
+            (
+                "all acked work recorded once after the drain",
+                a.clean,
+                f"{a.lost + a.assists_lost} lost, {a.doubled + a.assists_doubled} doubled, "
+                f"{a.not_removed} not taken off, {a.pending} still pending",
+            )
+        )
+    print("targets (issues 7 and 18):")
     for label, met, value in checks:
         print(f"  [{'met' if met else 'MISSED':>6}] {label}: {value}")
 
@@ -897,9 +1072,12 @@ def main(argv: list[str] | None = None) -> int:
                         file=sys.stderr,
                     )
                     plan = LoadPlan(**{**plan.__dict__, "port": server.port})
-                    measured.append(
-                        measure(server, standin, plan, args.client_processes, args.drain_limit)
-                    )
+                    result = measure(server, standin, plan, args.client_processes, args.drain_limit)
+                    if server is servers[-1]:  # the bot: was all of its acked work done?
+                        result.audit = audit(
+                            url, standin, result, time.monotonic(), args.drain_limit
+                        )
+                    measured.append(result)
                 pairs.append((measured[0], measured[1]))
             for server in servers:
                 if "Traceback" in server.log.read_text(errors="replace"):
@@ -909,6 +1087,8 @@ def main(argv: list[str] | None = None) -> int:
             return 1
     print()
     print_tables(pairs)
+    print()
+    print_audit(pairs)
     print()
     target = next((pair for pair in pairs if pair[1].clients == 50), pairs[-1])
     print_targets(*target)

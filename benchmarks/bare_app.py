@@ -4,7 +4,7 @@
         python -m benchmarks.bare_app
 
 Registers what `benchmarks.ack_load` sends (/assist, /sells, the "open the form" button,
-referral moves, reaction_added) with listeners that only ack, and serves them exactly as
+referral moves, reaction_added and _removed) with listeners that only ack, and serves them exactly as
 `everybody-sells run` does in HTTP mode: waitress with `HTTP_THREADS` threads, Bolt's WSGI
 adapter at /slack/events (plus /healthz), signature checks on, the token verified with
 `auth.test` against `SLACK_API_URL`, and a listener pool of the same size. What is left
@@ -59,6 +59,7 @@ def create_bare_app() -> App:
     app.action(OPEN_ASSIST_MODAL_ACTION)(ack_only)
     app.action(re.compile(f"^{MOVE_ACTION}_"))(ack_only)
     app.event("reaction_added")(nothing)
+    app.event("reaction_removed")(nothing)
     return app
 
 

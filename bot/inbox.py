@@ -34,7 +34,18 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from bot.faults import describe, is_database_fault, is_transient
 from models.base import utcnow
-from models.inbox import InboxItem, accept, finish, give_up, postpone, prune, release_held, take_due
+from models.inbox import (
+    InboxItem,
+    accept,
+    earlier_pending,
+    finish,
+    give_up,
+    postpone,
+    prune,
+    release_held,
+    take_due,
+    wait_for_earlier,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -55,10 +66,17 @@ class Accepted(Enum):
     REFUSED = "refused"  # the database is down and memory is full: let Slack resend it
 
 
+Subject = Callable[[dict[str, Any]], str | None]
+
+# How long an event waits, each time, for an earlier one about the same subject.
+WAIT_FOR_EARLIER = timedelta(milliseconds=500)
+
+
 @dataclass(frozen=True)
 class Route:
     work: Work
     gave_up: GaveUp | None = None
+    subject: Subject | None = None  # events with the same subject are worked in order
 
 
 @dataclass(frozen=True)
@@ -105,8 +123,16 @@ class EventInbox:
         self._run_later, self._room = run_later, room
 
     # -- registration ------------------------------------------------------------------
-    def register(self, event_type: str, work: Work, gave_up: GaveUp | None = None) -> None:
-        self._routes[event_type] = Route(work, gave_up)
+    def register(
+        self,
+        event_type: str,
+        work: Work,
+        gave_up: GaveUp | None = None,
+        subject: Subject | None = None,
+    ) -> None:
+        """Work deliveries of `event_type` with `work`. Deliveries that `subject` names the
+        same (a reaction added, then removed) are worked in the order they arrived."""
+        self._routes[event_type] = Route(work, gave_up, subject)
 
     def handles(self, event_type: str) -> bool:
         return event_type in self._routes
@@ -122,8 +148,11 @@ class EventInbox:
     ) -> tuple[Accepted, InboxItem | None]:
         """Store one delivery before its ack; what to do with it next. With `work_now`
         false (the pool is full) it is stored due at once, for the retrier."""
+        event_type = body["event"]["type"]
+        route = self._routes.get(event_type)
+        subject = route.subject(body) if route and route.subject else None
         item = InboxItem(
-            None, team_id, body["event_id"], body["event"]["type"], body, self._clock()
+            None, team_id, body["event_id"], event_type, body, self._clock(), subject=subject
         )
         return self._store(item, work_now=work_now)
 
@@ -140,6 +169,10 @@ class EventInbox:
         try:
             with self._sessions.begin() as session:
                 stored = accept(session, item, held_by=holder, hold=hold)
+                if work_now and stored is not None and earlier_pending(session, stored):
+                    # An earlier event about the same thing is not done yet: after it.
+                    wait_for_earlier(session, stored.id, self._clock() + WAIT_FOR_EARLIER)
+                    work_now = False
         except Exception as error:
             if not is_database_fault(error):
                 raise
@@ -173,9 +206,12 @@ class EventInbox:
         return Accepted.HELD
 
     # -- the work ------------------------------------------------------------------------
-    def run(self, item: InboxItem) -> bool:
-        """Do an item's work and mark it done; on failure, schedule a retry or give up."""
+    def run(self, item: InboxItem, *, in_order: bool = False) -> bool:
+        """Do an item's work and mark it done; on failure, schedule a retry or give up.
+        `in_order`: the caller knows no earlier event about its subject is pending."""
         route = self._routes[item.event_type]
+        if not in_order and self._after_earlier(item):
+            return False
         try:
             route.work(item)
         except Exception as error:
@@ -188,6 +224,23 @@ class EventInbox:
             # The work is recorded; the item stays held and is worked again once the hold
             # runs out, which the work's own dedupe makes a no-op.
             logger.warning("event %s done but not marked done: %s", item.event_id, describe(error))
+        return True
+
+    def _after_earlier(self, item: InboxItem) -> bool:
+        """Put `item` back for a moment if an earlier event about its subject is pending."""
+        if item.subject is None or item.id is None:
+            return False
+        try:
+            with self._sessions.begin() as session:
+                if not earlier_pending(session, item):
+                    return False
+                wait_for_earlier(session, item.id, self._clock() + WAIT_FOR_EARLIER)
+        except Exception as error:
+            if not is_database_fault(error):
+                raise
+            return True  # the hold runs out and it is tried again
+        logger.info("%s %s waits for an earlier event about it", item.event_type, item.event_id)
+        self._wake.set()
         return True
 
     def _failed(self, item: InboxItem, route: Route, error: Exception) -> None:

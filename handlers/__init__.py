@@ -28,10 +28,12 @@ logger = logging.getLogger(__name__)
 
 
 def register_all(app: App, services: Services) -> None:
+    # Bolt tries listeners in this order: events first, the bulk of the traffic, so a
+    # reaction is not matched against every command, action and form before its own.
+    events.register(app, services)
     assists.register(app, services)
     wins.register(app, services)
     deals.register(app, services)
-    events.register(app, services)
     referrals.register(app, services)
     sells.register(app, services)
     sessions.register(app, services)

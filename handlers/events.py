@@ -12,14 +12,15 @@ from functools import partial
 from slack_bolt import App, BoltContext
 
 from bot.flows.homes import show_home
-from bot.flows.reactions import credit_reaction, reaction_lost, revoke_reaction
+from bot.flows.reactions import credit_reaction, reaction_lost, reaction_subject, revoke_reaction
 from bot.flows.welcomes import welcome_newcomer
 from bot.services import Services
 
 
 def process_event(context: BoltContext) -> None:
     """Work the delivery the guard stored (a redelivery never gets this far)."""
-    context["services"].inbox.run(context["inbox_item"])
+    # The guard checked, as it stored it, that nothing earlier about it is pending.
+    context["services"].inbox.run(context["inbox_item"], in_order=True)
 
 
 def register(app: App, services: Services) -> None:
@@ -28,8 +29,11 @@ def register(app: App, services: Services) -> None:
         "reaction_added",
         partial(credit_reaction, services, client),
         gave_up=partial(reaction_lost, services, client),
+        subject=reaction_subject,
     )
-    inbox.register("reaction_removed", partial(revoke_reaction, services, client))
+    inbox.register(
+        "reaction_removed", partial(revoke_reaction, services, client), subject=reaction_subject
+    )
     inbox.register("team_join", partial(welcome_newcomer, services, client))
     inbox.register("app_home_opened", partial(show_home, services, client))
     for event_type in ("reaction_added", "reaction_removed", "team_join", "app_home_opened"):

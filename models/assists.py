@@ -16,9 +16,12 @@ from sqlalchemy import (
     Index,
     Integer,
     Numeric,
+    Select,
     String,
     Text,
     UniqueConstraint,
+    Update,
+    bindparam,
     select,
     update,
 )
@@ -283,9 +286,6 @@ def record_assist(
 
     `limit` is None for credits the bot gives on someone's behalf (a won referral).
     """
-    existing = find_by_dedupe_key(session, draft.team_id, draft.dedupe_key)
-    if existing is not None:
-        return _duplicate(existing)
     return _record_new(session, draft, people, limit, now or utcnow())
 
 
@@ -297,7 +297,8 @@ def _record_new(
     now: datetime,
     gives: int | None = None,
 ) -> RecordOutcome:
-    """record_assist once the dedupe key is known to be unused (a race is still caught).
+    """Store `draft` unless its dedupe key is taken, which the insert itself finds out:
+    a look-up first would cost every new assist a statement to spare the rare repeat.
 
     `gives`: how much it counts against the giver's daily limit; by default one per person
     credited."""
@@ -353,6 +354,9 @@ def _record_new(
         first=within_limit,
     )
     if reached:
+        # Over the limit, unless this was recorded before (a redelivery): then say so.
+        if (existing := find_by_dedupe_key(session, draft.team_id, draft.dedupe_key)) is not None:
+            return _duplicate(existing)
         return RecordOutcome(refused=tuple(refused), limit_reached=reached[0])
     if not created:
         # A concurrent delivery of the same thing won the race: report it as a duplicate.
@@ -371,15 +375,15 @@ def find_repeat(
     """The same giver's identical assist (kind, story, customer, people) from the last few
     minutes: someone trying again after an error, which must not credit twice."""
     candidates = session.scalars(
-        select(Assist).where(
-            Assist.team_id == draft.team_id,
-            Assist.giver_id == draft.giver_id,
-            Assist.kind == draft.kind.value,
-            Assist.description == draft.description,
-            Assist.created_at.between(now - REPEAT_WINDOW, now),
-            Assist.revoked_at.is_(None),
-            Assist.source.in_([s.value for s in TYPED]),
-        )
+        _REPEATS,
+        {
+            "team_id": draft.team_id,
+            "giver_id": draft.giver_id,
+            "kind": draft.kind.value,
+            "description": draft.description,
+            "since": now - REPEAT_WINDOW,
+            "now": now,
+        },
     )
     for assist in candidates:
         if (assist.customer or None) == (draft.customer or None) and {
@@ -387,6 +391,18 @@ def find_repeat(
         } == set(eligible):
             return assist
     return None
+
+
+def _repeats() -> Select:
+    return select(Assist).where(
+        Assist.team_id == bindparam("team_id"),
+        Assist.giver_id == bindparam("giver_id"),
+        Assist.kind == bindparam("kind"),
+        Assist.description == bindparam("description"),
+        Assist.created_at.between(bindparam("since"), bindparam("now")),
+        Assist.revoked_at.is_(None),
+        Assist.source.in_([s.value for s in TYPED]),
+    )
 
 
 def find_by_dedupe_key(session: Session, team_id: str, key: str | None) -> Assist | None:
@@ -417,11 +433,10 @@ def credit_reaction(
     names), or bring back those revoked when the reaction was removed. `gives`: what it
     counts against the daily limit, by default one per person credited."""
     now = now or utcnow()
-    existing = find_by_dedupe_key(session, draft.team_id, draft.dedupe_key)
-    if existing is None:
-        return _record_new(session, draft, people, limit, now, gives)
-    if existing.revoked_at is None:
-        return _duplicate(existing)
+    outcome = _record_new(session, draft, people, limit, now, gives)
+    existing = outcome.assist if outcome.duplicate else None
+    if existing is None or existing.revoked_at is None:
+        return outcome
     cost = len(existing.credits) if gives is None else gives
     reached = reserve_credits(session, draft.team_id, draft.giver_id, cost, limit, now)
     if reached is not None:
@@ -447,6 +462,41 @@ def revoke_assist(session: Session, assist: Assist, now: datetime | None = None)
     for credit in assist.credits:
         credit.revoked_at = now
     return True
+
+
+def revoke_by_key(
+    session: Session, team_id: str, key: str, now: datetime | None = None
+) -> list[str] | None:
+    """Revoke the assist stored under dedupe `key` (a reaction taken off) and its credits;
+    the people it had credited, or None if there was nothing to revoke. Two UPDATEs: this
+    runs on every reaction removed."""
+    now = now or utcnow()
+    assist_id = session.scalar(_REVOKE_ASSIST, {"b_team_id": team_id, "key": key, "now": now})
+    if assist_id is None:
+        return None
+    return list(session.scalars(_REVOKE_CREDITS, {"assist": assist_id, "now": now}))
+
+
+def _revoke_statements() -> tuple[Update, Update]:
+    assist = (
+        update(Assist)
+        .where(
+            Assist.team_id == bindparam("b_team_id"),
+            Assist.dedupe_key == bindparam("key"),
+            Assist.revoked_at.is_(None),
+        )
+        .values(revoked_at=bindparam("now"))
+        .returning(Assist.id)
+        .execution_options(synchronize_session=False)
+    )
+    credits = (
+        update(Credit)
+        .where(Credit.assist_id == bindparam("assist"), Credit.revoked_at.is_(None))
+        .values(revoked_at=bindparam("now"))
+        .returning(Credit.recipient_id)
+        .execution_options(synchronize_session=False)
+    )
+    return assist, credits
 
 
 def set_stage(assist: Assist, stage: Stage) -> None:
@@ -484,6 +534,21 @@ def _duplicate(existing: Assist) -> RecordOutcome:
     )
 
 
+def _claim() -> Update:
+    count = bindparam("count")
+    return (
+        update(GivingDay)
+        .where(
+            GivingDay.team_id == bindparam("b_team_id"),
+            GivingDay.giver_id == bindparam("b_giver_id"),
+            GivingDay.day == bindparam("b_day"),
+            GivingDay.given + count <= bindparam("per_day"),
+        )
+        .values(given=GivingDay.given + count)
+        .execution_options(synchronize_session=False)
+    )
+
+
 def reserve_credits(
     session: Session, team_id: str, giver_id: str, count: int, limit: GivingLimit, now: datetime
 ) -> LimitReached | None:
@@ -495,22 +560,22 @@ def reserve_credits(
     """
     day = limit.day(now)
     where = (GivingDay.team_id == team_id, GivingDay.giver_id == giver_id, GivingDay.day == day)
-    if session.scalar(select(GivingDay.id).where(*where)) is None:
+    claim = {"b_team_id": team_id, "b_giver_id": giver_id, "b_day": day, "count": count}
+    claim["per_day"] = limit.per_day
+    # The giver's row for today usually exists: claim first, create it only if missing.
+    if session.execute(_CLAIM, claim).rowcount == 1:
+        return None
+    given = session.scalar(select(GivingDay.given).where(*where))
+    if given is None:
         try:
             with session.begin_nested():
                 session.add(GivingDay(team_id=team_id, giver_id=giver_id, day=day, given=0))
         except IntegrityError:
             pass  # created by a concurrent request: the UPDATE below serialises on it
-    claimed = session.execute(
-        update(GivingDay)
-        .where(*where, GivingDay.given + count <= limit.per_day)
-        .values(given=GivingDay.given + count)
-        .execution_options(synchronize_session=False)
-    )
-    if claimed.rowcount == 1:
-        return None
-    given = session.scalar(select(GivingDay.given).where(*where)) or 0
-    return LimitReached(limit=limit.per_day, given_today=given, requested=count)
+        if session.execute(_CLAIM, claim).rowcount == 1:
+            return None
+        given = session.scalar(select(GivingDay.given).where(*where))
+    return LimitReached(limit=limit.per_day, given_today=given or 0, requested=count)
 
 
 def remaining_today(
@@ -525,3 +590,10 @@ def remaining_today(
         )
     )
     return max(limit.per_day - (given or 0), 0)
+
+
+# Statements on the path of every credit, built once (building them cost as much as
+# running them): the repeat check of a typed assist, and the claim on the daily limit.
+_REPEATS = _repeats()
+_CLAIM = _claim()
+_REVOKE_ASSIST, _REVOKE_CREDITS = _revoke_statements()

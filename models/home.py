@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import bindparam, func, or_, select
 from sqlalchemy.orm import Session
 
 from models.assists import Assist, Credit
@@ -190,19 +190,19 @@ def installed_since(session: Session, team_id: str) -> datetime | None:
     return min(known) if known else None
 
 
+# Built once: it runs after every credit.
+_HOME_OPENERS = select(Person.user_id).where(
+    Person.team_id == bindparam("team_id"),
+    Person.user_id.in_(bindparam("user_ids", expanding=True)),
+    Person.home_opened_at.is_not(None),
+)
+
+
 def home_openers(session: Session, team_id: str, user_ids: list[str]) -> list[str]:
     """Of `user_ids`, those who have opened the Home tab (only theirs is worth refreshing)."""
     if not user_ids:
         return []
-    return list(
-        session.scalars(
-            select(Person.user_id).where(
-                Person.team_id == team_id,
-                Person.user_id.in_(user_ids),
-                Person.home_opened_at.is_not(None),
-            )
-        )
-    )
+    return list(session.scalars(_HOME_OPENERS, {"team_id": team_id, "user_ids": list(user_ids)}))
 
 
 def mark_home_opened(session: Session, team_id: str, user_id: str, now: datetime) -> None:

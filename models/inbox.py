@@ -9,7 +9,7 @@ holds in memory is due when that hold runs out, so a crashed process loses nothi
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -19,6 +19,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    bindparam,
     delete,
     func,
     select,
@@ -40,6 +41,8 @@ class InboxEvent(TeamScoped, Base):
         UniqueConstraint("team_id", "event_id"),
         # The retrier's question: what is pending and due?
         Index("ix_inbox_events_status_due_at", "status", "due_at"),
+        # Is an earlier event about the same thing (one person's reaction) still pending?
+        Index("ix_inbox_events_subject_status", "subject", "status"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -53,6 +56,8 @@ class InboxEvent(TeamScoped, Base):
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     last_error: Mapped[str | None] = mapped_column(String(ERROR_LENGTH))
     finished_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    # Events with the same subject are worked in the order they were received.
+    subject: Mapped[str | None] = mapped_column(String(255))
 
 
 @dataclass(frozen=True)
@@ -66,6 +71,21 @@ class InboxItem:
     body: dict[str, Any]
     received_at: datetime
     attempts: int = 1
+    subject: str | None = None
+
+
+def _accept_statement(dialect: str) -> Any:
+    insert = _INSERT[dialect]
+    return (
+        insert(InboxEvent)
+        .on_conflict_do_nothing(index_elements=["team_id", "event_id"])
+        .returning(InboxEvent.id)
+    )
+
+
+# Built once per dialect: this runs before every event's ack, and building the statement
+# cost as much as running it.
+_ACCEPT = {dialect: _accept_statement(dialect) for dialect in _INSERT}
 
 
 def accept(session: Session, item: InboxItem, *, held_by: str, hold: timedelta) -> InboxItem | None:
@@ -82,19 +102,40 @@ def accept(session: Session, item: InboxItem, *, held_by: str, hold: timedelta) 
         "due_at": item.received_at + hold,
         "held_by": held_by,
         "attempts": 1,
+        "subject": item.subject,
     }
-    insert = _INSERT[session.get_bind().dialect.name]
-    new_id = session.scalar(
-        insert(InboxEvent)
-        .values(**values)
-        .on_conflict_do_nothing(index_elements=["team_id", "event_id"])
-        .returning(InboxEvent.id)
-    )
+    new_id = session.scalar(_ACCEPT[session.get_bind().dialect.name], values)
     if new_id is None:
         return None
-    return InboxItem(
-        new_id, item.team_id, item.event_id, item.event_type, item.body, item.received_at
+    return replace(item, id=new_id, attempts=1)
+
+
+_EARLIER = (
+    select(InboxEvent.id)
+    .where(
+        InboxEvent.team_id == bindparam("team_id"),
+        InboxEvent.subject == bindparam("subject"),
+        InboxEvent.status == PENDING,
+        InboxEvent.id < bindparam("item_id"),
     )
+    .limit(1)
+)
+
+
+def earlier_pending(session: Session, item: InboxItem) -> bool:
+    """Is an event about the same subject, received before this one, still to be worked?
+    (A reaction removed must not be worked before the reaction added.)"""
+    if item.subject is None or item.id is None:
+        return False
+    found = session.scalar(
+        _EARLIER, {"team_id": item.team_id, "subject": item.subject, "item_id": item.id}
+    )
+    return found is not None
+
+
+def wait_for_earlier(session: Session, item_id: int, due_at: datetime) -> None:
+    """Leave an item for the retrier, due at `due_at`, without counting it as a failure."""
+    _set(session, item_id, due_at=due_at, held_by="", attempts=InboxEvent.attempts - 1)
 
 
 def take_due(
@@ -126,8 +167,16 @@ def take_due(
     return taken
 
 
+_FINISH = (
+    update(InboxEvent)
+    .where(InboxEvent.id == bindparam("item_id"))
+    .values(status=DONE, finished_at=bindparam("now"), last_error=None)
+    .execution_options(synchronize_session=False)
+)
+
+
 def finish(session: Session, item_id: int, now: datetime) -> None:
-    _set(session, item_id, status=DONE, finished_at=now, last_error=None)
+    session.execute(_FINISH, {"item_id": item_id, "now": now})
 
 
 def postpone(session: Session, item_id: int, due_at: datetime, error: str) -> None:
@@ -192,4 +241,5 @@ def _item(row: InboxEvent) -> InboxItem:
         json.loads(row.body),
         row.received_at,
         row.attempts,
+        row.subject,
     )

@@ -17,7 +17,8 @@ from bot.app import create_app
 from bot.inbox import EventInbox
 from bot.listener_pool import ListenerPool
 from models.assists import Assist, Credit, Source
-from models.inbox import DONE, PENDING, InboxEvent
+from models.base import utcnow
+from models.inbox import DONE, PENDING, InboxEvent, take_due
 from tests.conftest import SIGNING_SECRET, TEST_INBOX, eventually
 from tests.slack_requests import SlackRequests
 from tests.workspace import ANA, BEN, GINA
@@ -188,3 +189,32 @@ def test_answers_the_bot_cannot_give_in_time_say_busy_and_change_nothing(
     jam.release()
     assert jammed_pool.wait_idle(10)
     assert len(standin.calls("respond")) == 1  # the stats never followed, minutes late
+
+
+def test_a_reaction_removed_waits_for_the_reaction_added_it_undoes(
+    settings, sessions, standin, jammed_pool
+):
+    # Both wait in the inbox (the pool is full); then the removal happens to be taken first,
+    # as two threads or two processes may. It must not run before the reaction it undoes.
+    inbox = EventInbox(sessions, "worker-a", TEST_INBOX)  # its retrier is driven by hand
+    slack = SlackRequests(build(settings, sessions, jammed_pool, inbox), standin, SIGNING_SECRET)
+    jam = Jammed(jammed_pool)
+    for added in (True, False):
+        reaction = slack.reaction(added, user=GINA, author=ANA, ts="1700000300.000001")
+        assert reaction.status == 200
+    jam.release()
+    assert jammed_pool.wait_idle(10)
+    with sessions.begin() as session:
+        add, remove = take_due(session, utcnow(), held_by="worker-a", hold=timedelta(1), limit=9)
+    assert (add.event_type, remove.event_type) == ("reaction_added", "reaction_removed")
+
+    assert inbox.run(remove) is False  # put back: the reaction it removes is not in yet
+    assert inbox.run(add) is True
+    assert reaction_credits(sessions) == [("1700000300.000001", ANA)]
+
+    def worked_once_due() -> bool:
+        inbox.retry_due()
+        return inbox_statuses(sessions) == {DONE: 2}
+
+    assert eventually(worked_once_due)
+    assert reaction_credits(sessions) == []  # taken off, as it was in Slack

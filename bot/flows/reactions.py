@@ -26,9 +26,8 @@ from models.assists import (
     Kind,
     Refusal,
     Source,
-    find_by_dedupe_key,
     reaction_key,
-    revoke_assist,
+    revoke_by_key,
 )
 from models.assists import (
     credit_reaction as credit_reaction_once,
@@ -48,6 +47,17 @@ def base_emoji(name: str) -> str:
     return name.split("::", 1)[0]
 
 
+def reaction_subject(body: dict) -> str | None:
+    """One person's emoji on one message: its adds and removes are worked in order."""
+    event = body.get("event") or {}
+    message = event.get("item") or {}
+    if not isinstance(message, dict) or not message.get("ts"):
+        return None
+    emoji = base_emoji(str(event.get("reaction", "")))
+    key = reaction_key(str(event.get("user")), str(message.get("channel")), message["ts"], emoji)
+    return key[:255]
+
+
 def credit_reaction(services: Services, client: WebClient, item: InboxItem) -> None:
     """The assist emoji on a person's message: credit its author, from the person reacting.
     On one of the bot's recognition posts: join in. The bot's own reaction credits nobody."""
@@ -61,7 +71,8 @@ def credit_reaction(services: Services, client: WebClient, item: InboxItem) -> N
     channel, ts = message["channel"], message["ts"]
     if giver == services.bot_user_id:
         return  # the bot adding the emoji to its own post, inviting people to join in
-    if emoji == services.settings.assist_emoji:
+    # Only the bot writes recognition posts: a person's message needs no look-up.
+    if emoji == services.settings.assist_emoji and author in (None, "", services.bot_user_id):
         with services.sessions() as session:
             post = recognition_post(session, team_id, channel, ts)
         if post is not None:
@@ -196,10 +207,9 @@ def revoke_reaction(services: Services, client: WebClient, item: InboxItem) -> N
     team_id = item.team_id
     key = reaction_key(event["user"], message["channel"], message["ts"], emoji)
     with services.sessions.begin() as session:
-        assist = find_by_dedupe_key(session, team_id, key)
-        revoked = assist is not None and revoke_assist(session, assist)
-        involved = [event["user"], *(c.recipient_id for c in assist.credits)] if revoked else []
-        openers = home_openers(session, team_id, involved)
+        credited = revoke_by_key(session, team_id, key)
+        revoked = credited is not None
+        openers = home_openers(session, team_id, [event["user"], *credited]) if revoked else []
     logger.info("reaction %s removed by %s: revoked=%s", emoji, event["user"], revoked)
     publish_homes(services, client, team_id, openers)
 

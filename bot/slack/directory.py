@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 from collections import OrderedDict
 from collections.abc import Iterable
 from concurrent.futures import Future
@@ -26,6 +27,10 @@ PERMALINKS_KEPT = 10_000
 # A public channel can be made private: ask again after this long (conversations.info
 # allows 50+ calls a minute, and one per channel per ten minutes is far below that).
 PRIVACY_TTL = timedelta(minutes=10)
+# People remembered per process, on top of the `people` table: a reaction needs its giver
+# and author, and asking the database for both on every event was a third of its cost.
+PEOPLE_KEPT = 20_000
+PEOPLE_MEMORY_SECONDS = 300.0
 
 
 def person_from_user(user: dict) -> PersonInfo:
@@ -58,24 +63,46 @@ class Directory:
         self._permalinks: OrderedDict[tuple[str, str], str] = OrderedDict()
         self._permalinks_lock = threading.Lock()
         self._asking: dict[tuple[str, str], Future[str | None]] = {}
+        # (team, user) -> (what the table or Slack said, when we learnt it, monotonic)
+        self._known: OrderedDict[tuple[str, str], tuple[PersonInfo, float]] = OrderedDict()
+        self._known_lock = threading.Lock()
 
     def people(
         self, client: WebClient, team_id: str, user_ids: Iterable[str]
     ) -> dict[str, PersonInfo | None]:
         """PersonInfo for each id; None for ids Slack does not know."""
         wanted = list(dict.fromkeys(user_ids))
-        fresh_after = utcnow() - self._ttl
-        with self._sessions() as session:
-            known = people_by_id(session, team_id, wanted)
-            found: dict[str, PersonInfo | None] = {
-                uid: as_info(p)
-                for uid, p in known.items()
-                if p.refreshed_at is not None and p.refreshed_at >= fresh_after
-            }
+        found: dict[str, PersonInfo | None] = self._recalled(team_id, wanted)
+        missing = [uid for uid in wanted if uid not in found]
+        if missing:
+            fresh_after = utcnow() - self._ttl
+            with self._sessions() as session:
+                known = people_by_id(session, team_id, missing)
+                for uid, p in known.items():
+                    if p.refreshed_at is not None and p.refreshed_at >= fresh_after:
+                        found[uid] = self._keep(team_id, as_info(p))
         for user_id in wanted:
             if user_id not in found:
                 found[user_id] = self._fetch(client, team_id, user_id)
-        return found
+        return {uid: found[uid] for uid in wanted}
+
+    def _recalled(self, team_id: str, user_ids: list[str]) -> dict[str, PersonInfo | None]:
+        fresh_after = time.monotonic() - PEOPLE_MEMORY_SECONDS
+        recalled: dict[str, PersonInfo | None] = {}
+        with self._known_lock:
+            for user_id in user_ids:
+                kept = self._known.get((team_id, user_id))
+                if kept is not None and kept[1] >= fresh_after:
+                    recalled[user_id] = kept[0]
+        return recalled
+
+    def _keep(self, team_id: str, info: PersonInfo) -> PersonInfo:
+        with self._known_lock:
+            self._known[(team_id, info.user_id)] = (info, time.monotonic())
+            self._known.move_to_end((team_id, info.user_id))
+            if len(self._known) > PEOPLE_KEPT:
+                self._known.popitem(last=False)
+        return info
 
     def person(self, client: WebClient, team_id: str, user_id: str) -> PersonInfo | None:
         return self.people(client, team_id, [user_id])[user_id]
@@ -151,6 +178,7 @@ class Directory:
         return info
 
     def _remember(self, team_id: str, info: PersonInfo) -> None:
+        self._keep(team_id, info)
         # Two threads may learn of the same new person at once; the loser updates instead.
         for attempt in (1, 2):
             try:
