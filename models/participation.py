@@ -261,11 +261,19 @@ def participation(
 
 def _given(session: Session, team_id: str, month: Month) -> dict[str, dict[str, int]]:
     """Department -> each of its givers -> credits given in the month (automatic aside)."""
+    return given_by_department(session, team_id, month.start, month.end)
+
+
+def given_by_department(
+    session: Session, team_id: str, start: datetime, end: datetime
+) -> dict[str, dict[str, int]]:
+    """Department -> each of its givers -> credits given from `start` to `end` (the
+    credits the bot gives aside)."""
     rows = session.execute(
         select(Person.department, Credit.giver_id, func.count(Credit.id))
         .join(Person, and_(Person.team_id == Credit.team_id, Person.user_id == Credit.giver_id))
         .where(
-            *_in(team_id, month.start, month.end),
+            *_in(team_id, start, end),
             Credit.kind.not_in(AUTOMATIC),
             *_members(team_id),
         )
@@ -394,3 +402,4 @@ def months_since(first: datetime, now: datetime, tz: ZoneInfo) -> list[Month]:
         months.append(Month(start, min(following, now), to_date=following > now))
         start = following
     return months
+
