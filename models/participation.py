@@ -403,3 +403,35 @@ def months_since(first: datetime, now: datetime, tz: ZoneInfo) -> list[Month]:
         start = following
     return months
 
+
+@dataclass(frozen=True)
+class ParticipationSnapshot:
+    """What the admin's Home shows: this month's giving and receiving, managers versus
+    peers, the month's help flow, and session coverage within the cadence."""
+
+    month: MonthParticipation
+    flow: HelpFlow
+    coverage: Coverage
+    cadence_days: int
+
+
+def participation_snapshot(
+    session: Session,
+    team_id: str,
+    now: datetime,
+    tz: ZoneInfo,
+    sales_department: str,
+    cadence_days: int,
+) -> ParticipationSnapshot:
+    """This calendar month so far, in the workspace's time zone."""
+    local = now.astimezone(tz)
+    month = Month(datetime(local.year, local.month, 1, tzinfo=tz), now, to_date=True)
+    [figures] = participation(session, team_id, [month], sales_department)
+    return ParticipationSnapshot(
+        month=figures,
+        flow=help_flow(session, team_id, month.start, now),
+        coverage=session_coverage(
+            session, team_id, now, timedelta(days=cadence_days), sales_department
+        ),
+        cadence_days=cadence_days,
+    )
