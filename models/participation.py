@@ -29,7 +29,7 @@ from sqlalchemy import ColumnElement, and_, func, select
 from sqlalchemy.orm import Session, aliased
 
 from models.assists import Credit
-from models.culture import Month
+from models.culture import Month, last_months
 from models.giving_drops import AUTOMATIC
 from models.knowledge_sessions import Direction, KnowledgeSession, SessionState
 from models.people import Person
@@ -433,5 +433,50 @@ def participation_snapshot(
         coverage=session_coverage(
             session, team_id, now, timedelta(days=cadence_days), sales_department
         ),
+        cadence_days=cadence_days,
+    )
+
+
+@dataclass(frozen=True)
+class ParticipationReport:
+    """The culture report's participation figures: giving and receiving per month and
+    department, managers versus peers, the help flow over the whole span, and session
+    coverage within the cadence at its end."""
+
+    months: list[MonthParticipation]
+    flow: HelpFlow
+    coverage: Coverage
+    headcount: dict[str, int]  # department -> its people now
+    cadence_days: int
+
+    @property
+    def span(self) -> str:
+        first, last = self.months[0].month, self.months[-1].month
+        if first.key == last.key:
+            return last.label
+        return f"{first.start:%b %Y} – {last.label}"
+
+
+def participation_report(
+    session: Session,
+    team_id: str,
+    now: datetime,
+    tz: ZoneInfo,
+    *,
+    months: int,
+    to_date: bool,
+    sales_department: str,
+    cadence_days: int,
+) -> ParticipationReport:
+    """The same months as the culture report (`models.culture.last_months`)."""
+    span = last_months(now, months, tz, to_date=to_date)
+    end = span[-1].end
+    return ParticipationReport(
+        months=participation(session, team_id, span, sales_department),
+        flow=help_flow(session, team_id, span[0].start, end),
+        coverage=session_coverage(
+            session, team_id, end, timedelta(days=cadence_days), sales_department
+        ),
+        headcount=headcount(session, team_id),
         cadence_days=cadence_days,
     )

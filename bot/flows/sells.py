@@ -47,6 +47,7 @@ from models.departments import (
     may_describe,
 )
 from models.knowledge_sessions import cadence
+from models.participation import participation_report
 from models.referrals import referral_figures, referral_info, referrals_of
 from models.stats import (
     BREADTH,
@@ -183,11 +184,22 @@ def report(
     if months is None:
         return note_message(REPORT_USAGE)
     with services.sessions() as session:
+        now, settings = utcnow(), services.settings
         figures = culture_report(
-            session, team_id, utcnow(), services.settings.timezone, months=months, to_date=True
+            session, team_id, now, settings.timezone, months=months, to_date=True
+        )
+        taking_part = participation_report(
+            session,
+            team_id,
+            now,
+            settings.timezone,
+            months=months,
+            to_date=True,
+            sales_department=settings.sales_department,
+            cadence_days=settings.session_cadence_days,
         )
     try:
-        upload_report(client, command["channel_id"], figures)
+        upload_report(client, command["channel_id"], figures, taking_part)
     except (SlackClientError, OSError) as error:
         reason = slack_error(error)
         logger.warning("/sells report in %s failed: %s", command["channel_id"], reason)
