@@ -35,9 +35,9 @@ def test_the_admin_home_shows_this_months_participation_as_counted_by_hand(
     # June: Gina, Sue and Ed gave; Ana, Gina, Ben and Fay were credited; 9 people.
     assert everyone == (
         "*Giving and receiving, Jun 2026 (to date):* 33% of 9 people credited someone, 44% "
-        "were credited. By department, largest first: Sales (3): 0% give, 33% receive, "
-        "Support (3): 67% give, 33% receive, Engineering (2): 50% give, 50% receive and "
-        "Finance (1): 0% give, 100% receive"
+        "were credited. By department, largest first: Sales, 3 people: 0% give, 33% receive, "
+        "Support, 3 people: 67% give, 33% receive, Engineering, 2 people: 50% give, 50% "
+        "receive and Finance, 1 person: 0% give, 100% receive"
     )
     assert roles == (
         "*Managers and peers as givers:* managers 2 of 3 (67%), 2 credits · "

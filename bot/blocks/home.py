@@ -225,8 +225,8 @@ def participation_blocks(snapshot: ParticipationSnapshot) -> list[dict]:
     label = month.month.label
     departments = sorted(month.departments.values(), key=lambda d: (-d.people, d.department))
     shares = [
-        f"{safe_mrkdwn(d.department)} ({d.people}): {d.share_giving:.0%} give, "
-        f"{d.share_receiving:.0%} receive"
+        f"{safe_mrkdwn(d.department)}, {plural(d.people, 'person', 'people')}: "
+        f"{d.share_giving:.0%} give, {d.share_receiving:.0%} receive"
         for d in departments
     ]
     everyone = (
