@@ -19,6 +19,7 @@ from jobs.recognition import NotPosted, Recognition, RunResult, installed_at, la
 from models.base import utcnow
 from models.culture import MONTHS, CultureReport, culture_report
 from models.deliveries import is_done
+from models.participation import ParticipationReport, participation_report
 from models.periods import month_key
 
 logger = logging.getLogger(__name__)
@@ -39,6 +40,23 @@ def report_for(
         )
 
 
+def participation_for(
+    job: Recognition, now: datetime, *, months: int = MONTHS, to_date: bool = False
+) -> ParticipationReport:
+    """Who took part in the same months: the report's second chart."""
+    with job.sessions() as session:
+        return participation_report(
+            session,
+            job.team_id,
+            now,
+            job.settings.timezone,
+            months=months,
+            to_date=to_date,
+            sales_department=job.settings.sales_department,
+            cadence_days=job.settings.session_cadence_days,
+        )
+
+
 def run_report(
     job: Recognition, now: datetime | None = None, *, months: int = MONTHS, force: bool = False
 ) -> RunResult:
@@ -52,7 +70,7 @@ def run_report(
             reason = f"no credits were recorded in {report.span}; nothing to chart yet"
             return NotPosted(reason, expected=True)
         try:
-            upload_report(job.client, channel, report)
+            upload_report(job.client, channel, report, participation_for(job, now, months=months))
         except (SlackClientError, OSError) as error:  # an API error, or the upload failing
             return NotPosted(f"Slack refused the upload: {slack_error(error)}")
         return None

@@ -22,6 +22,7 @@ from models.knowledge_sessions import (
     upcoming,
 )
 from models.nudges import QUIET_AFTER, ManagerNudge, build_nudges, quiet_departments
+from models.participation import ParticipationSnapshot, participation_snapshot
 from models.people import Person, find_person
 from models.referrals import Referral, ReferralInfo, referral_info, referrals_of
 from models.stats import PersonalStats, Window, period_window, personal_stats
@@ -38,6 +39,8 @@ class WorkspaceHealth:
     quiet_departments: list[str] = field(default_factory=list)  # no credit for 7 days
     # Fewer than half as many people crediting someone as in the 8 weeks before.
     giving_drops: list[GivingDrop] = field(default_factory=list)
+    # Who gives and receives this month, managers versus peers, help flow, sessions.
+    participation: ParticipationSnapshot | None = None
 
 
 @dataclass
@@ -170,6 +173,9 @@ def workspace_health(
         overdue_departments=[r.department for r in rows if r.overdue(now - window)],
         quiet_departments=quiet_departments(session, team_id, now - QUIET_AFTER, now),
         giving_drops=giving_drops(session, team_id, now),
+        participation=participation_snapshot(
+            session, team_id, now, tz, sales_department, cadence_days
+        ),
     )
 
 

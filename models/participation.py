@@ -29,7 +29,7 @@ from sqlalchemy import ColumnElement, and_, func, select
 from sqlalchemy.orm import Session, aliased
 
 from models.assists import Credit
-from models.culture import Month
+from models.culture import Month, last_months
 from models.giving_drops import AUTOMATIC
 from models.knowledge_sessions import Direction, KnowledgeSession, SessionState
 from models.people import Person
@@ -261,11 +261,19 @@ def participation(
 
 def _given(session: Session, team_id: str, month: Month) -> dict[str, dict[str, int]]:
     """Department -> each of its givers -> credits given in the month (automatic aside)."""
+    return given_by_department(session, team_id, month.start, month.end)
+
+
+def given_by_department(
+    session: Session, team_id: str, start: datetime, end: datetime
+) -> dict[str, dict[str, int]]:
+    """Department -> each of its givers -> credits given from `start` to `end` (the
+    credits the bot gives aside)."""
     rows = session.execute(
         select(Person.department, Credit.giver_id, func.count(Credit.id))
         .join(Person, and_(Person.team_id == Credit.team_id, Person.user_id == Credit.giver_id))
         .where(
-            *_in(team_id, month.start, month.end),
+            *_in(team_id, start, end),
             Credit.kind.not_in(AUTOMATIC),
             *_members(team_id),
         )
@@ -394,3 +402,81 @@ def months_since(first: datetime, now: datetime, tz: ZoneInfo) -> list[Month]:
         months.append(Month(start, min(following, now), to_date=following > now))
         start = following
     return months
+
+
+@dataclass(frozen=True)
+class ParticipationSnapshot:
+    """What the admin's Home shows: this month's giving and receiving, managers versus
+    peers, the month's help flow, and session coverage within the cadence."""
+
+    month: MonthParticipation
+    flow: HelpFlow
+    coverage: Coverage
+    cadence_days: int
+
+
+def participation_snapshot(
+    session: Session,
+    team_id: str,
+    now: datetime,
+    tz: ZoneInfo,
+    sales_department: str,
+    cadence_days: int,
+) -> ParticipationSnapshot:
+    """This calendar month so far, in the workspace's time zone."""
+    local = now.astimezone(tz)
+    month = Month(datetime(local.year, local.month, 1, tzinfo=tz), now, to_date=True)
+    [figures] = participation(session, team_id, [month], sales_department)
+    return ParticipationSnapshot(
+        month=figures,
+        flow=help_flow(session, team_id, month.start, now),
+        coverage=session_coverage(
+            session, team_id, now, timedelta(days=cadence_days), sales_department
+        ),
+        cadence_days=cadence_days,
+    )
+
+
+@dataclass(frozen=True)
+class ParticipationReport:
+    """The culture report's participation figures: giving and receiving per month and
+    department, managers versus peers, the help flow over the whole span, and session
+    coverage within the cadence at its end."""
+
+    months: list[MonthParticipation]
+    flow: HelpFlow
+    coverage: Coverage
+    headcount: dict[str, int]  # department -> its people now
+    cadence_days: int
+
+    @property
+    def span(self) -> str:
+        first, last = self.months[0].month, self.months[-1].month
+        if first.key == last.key:
+            return last.label
+        return f"{first.start:%b %Y} – {last.label}"
+
+
+def participation_report(
+    session: Session,
+    team_id: str,
+    now: datetime,
+    tz: ZoneInfo,
+    *,
+    months: int,
+    to_date: bool,
+    sales_department: str,
+    cadence_days: int,
+) -> ParticipationReport:
+    """The same months as the culture report (`models.culture.last_months`)."""
+    span = last_months(now, months, tz, to_date=to_date)
+    end = span[-1].end
+    return ParticipationReport(
+        months=participation(session, team_id, span, sales_department),
+        flow=help_flow(session, team_id, span[0].start, end),
+        coverage=session_coverage(
+            session, team_id, end, timedelta(days=cadence_days), sales_department
+        ),
+        headcount=headcount(session, team_id),
+        cadence_days=cadence_days,
+    )

@@ -11,9 +11,13 @@ from sqlalchemy import and_, func, select
 from sqlalchemy.orm import Session
 
 from models.assists import Credit, Kind
+from models.participation import given_by_department, headcount
 from models.people import Person
 
 PERIODS = ("week", "month", "quarter")
+# What a leaderboard ranks by: breadth (how many different people credited someone, the
+# default: one enthusiastic giver cannot top it) or raw credits.
+BREADTH, CREDITS = "breadth", "credits"
 # "Make loud mistakes": lessons are celebrated, never ranked.
 UNRANKED_KINDS = (Kind.LESSON.value,)
 
@@ -100,18 +104,18 @@ def leaderboard(
     window: Window,
     department: str | None = None,
     size: int = 10,
+    *,
+    by: str = BREADTH,
 ) -> list[LeaderRow]:
-    """People credited most in `window` (lessons excluded), optionally within a department."""
+    """People credited in `window` (lessons excluded), optionally within a department:
+    by breadth (the most different people crediting them, then credits) or by credits
+    (then breadth)."""
     person = and_(Person.team_id == Credit.team_id, Person.user_id == Credit.recipient_id)
     credits = func.count(Credit.id).label("credits")
+    givers = func.count(func.distinct(Credit.giver_id)).label("givers")
+    order = (givers.desc(), credits.desc()) if by == BREADTH else (credits.desc(), givers.desc())
     query = (
-        select(
-            Credit.recipient_id,
-            Person.name,
-            Person.department,
-            credits,
-            func.count(func.distinct(Credit.giver_id)),
-        )
+        select(Credit.recipient_id, Person.name, Person.department, credits, givers)
         .outerjoin(Person, person)
         .where(
             Credit.team_id == team_id,
@@ -121,7 +125,7 @@ def leaderboard(
             Credit.kind.not_in(UNRANKED_KINDS),
         )
         .group_by(Credit.recipient_id, Person.name, Person.department)
-        .order_by(credits.desc(), Credit.recipient_id)
+        .order_by(*order, Credit.recipient_id)
         .limit(size)
     )
     if department:
@@ -140,3 +144,59 @@ def departments(session: Session, team_id: str) -> list[str]:
         .order_by(Person.department)
     )
     return [row for row in rows if row]
+
+
+@dataclass(frozen=True)
+class DepartmentRow:
+    """One department on the departments board: the share of its people who credited
+    someone (a rate per its size), beside the raw counts."""
+
+    rank: int
+    department: str
+    people: int  # in the org chart now
+    givers: int  # its people who credited someone in the window
+    credits_given: int
+
+    @property
+    def share_giving(self) -> float:
+        return self.givers / self.people if self.people else 0.0
+
+
+@dataclass(frozen=True)
+class DepartmentBoard:
+    window: Window
+    rows: list[DepartmentRow]  # departments where someone gave, best share first
+    departments: int  # in the org chart
+    people: int  # in the org chart
+    givers: int  # across the org chart
+
+    @property
+    def share_giving(self) -> float:
+        return self.givers / self.people if self.people else 0.0
+
+
+def department_board(session: Session, team_id: str, window: Window) -> DepartmentBoard:
+    """Departments ranked by the share of their people who credited someone in `window`
+    (then by givers, then by name), with the givers and credits behind each share.
+
+    Only departments where someone gave are ranked: a board of the rest would name teams
+    for not taking part. Credits the bot gives (a won referral, a held session) are not
+    anyone's giving, and lessons count like any other credit given.
+    """
+    people = headcount(session, team_id)
+    given = given_by_department(session, team_id, window.start, window.end)
+    ranked = sorted(
+        (
+            (name, count, len(given[name]), sum(given[name].values()))
+            for name, count in people.items()
+            if given.get(name)
+        ),
+        key=lambda row: (-row[2] / row[1], -row[2], row[0]),
+    )
+    return DepartmentBoard(
+        window=window,
+        rows=[DepartmentRow(rank, *row) for rank, row in enumerate(ranked, 1)],
+        departments=len(people),
+        people=sum(people.values()),
+        givers=sum(len(given.get(name, {})) for name in people),
+    )

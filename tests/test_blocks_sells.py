@@ -13,7 +13,7 @@ from bot.blocks.sells import (
     unknown_department_message,
 )
 from models.referrals import Conversion, ReferralFigures
-from models.stats import LeaderRow, PersonalStats, Window
+from models.stats import CREDITS, LeaderRow, PersonalStats, Window
 from tests.slack_limits import assert_message_ok
 
 NOVEMBER = Window(
@@ -55,6 +55,10 @@ def test_the_leaderboard_names_the_people_and_who_credited_them():
     text, blocks = message = leaderboard_message(rows, NOVEMBER, None)
     assert_message_ok(message)
     assert text == "Leaderboard, November 2026"
+    assert "<@U000000001>: credited by 2 people (99 credits)" in blocks[1]["text"]["text"]
+    text, blocks = message = leaderboard_message(rows, NOVEMBER, None, CREDITS)
+    assert_message_ok(message)
+    assert text == "Most credits, November 2026"
     assert "<@U000000001>: 99 credits from 2 people" in blocks[1]["text"]["text"]
     empty = leaderboard_message([], NOVEMBER, "Support")
     assert_message_ok(empty)

@@ -115,8 +115,8 @@ def uploads(standin, channel: str = RECOGNITION) -> list[dict]:
 
 
 def uploaded_bytes(standin, upload: dict) -> bytes:
-    [file] = upload["files"]
-    return standin.uploaded(file["id"])
+    """The culture report's chart (the participation chart comes second)."""
+    return standin.uploaded(upload["files"][0]["id"])
 
 
 # -- the figures ------------------------------------------------------------------------
@@ -231,8 +231,9 @@ def test_the_monthly_run_uploads_the_chart_with_the_figures(job, standin, sessio
     assert upload["files"][0]["title"] == "Everybody sells: culture report, Jan 2026 – Jun 2026"
     png = uploaded_bytes(standin, upload)
     assert png.startswith(PNG)
-    [asked] = standin.calls("files.getUploadURLExternal")
+    asked, second = standin.calls("files.getUploadURLExternal")
     assert asked.args["filename"] == "culture-report-2026-06.png"
+    assert second.args["filename"] == "participation-2026-06.png"
     assert int(asked.args["length"]) == len(png)
 
 
@@ -246,7 +247,7 @@ def test_one_report_per_month_unless_forced(job, standin, sessions):
     assert run_report(job, datetime(2026, 8, 1, 7, 0, tzinfo=UTC)).posted  # 09:00 in Berlin
     assert len(uploads(standin)) == 3
     assert [c.args["length"] for c in standin.calls("upload")] == [
-        len(uploaded_bytes(standin, u)) for u in uploads(standin)
+        len(standin.uploaded(f["id"])) for u in uploads(standin) for f in u["files"]
     ]
 
 

@@ -82,21 +82,31 @@ def test_intro_counts_are_the_databases(capsys, database_url):
     assert all(len(line) <= 80 for line in output.splitlines())
 
 
-def test_leaderboard_lists_generated_people_by_credits(capsys, database_url):
+def test_leaderboard_lists_generated_people_by_how_many_people_credited_them(capsys, database_url):
     output = demo(capsys, "--database-url", database_url, *SIZE)
     board = part(output, "/sells leaderboard month")
-    rows = re.findall(r"^\s+(?::\w+: |\d+\. )@(.+?): (\d+) credits? from", board, re.MULTILINE)
-    assert len(rows) >= 3, board
-    shown = [int(count) for _, count in rows]
-    assert shown == sorted(shown, reverse=True)
+    found = re.findall(
+        r"^\s+(?::\w+: |\d+\. )@(.+?): credited by (\d+) (?:person|people) \((\d+) credits?\)",
+        board,
+        re.MULTILINE,
+    )
+    assert len(found) >= 3, board
+    breadth = [(int(people), int(count)) for _, people, count in found]
+    assert breadth == sorted(breadth, reverse=True)  # by people, then by credits
+    rows = [(name, count) for name, _, count in found]
 
     month = period_window("month", utcnow(), UTC)
     recipient = aliased(Person)
     engine, sessions = sessions_for(database_url)
     with sessions() as session:
-        received = dict(
-            session.execute(
-                select(recipient.name, func.count(Credit.id))
+        tally = {
+            name: (givers, count)
+            for name, givers, count in session.execute(
+                select(
+                    recipient.name,
+                    func.count(func.distinct(Credit.giver_id)),
+                    func.count(Credit.id),
+                )
                 .join(recipient, recipient.user_id == Credit.recipient_id)
                 .where(
                     Credit.revoked_at.is_(None),
@@ -104,15 +114,15 @@ def test_leaderboard_lists_generated_people_by_credits(capsys, database_url):
                     Credit.created_at >= month.start,
                 )
                 .group_by(recipient.name)
-            ).all()
-        )
+            )
+        }
     engine.dispose()
-    assert {name: int(count) for name, count in rows} == {name: received[name] for name, _ in rows}
-    assert shown[0] == max(received.values())
+    assert {name: int(count) for name, count in rows} == {name: tally[name][1] for name, _ in rows}
+    assert breadth[0] == max(tally.values())
 
     support = part(output, "/sells leaderboard quarter Support")
     assert "Leaderboard, Q" in support and "in Support" in support
-    assert re.search(r"@\w+ \w+: \d+ credits? from", support)
+    assert re.search(r"@\w+ \w+: credited by \d+ (?:person|people)", support)
 
 
 def test_stats_show_what_the_sample_person_gave_and_received(capsys, database_url):

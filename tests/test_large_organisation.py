@@ -80,6 +80,8 @@ def test_every_surface_fits_slacks_limits_at_the_largest_size(
     for user, text in (
         (STAR, "stats"),
         (STAR, "leaderboard quarter"),
+        (STAR, "leaderboard credits quarter"),
+        (STAR, "leaderboard departments quarter"),
         (STAR, f"leaderboard month {DEPARTMENTS[7]}"),
         (STAR, "leaderboard month Regional Customer Succes Operations 07"),
         (STAR, "dept"),

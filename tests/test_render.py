@@ -81,8 +81,10 @@ def test_leaderboard_lists_people_by_name_in_order():
         LeaderRow(2, "UBEN000001", "Ben Okafor", "Engineering", 3, 1),
     ]
     text = render_blocks(leaderboard_message(rows, NOVEMBER, None)[1], NAMES)
-    assert ":first_place_medal: @Ana Silva: 12 credits from 5 people · Support" in text
-    assert ":second_place_medal: @Ben Okafor: 3 credits from 1 person · Engineering" in text
+    assert ":first_place_medal: @Ana Silva: credited by 5 people (12 credits) · Support" in text
+    assert (
+        ":second_place_medal: @Ben Okafor: credited by 1 person (3 credits) · Engineering" in text
+    )
     assert text.index("Ana Silva") < text.index("Ben Okafor")
     assert "<@" not in text
 

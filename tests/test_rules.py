@@ -137,7 +137,7 @@ def test_every_row_carries_the_team_and_other_workspaces_stay_invisible(slack, s
     slack.command("/sells", "leaderboard")
     slack.settle()
     board = str(standin.calls("respond")[-1].args["blocks"])
-    assert f"<@{ANA}>: 1 credit from" in board
+    assert f"<@{ANA}>: credited by 1 person (1 credit)" in board
     assert f"<@{BEN}>" not in board
     with sessions() as session:
         teams = {a.team_id for a in session.scalars(select(Assist))}

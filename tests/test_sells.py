@@ -66,12 +66,12 @@ def test_leaderboard_ranks_by_credits_and_filters_by_department(slack, standin, 
     give(sessions, GINA, ANA, times=1)
     give(sessions, GINA, ANA, Kind.LESSON, times=5)
 
-    board = reply(slack, standin, "leaderboard week")["blocks"][1]["text"]["text"]
+    board = reply(slack, standin, "leaderboard credits week")["blocks"][1]["text"]["text"]
     assert board.index(f"<@{BEN}>: 3 credits") < board.index(f"<@{ANA}>: 1 credit from")
 
     sales = reply(slack, standin, "leaderboard quarter sales")
     text = str(sales["blocks"])
-    assert "in sales" in text and f"<@{ANA}>" in text and f"<@{BEN}>" not in text
+    assert "in Sales" in text and f"<@{ANA}>" in text and f"<@{BEN}>" not in text
 
 
 def test_an_empty_leaderboard_invites_the_first_assist(slack, standin):

@@ -34,6 +34,7 @@ from bot.blocks.sessions import (
 from bot.blocks.text import mention, plural, safe_mrkdwn
 from models.home import HomeData
 from models.knowledge_sessions import DIRECTION_LABELS, Direction
+from models.participation import MANAGERS, PEERS, ParticipationSnapshot, RoleGiving
 from models.referrals import State
 
 HOME_ASSIST_ACTION = "assist_open_modal"
@@ -41,6 +42,8 @@ HOME_REFERRAL_ACTION = "home_referral"
 HOME_SESSION_ACTION = "home_session"
 HOME_LESSON_ACTION = "home_lesson"
 LIST_ROOM = 2600  # a list in one section, with its heading and what to do about it
+COVERAGE_ROOM = 800  # each of the three session-coverage lists, in one section
+BUSIEST_FLOWS = 5
 STUCK_LISTED = 6
 
 
@@ -64,6 +67,8 @@ def home_view(data: HomeData, now: datetime) -> dict:
         blocks += _team(data)
     if data.health is not None:
         blocks += _health(data)
+        if data.health.participation is not None:
+            blocks += participation_blocks(data.health.participation)
     if data.revenue:
         blocks += [divider(), *revenue_blocks(data.revenue, data.revenue_label)]
     return {"type": "home", "blocks": blocks[:100]}
@@ -209,3 +214,85 @@ def _health(data: HomeData) -> list[dict]:
             f"email in the CRM, or add them to Slack):\n{unowned_deals_lines(data.unowned_deals)}"
         )
     return [divider(), header_block("Workspace health"), *(mrkdwn_section(line) for line in lines)]
+
+
+def participation_blocks(snapshot: ParticipationSnapshot) -> list[dict]:
+    """For admins: who gives and who receives this month in each department (largest
+    first), managers versus peers as givers, the busiest help between departments, and
+    which departments taught sales or learned from it within the cadence. Six blocks,
+    whatever the size of the org chart; every list whole or "and N more"."""
+    month = snapshot.month
+    label = month.month.label
+    departments = sorted(month.departments.values(), key=lambda d: (-d.people, d.department))
+    shares = [
+        f"{safe_mrkdwn(d.department)}, {plural(d.people, 'person', 'people')}: "
+        f"{d.share_giving:.0%} give, {d.share_receiving:.0%} receive"
+        for d in departments
+    ]
+    everyone = (
+        f"*Giving and receiving, {label}:* {_share(month.givers, month.people)} of "
+        f"{month.people:,} {'person' if month.people == 1 else 'people'} credited someone, "
+        f"{_share(month.receivers, month.people)} were credited."
+    )
+    if shares:
+        listed = summarised(
+            shares,
+            LIST_ROOM,
+            more="more departments: `everybody-sells export --what participation`",
+        )
+        everyone += f" By department, largest first: {listed}"
+    roles = (
+        f"*Managers and peers as givers:* {_role(month.role(MANAGERS))} · "
+        f"{_role(month.role(PEERS))}"
+    )
+    flows = [
+        f"{safe_mrkdwn(giver)} → {safe_mrkdwn(recipient)} {credits:,}"
+        for giver, recipient, credits in snapshot.flow.busiest(BUSIEST_FLOWS)
+    ]
+    busiest = (
+        f"*Busiest help across departments:* {summarised(flows, LIST_ROOM)} "
+        f"({snapshot.flow.across():,} of {snapshot.flow.total():,} credits crossed a department)"
+        if flows
+        else "*Busiest help across departments:* none yet this month."
+    )
+    return [
+        divider(),
+        header_block("Participation"),
+        mrkdwn_section(everyone),
+        mrkdwn_section(roles),
+        mrkdwn_section(busiest),
+        mrkdwn_section(_coverage(snapshot)),
+    ]
+
+
+def _share(part: int, whole: int) -> str:
+    return f"{part / whole:.0%}" if whole else "–"
+
+
+def _role(side: RoleGiving) -> str:
+    return (
+        f"{side.role} {side.givers:,} of {side.people:,} ({_share(side.givers, side.people)}), "
+        f"{plural(side.credits, 'credit')}"
+    )
+
+
+def _coverage(snapshot: ParticipationSnapshot) -> str:
+    coverage = snapshot.coverage
+    sales = coverage.sales_department
+
+    def names(items: list[str]) -> str:
+        return summarised(items, COVERAGE_ROOM) or "none"
+
+    one_way = [
+        f"{safe_mrkdwn(d)} → {safe_mrkdwn(sales)}"
+        if coverage.taught_sales(d)
+        else f"{safe_mrkdwn(sales)} → {safe_mrkdwn(d)}"
+        for d in coverage.one_way()
+    ]
+    both, neither = coverage.both_ways(), coverage.neither()
+    return (
+        f"*Sessions with {safe_mrkdwn(sales)} in the last {snapshot.cadence_days} days:* "
+        f"both ways ({len(both)}): {names([safe_mrkdwn(d) for d in both])}\n"
+        f"one way ({len(one_way)}): {names(one_way)}\n"
+        f"neither ({len(neither)}): {names([safe_mrkdwn(d) for d in neither])}"
+    )

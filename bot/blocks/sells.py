@@ -9,15 +9,26 @@ from bot.blocks.kit import (
     divider,
     fields_section,
     header_block,
+    line_sections,
     mrkdwn_section,
     note_message,
 )
 from bot.blocks.text import kind_emoji, kind_label, mention, plural, safe_mrkdwn, stage_label
 from models.assists import Stage
 from models.referrals import Conversion, ReferralFigures
-from models.stats import LeaderRow, PersonalStats, Window
+from models.stats import (
+    BREADTH,
+    CREDITS,
+    DepartmentBoard,
+    DepartmentRow,
+    LeaderRow,
+    PersonalStats,
+    Window,
+)
 
 SHOWN_DEPARTMENTS = 12  # past this many, an unknown department gets the nearest names
+RANKED_DEPARTMENTS = 10  # the departments board shows the top ten, then "and N more"
+DEPARTMENTS_BOARD = "departments"
 
 HELP_LINES = (
     ("`/assist`", "open the form to credit people who helped a customer win or stay"),
@@ -26,7 +37,15 @@ HELP_LINES = (
     ("`/referral`", "pass a lead or an expansion need to sales and see what came of it"),
     (":{reaction}: reaction", "react to a helpful message to credit its author"),
     ("`/sells stats`", "what you gave and received this month, by kind and stage"),
-    ("`/sells leaderboard [week|month|quarter] [department]`", "who was credited most"),
+    (
+        "`/sells leaderboard [week|month|quarter] [department]`",
+        "who was credited by the most different people",
+    ),
+    ("`/sells leaderboard credits [week|month|quarter] [department]`", "who got most credits"),
+    (
+        "`/sells leaderboard departments [week|month|quarter]`",
+        "departments by the share of their people crediting someone",
+    ),
     ("`/sells referrals`", "the referrals you passed and the ones you hold"),
     ("`/session` or `/session list`", "schedule a knowledge-sharing session, or see what's coming"),
     ("`/sells sessions`", "sessions by department, and which departments are overdue"),
@@ -99,9 +118,10 @@ def stats_message(
 
 
 def leaderboard_message(
-    rows: Sequence[LeaderRow], window: Window, department: str | None
+    rows: Sequence[LeaderRow], window: Window, department: str | None, by: str = BREADTH
 ) -> tuple[str, list[dict]]:
-    """`/sells leaderboard`: the people credited most, with how many people credited them."""
+    """`/sells leaderboard`: the people credited by the most different people (breadth),
+    or with the most credits (`by=CREDITS`), each with both counts."""
     scope = f" in {department}" if department else ""
     if not rows:
         body = (
@@ -109,13 +129,58 @@ def leaderboard_message(
             "Be the first: `/assist @someone what they did`."
         )
     else:
-        body = "\n".join(_leader_line(r, show_department=not department) for r in rows)
+        body = "\n".join(_leader_line(r, not department, by) for r in rows)
+    if by == CREDITS:
+        title, how = (
+            f"Most credits, {window.label}{scope}",
+            (
+                "Ranked by credits. `/sells leaderboard` ranks by how many different people "
+                "credited each person"
+            ),
+        )
+    else:
+        title, how = (
+            f"Leaderboard, {window.label}{scope}",
+            (
+                "Ranked by how many different people credited each person, then by credits. "
+                "`/sells leaderboard credits` ranks by credits"
+            ),
+        )
+    how += "; `/sells leaderboard departments` ranks departments by their share giving."
     blocks = [
-        header_block(f"Leaderboard, {window.label}{scope}"),
+        header_block(title),
         mrkdwn_section(body),
-        context_block("Lessons from loud mistakes are celebrated, never ranked."),
+        context_block(f"{how} Lessons from loud mistakes are celebrated, never ranked."),
     ]
-    return f"Leaderboard, {window.label}", blocks
+    return f"{'Most credits' if by == CREDITS else 'Leaderboard'}, {window.label}", blocks
+
+
+def department_board_message(board: DepartmentBoard) -> tuple[str, list[dict]]:
+    """`/sells leaderboard departments`: departments by the share of their people who
+    credited someone, with the raw counts beside; only departments where someone gave."""
+    label = board.window.label
+    blocks = [header_block(f"Departments giving, {label}")]
+    if not board.rows:
+        nothing = (
+            "Nobody has credited anyone yet in this period. "
+            "Be the first: `/assist @someone what they did`."
+        )
+        return f"Departments giving, {label}", [*blocks, mrkdwn_section(nothing)]
+    shown = board.rows[:RANKED_DEPARTMENTS]
+    lines = [_department_line(row) for row in shown]
+    if more := len(board.rows) - len(shown):
+        lines.append(f"…and {plural(more, 'more department')} where people gave.")
+    whole = (
+        f"{len(board.rows)} of {plural(board.departments, 'department')} had someone "
+        f"crediting a colleague; {board.share_giving:.0%} of everyone "
+        f"({board.givers:,} of {board.people:,} people) did."
+    )
+    how = (
+        "Ranked by the share of each department's people who credited someone, so a small "
+        "team counts as much as a large one; `/sells leaderboard` ranks people."
+    )
+    blocks += [*line_sections(lines, max_blocks=3), context_block(f"{whole} {how}")]
+    return f"Departments giving, {label}", blocks
 
 
 def unknown_subcommand_message(typed: str, closest: str | None) -> tuple[str, list[dict]]:
@@ -146,13 +211,27 @@ def unknown_department_message(
 MEDALS = {1: ":first_place_medal:", 2: ":second_place_medal:", 3: ":third_place_medal:"}
 
 
-def _leader_line(row: LeaderRow, show_department: bool) -> str:
+def _leader_line(row: LeaderRow, show_department: bool, by: str = BREADTH) -> str:
     people = "person" if row.givers == 1 else "people"
-    line = f"{MEDALS.get(row.rank, f'{row.rank}.')} {mention(row.user_id)}: {plural(row.credits, 'credit')}"
-    line += f" from {row.givers} {people}"
+    rank = MEDALS.get(row.rank, f"{row.rank}.")
+    if by == CREDITS:
+        line = f"{rank} {mention(row.user_id)}: {plural(row.credits, 'credit')}"
+        line += f" from {row.givers} {people}"
+    else:
+        line = f"{rank} {mention(row.user_id)}: credited by {row.givers} {people}"
+        line += f" ({plural(row.credits, 'credit')})"
     if show_department and row.department:
-        line += f" · {row.department}"
+        line += f" · {safe_mrkdwn(row.department)}"
     return line
+
+
+def _department_line(row: DepartmentRow) -> str:
+    rank = MEDALS.get(row.rank, f"{row.rank}.")
+    return (
+        f"{rank} *{safe_mrkdwn(row.department)}*: {row.share_giving:.0%} of "
+        f"{plural(row.people, 'person', 'people')} credited someone · "
+        f"{plural(row.givers, 'giver')}, {plural(row.credits_given, 'credit')} given"
+    )
 
 
 def _conversion_line(name: str, figures: Conversion) -> str:

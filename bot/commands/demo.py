@@ -26,6 +26,7 @@ from bot.blocks.kit import mrkdwn_section
 from bot.blocks.nudges import nudge_blocks, week_label
 from bot.blocks.sells import help_message, leaderboard_message, stats_message
 from bot.blocks.text import stage_label
+from bot.commands.demo_participation import fair_boards, participation_text
 from bot.commands.sample_company import (
     DEMO_TEAM_ID,
     MIN_PEOPLE,
@@ -202,6 +203,7 @@ def show(session: Session, settings: Settings, weeks: int, where: str) -> str:
                 SHOWCASE_DEPARTMENT,
             )[1],
         ),
+        *fair_boards(session, month),
     ]
     posts = _posts(session, settings, now)
     headings = [[mrkdwn_section(where_to)] for where_to, _, _ in posts]
@@ -209,6 +211,7 @@ def show(session: Session, settings: Settings, weeks: int, where: str) -> str:
     parts = [_intro(size, weeks, where)]
     parts += [_answer(command, note, blocks, names) for command, note, blocks in answers]
     parts += [_post(where_to, note, blocks, names) for where_to, note, blocks in posts]
+    parts.append(participation_text(session, settings, now, weeks))
     parts.append(loop_table(credits_by_department(session, DEMO_TEAM_ID), weeks))
     parts.append(_outro(where))
     return "\n\n\n".join(parts)

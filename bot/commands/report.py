@@ -8,8 +8,9 @@ from pathlib import Path
 
 from bot.commands.recognition import recognition
 from bot.report import figures_table, render_chart, report_title
+from bot.report_participation import participation_table, participation_title, render_participation
 from bot.settings import Settings
-from jobs.culture_report import report_for, run_report
+from jobs.culture_report import participation_for, report_for, run_report
 from models.base import utcnow
 from models.culture import MAX_MONTHS, MONTHS
 
@@ -25,7 +26,11 @@ def add_parser(commands: argparse._SubParsersAction) -> None:
         "--force. With --out, writes the chart to a file and prints the figures instead.",
     )
     report.add_argument(
-        "--out", type=Path, metavar="FILE.png", help="write the chart here instead of uploading"
+        "--out",
+        type=Path,
+        metavar="FILE.png",
+        help="write the chart here (and the participation chart beside it, as "
+        "FILE-participation.png) instead of uploading",
     )
     report.add_argument(
         "--months",
@@ -44,17 +49,28 @@ def _months(value: str) -> int:
     return int(value)
 
 
+def participation_path(out: Path) -> Path:
+    """Where `--out report.png` writes the participation chart: `report-participation.png`."""
+    return out.with_name(f"{out.stem}-participation{out.suffix or '.png'}")
+
+
 def run(args: argparse.Namespace, settings: Settings) -> int:
     job = recognition(settings, needs_slack=args.out is None)
     now = utcnow()
     if args.out is not None:
         report = report_for(job, now, months=args.months)
+        taking_part = participation_for(job, now, months=args.months)
+        second = participation_path(args.out)
         try:
             args.out.write_bytes(render_chart(report))
+            second.write_bytes(render_participation(taking_part))
         except OSError as problem:
-            print(f"everybody-sells: cannot write {args.out}: {problem.strerror}", file=sys.stderr)
+            where = problem.filename or args.out
+            print(f"everybody-sells: cannot write {where}: {problem.strerror}", file=sys.stderr)
             return 1
         print(f"{report_title(report)}\n\n{figures_table(report)}\n\nChart written to {args.out}")
+        print(f"\n{participation_title(taking_part)}\n\n{participation_table(taking_part)}")
+        print(f"\nChart written to {second}")
         return 0
     result = run_report(job, now, months=args.months, force=args.force)
     if result.posted:

@@ -20,7 +20,13 @@ from bot.blocks.deals import person_deals_line
 from bot.blocks.kit import note_message
 from bot.blocks.onboarding import directory_message
 from bot.blocks.referrals import referrals_message
-from bot.blocks.sells import leaderboard_message, stats_message, unknown_department_message
+from bot.blocks.sells import (
+    DEPARTMENTS_BOARD,
+    department_board_message,
+    leaderboard_message,
+    stats_message,
+    unknown_department_message,
+)
 from bot.blocks.sessions import cadence_blocks
 from bot.flows.lessons import lesson_subcommand
 from bot.flows.nudges import nudges_subcommand
@@ -41,8 +47,18 @@ from models.departments import (
     may_describe,
 )
 from models.knowledge_sessions import cadence
+from models.participation import participation_report
 from models.referrals import referral_figures, referral_info, referrals_of
-from models.stats import PERIODS, departments, leaderboard, period_window, personal_stats
+from models.stats import (
+    BREADTH,
+    CREDITS,
+    PERIODS,
+    department_board,
+    departments,
+    leaderboard,
+    period_window,
+    personal_stats,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -51,6 +67,11 @@ Subcommand = Callable[[Services, list[str], dict, WebClient, str], Message]
 
 REASSIGN_USAGE = (
     "Usage: `/sells referrals reassign <number> @rep` (the number is shown in `/sells referrals`)."
+)
+BOARDS = (BREADTH, CREDITS, DEPARTMENTS_BOARD)
+DEPARTMENTS_USAGE = (
+    "Usage: `/sells leaderboard departments [week|month|quarter]` ranks every department; "
+    "`/sells leaderboard [week|month|quarter] Support` ranks one department's people."
 )
 REPORT_USAGE = f"Usage: `/sells report [months]` (1 to {MAX_MONTHS}, default {MONTHS})."
 DESCRIBE = re.compile(r"^\s*dept\s+describe\b\s*(.*)$", re.IGNORECASE | re.DOTALL)
@@ -72,16 +93,29 @@ def stats(
 def board(
     services: Services, words: list[str], command: dict, client: WebClient, team_id: str
 ) -> Message:
+    """`/sells leaderboard [credits|departments] [week|month|quarter] [department]`:
+    people by breadth (the default) or by credits, or departments by their share giving."""
     rest = words[1:]
-    period = rest.pop(0).lower() if rest and rest[0].lower() in PERIODS else "month"
-    department = " ".join(rest) or None
-    window = period_window(period, utcnow(), services.settings.timezone)
     with services.sessions() as session:
         known = departments(session, team_id)
-        if department and department.lower() not in {d.lower() for d in known}:
+        lowered = {d.lower() for d in known}
+        # A department called "Credits" is still a department when named in full.
+        by = BREADTH
+        if rest and rest[0].lower() in BOARDS and " ".join(rest).lower() not in lowered:
+            by = rest.pop(0).lower()
+        period = rest.pop(0).lower() if rest and rest[0].lower() in PERIODS else "month"
+        window = period_window(period, utcnow(), services.settings.timezone)
+        if by == DEPARTMENTS_BOARD:
+            if rest:
+                return note_message(DEPARTMENTS_USAGE)
+            return department_board_message(department_board(session, team_id, window))
+        department = " ".join(rest) or None
+        if department and department.lower() not in lowered:
             return unknown_department_message(department, known, nearest(department, known))
-        rows = leaderboard(session, team_id, window, department)
-    return leaderboard_message(rows, window, department)
+        if department:  # as the org chart spells it
+            department = next(d for d in known if d.lower() == department.lower())
+        rows = leaderboard(session, team_id, window, department, by=by)
+    return leaderboard_message(rows, window, department, by)
 
 
 def nearest(typed: str, choices: Sequence[str], count: int = 3) -> list[str]:
@@ -150,11 +184,22 @@ def report(
     if months is None:
         return note_message(REPORT_USAGE)
     with services.sessions() as session:
+        now, settings = utcnow(), services.settings
         figures = culture_report(
-            session, team_id, utcnow(), services.settings.timezone, months=months, to_date=True
+            session, team_id, now, settings.timezone, months=months, to_date=True
+        )
+        taking_part = participation_report(
+            session,
+            team_id,
+            now,
+            settings.timezone,
+            months=months,
+            to_date=True,
+            sales_department=settings.sales_department,
+            cadence_days=settings.session_cadence_days,
         )
     try:
-        upload_report(client, command["channel_id"], figures)
+        upload_report(client, command["channel_id"], figures, taking_part)
     except (SlackClientError, OSError) as error:
         reason = slack_error(error)
         logger.warning("/sells report in %s failed: %s", command["channel_id"], reason)

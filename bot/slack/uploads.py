@@ -1,22 +1,49 @@
-"""Uploading files: the culture report's chart, with its figures as the comment."""
+"""Uploading files: the culture report's chart, with its figures as the comment, and the
+participation chart beside it in the same message."""
 
 from __future__ import annotations
 
 from slack_sdk import WebClient
 
 from bot.report import render_chart, report_comment, report_filename, report_title
+from bot.report_participation import (
+    participation_alt_text,
+    participation_comment,
+    participation_filename,
+    participation_title,
+    render_participation,
+)
 from models.culture import CultureReport
+from models.participation import ParticipationReport
 
 
-def upload_report(client: WebClient, channel: str, report: CultureReport) -> None:
+def upload_report(
+    client: WebClient,
+    channel: str,
+    report: CultureReport,
+    participation: ParticipationReport | None = None,
+) -> None:
     """Upload the chart to `channel` with the figures as its comment (files_upload_v2:
-    files.getUploadURLExternal, the bytes, files.completeUploadExternal)."""
+    files.getUploadURLExternal, the bytes, files.completeUploadExternal); with
+    `participation`, its chart goes in the same message, so both are posted or neither."""
+    chart = {
+        "file": render_chart(report),
+        "filename": report_filename(report),
+        "title": report_title(report),
+        "alt_txt": f"{report_title(report)}: each department's participation and the "
+        "everybody-sells index by month (lines), and credits per stage by month (stacked bars).",
+    }
+    if participation is None:
+        client.files_upload_v2(channel=channel, initial_comment=report_comment(report), **chart)
+        return
+    second = {
+        "file": render_participation(participation),
+        "filename": participation_filename(participation),
+        "title": participation_title(participation),
+        "alt_txt": participation_alt_text(participation),
+    }
     client.files_upload_v2(
         channel=channel,
-        file=render_chart(report),
-        filename=report_filename(report),
-        title=report_title(report),
-        alt_txt=f"{report_title(report)}: each department's participation and the "
-        "everybody-sells index by month (lines), and credits per stage by month (stacked bars).",
-        initial_comment=report_comment(report),
+        file_uploads=[chart, second],
+        initial_comment=f"{report_comment(report)}\n{participation_comment(participation)}",
     )
