@@ -559,6 +559,27 @@ def department_revenue(
 
 
 @dataclass(frozen=True)
+class WonTotal:
+    """All deals won in a window in one currency: how many, worth how much in all."""
+
+    currency: str
+    deals: int
+    value: Decimal
+
+
+def won_totals(session: Session, team_id: str, start: datetime, end: datetime) -> list[WonTotal]:
+    """Per currency, the deals won in [start, end), each counted once: the whole that the
+    departments' influenced figures add up to more than."""
+    totals: dict[str, list[Decimal]] = defaultdict(list)
+    for deal, _, _ in _deals_won(session, team_id, start, end):
+        totals[deal.currency].append(deal.amount or Decimal(0))
+    return [
+        WonTotal(currency, len(values), sum(values, Decimal(0)))
+        for currency, values in sorted(totals.items(), key=lambda t: -sum(t[1], Decimal(0)))
+    ]
+
+
+@dataclass(frozen=True)
 class PersonDeals:
     count: int = 0
     totals: tuple[tuple[str, Decimal], ...] = ()  # (currency, value), biggest first
