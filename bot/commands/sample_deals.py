@@ -43,6 +43,7 @@ from models.stats import period_window
 SOURCE = "demo-crm"
 UTC_ZONE = ZoneInfo("UTC")
 MAX_DEALS = 24
+EARLIER = 0.5  # the share of deals won before this quarter, when the sample goes back further
 WITH_REFERRAL = 0.6  # the share of confirmed deals that came from a referral
 KEPT_HELPERS = (3, 7)  # owners confirm the few most involved; the rest of the chain is dropped
 DEAL_NAMES = (
@@ -91,7 +92,7 @@ def build_sample_deals(
     customers = _customers(session, team_id, since)
     if not reps or not customers:
         return SampleDeals(0, 0, 0)
-    count = min(len(customers), MAX_DEALS, max(4, len(people) // 5))
+    count = min(len(customers), MAX_DEALS, max(4, len(people) // 5, weeks))
     unsold = rng.sample(sorted(customers), len(customers))
     moments = _close_moments(rng, count, since, quarter.start, now)
     done = SampleDeals(0, 0, 0)
@@ -138,13 +139,15 @@ def _customers(session: Session, team_id: str, since: datetime) -> dict[str, dat
 def _close_moments(
     rng: random.Random, count: int, since: datetime, quarter_start: datetime, now: datetime
 ) -> list[datetime]:
-    """When each deal closed, oldest first: three in four this quarter (so its revenue
-    table has them), the rest earlier in the sample's weeks; the newest in the last 2 days."""
+    """When each deal closed, oldest first: about half this quarter (so its revenue table
+    has them), the rest earlier in the sample's weeks; the newest in the last 2 days."""
     this_quarter = max(since, quarter_start)
     moments = []
     for _ in range(count - 1):
-        start = since if rng.random() < 0.25 and since < quarter_start else this_quarter
-        end = max(start, now - timedelta(days=1))
+        if rng.random() < EARLIER and since < quarter_start:
+            start, end = since, quarter_start
+        else:
+            start, end = this_quarter, max(this_quarter, now - timedelta(days=1))
         moments.append(start + (end - start) * rng.random())
     moments.sort()
     moments.append(max(this_quarter, now - timedelta(days=2)) + timedelta(hours=1) * rng.random())
