@@ -74,8 +74,9 @@ def add_parser(commands: argparse._SubParsersAction) -> None:
         "demo",
         help="build a sample company in a local database and show what the bot would post",
         description="Build a sample company (no Slack workspace needed) and print what "
-        "/sells help, stats and the leaderboards would answer, and the weekly digest and a "
-        "manager's nudge the scheduler would post.",
+        "/sells help, stats and the leaderboards would answer, the weekly digest and a "
+        "manager's nudge the scheduler would post, a deal won in the CRM as its owner is asked "
+        "who helped, and the quarter's revenue per department.",
     )
     parser.add_argument(
         "--database-url",
