@@ -79,8 +79,8 @@ def build_sample_deals(
     tz: ZoneInfo = UTC_ZONE,
     now: datetime | None = None,
 ) -> SampleDeals:
-    """Deals for customers the company helped in the last `weeks`: most won this quarter,
-    all but the newest confirmed with their help chain; commits."""
+    """Deals for customers the company helped in the last `weeks`: about half won this
+    quarter, all but the newest confirmed with their help chain; commits."""
     rng = random.Random(f"deals:{seed}")
     now = now or utcnow()
     since = now - timedelta(days=7 * weeks)
