@@ -7,14 +7,17 @@ chart is drawn: it costs half a second and ~50 MB, and most processes never draw
 
 from __future__ import annotations
 
+import textwrap
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass
+from decimal import Decimal
 from io import BytesIO
 from typing import TYPE_CHECKING
 
-from bot.blocks.text import STAGE_LABELS, neutralise_broadcasts
+from bot.blocks.text import STAGE_LABELS, money, neutralise_broadcasts
 from models.assists import Stage
-from models.culture import UNSET, CultureReport
+from models.culture import UNSET, CultureReport, QuarterRevenue
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
@@ -30,6 +33,7 @@ STAGE_COLOURS = {
     UNSET: "#b0b0b0",
 }
 SIZE_INCHES = (11, 8.5)
+SIZE_WITH_REVENUE = (11, 12)  # a third panel: revenue from the CRM's deals
 DPI = 100
 CROWDED = 12  # months beyond which tick labels slant and bar totals are left off
 # matplotlib's text and font caches are not guaranteed thread-safe; reports are rare.
@@ -39,6 +43,7 @@ _RENDERING = threading.Lock()
 # The largest departments shown by name: in the chart's lines, and in the figures table.
 CHART_DEPARTMENTS = 8
 TABLE_DEPARTMENTS = 15
+NOTE_WIDTH = 80
 
 
 @dataclass(frozen=True)
@@ -79,6 +84,73 @@ def chart_series(report: CultureReport) -> ChartSeries:
     return ChartSeries(months=month_labels(report), lines=lines, bars=bars)
 
 
+@dataclass(frozen=True)
+class RevenueSeries:
+    """What the revenue panel plots, in one currency: per department (the largest
+    CHART_DEPARTMENTS by sourced and influenced together), one value per quarter."""
+
+    quarters: tuple[str, ...]
+    currency: str
+    sourced: dict[str, tuple[float, ...]]
+    influenced: dict[str, tuple[float, ...]]
+    other_currencies: tuple[str, ...] = ()
+
+
+def revenue_series(report: CultureReport) -> RevenueSeries | None:
+    """None when no deal from the CRM was won in the report's months. Several currencies:
+    the one with the most revenue is plotted, the others are in the figures table."""
+    if not report.has_revenue:
+        return None
+    by_currency = _revenue_by_currency(report)
+    currency = max(by_currency, key=lambda c: (by_currency[c], c))
+    departments = _largest_earners(report, currency, CHART_DEPARTMENTS)
+
+    def values(department: str, field: str) -> tuple[float, ...]:
+        return tuple(
+            float(
+                sum(
+                    (
+                        getattr(r, field)
+                        for r in q.rows
+                        if r.department == department and r.currency == currency
+                    ),
+                    Decimal(0),
+                )
+            )
+            for q in report.revenue
+        )
+
+    return RevenueSeries(
+        quarters=tuple(q.label for q in report.revenue),
+        currency=currency,
+        sourced={d: values(d, "sourced") for d in departments},
+        influenced={d: values(d, "influenced") for d in departments},
+        other_currencies=tuple(sorted(c for c in by_currency if c != currency)),
+    )
+
+
+def _revenue_by_currency(report: CultureReport) -> dict[str, Decimal]:
+    totals: dict[str, Decimal] = {}
+    for quarter in report.revenue:
+        for row in quarter.rows:
+            totals[row.currency] = totals.get(row.currency, Decimal(0)) + row.influenced
+            totals[row.currency] += row.sourced
+    return totals
+
+
+def _largest_earners(report: CultureReport, currency: str, count: int) -> list[str]:
+    """The `count` departments with the most revenue (sourced and influenced) in `currency`."""
+    totals: dict[str, Decimal] = {}
+    for quarter in report.revenue:
+        for row in quarter.rows:
+            if row.currency == currency:
+                totals[row.department] = (
+                    totals.get(row.department, Decimal(0)) + row.sourced + row.influenced
+                )
+    ranked = sorted(totals.items(), key=lambda item: (-item[1], item[0]))
+    return [department for department, _ in ranked[:count]]
+
+
 def report_title(report: CultureReport) -> str:
     return f"Everybody sells: culture report, {report.span}"
 
@@ -89,15 +161,53 @@ def draw_chart(report: CultureReport) -> Figure:
     from matplotlib.figure import Figure
 
     series = chart_series(report)
-    figure = Figure(figsize=SIZE_INCHES, dpi=DPI, layout="constrained")
+    revenue = revenue_series(report)
+    size = SIZE_INCHES if revenue is None else SIZE_WITH_REVENUE
+    figure = Figure(figsize=size, dpi=DPI, layout="constrained")
     FigureCanvasAgg(figure)
     figure.suptitle(report_title(report), fontsize=15, fontweight="bold")
-    top, bottom = figure.subplots(2, 1)
+    panels = figure.subplots(2 if revenue is None else 3, 1)
+    top, bottom = panels[0], panels[1]
     _draw_lines(top, series)
     _draw_bars(bottom, series, [STAGE_COLOURS[s] for s in report.stages])
     if any(m.month.to_date for m in report.months):
         bottom.set_xlabel("* month to date", loc="right", fontsize=9, color="#555555")
+    if revenue is not None:
+        _draw_revenue(panels[2], revenue, [d for d in series.lines if d != INDEX_LABEL])
     return figure
+
+
+def _draw_revenue(axes: Axes, revenue: RevenueSeries, in_lines: list[str]) -> None:
+    """Per quarter, a slot per department: influenced as a wide light bar, sourced as a
+    narrow solid one inside it, in the department's colour in the lines above."""
+    from matplotlib.patches import Patch
+    from matplotlib.ticker import StrMethodFormatter
+
+    departments = list(revenue.influenced)
+    order = in_lines + [d for d in departments if d not in in_lines]
+    palette = _palette(len(order))
+    colours = [palette[order.index(d)] for d in departments]
+    slot = 0.8 / max(len(departments), 1)
+    for n, department in enumerate(departments):
+        x = [q - 0.4 + slot * (n + 0.5) for q in range(len(revenue.quarters))]
+        axes.bar(x, revenue.influenced[department], width=slot * 0.9, color=colours[n],
+                 alpha=0.35, label=department)  # fmt: skip
+        axes.bar(x, revenue.sourced[department], width=slot * 0.45, color=colours[n])
+    axes.set_title(
+        f"Revenue from deals won in the CRM, by quarter ({revenue.currency})", loc="left"
+    )
+    axes.set_xticks(range(len(revenue.quarters)), revenue.quarters)
+    axes.yaxis.set_major_formatter(StrMethodFormatter("{x:,.0f}"))
+    axes.grid(axis="y", alpha=0.3)
+    handles, labels = axes.get_legend_handles_labels()
+    handles += [Patch(color="#555555"), Patch(color="#555555", alpha=0.35)]
+    labels += ["solid: sourced", "light: influenced"]
+    axes.legend(handles, labels, loc="upper left", bbox_to_anchor=(1.01, 1), fontsize=9,
+                frameon=False)  # fmt: skip
+    note = "Influenced: each deal counted whole for every department that helped, not split."
+    if revenue.other_currencies:
+        note += f" Deals in {', '.join(revenue.other_currencies)}: in the figures."
+    axes.set_xlabel(note, loc="left", fontsize=9, color="#555555")
 
 
 def _draw_lines(axes: Axes, series: ChartSeries) -> None:
@@ -204,7 +314,48 @@ def figures_table(report: CultureReport, *, escape: bool = False) -> str:
     lines += [label.ljust(first) + "".join(c.rjust(width) for c in cells) for label, cells in rows]
     if any(m.month.to_date for m in report.months):
         lines.append("* month to date")
+    if report.has_revenue:
+        lines += ["", *revenue_lines(report, name)]
     return "\n".join(lines)
+
+
+def revenue_lines(report: CultureReport, name: Callable[[str], str] = str) -> list[str]:
+    """Sourced and influenced revenue per department and quarter, a block per currency;
+    the TABLE_DEPARTMENTS largest, then how many more."""
+    labels = [q.label for q in report.revenue]
+    by_currency = _revenue_by_currency(report)
+    rows: list[tuple[str, list[str]]] = []
+    for currency in sorted(by_currency, key=lambda c: (-by_currency[c], c)):
+        rows.append((f"Revenue from CRM deals ({currency})", ["" for _ in labels]))
+        shown = _largest_earners(report, currency, len(report.headcount) + 1_000_000)
+        for department in shown[:TABLE_DEPARTMENTS]:
+            for field in ("sourced", "influenced"):
+                cells = [_money(q, department, currency, field) for q in report.revenue]
+                rows.append((f"  {name(department)}, {field}", cells))
+        if (more := len(shown) - TABLE_DEPARTMENTS) > 0:
+            rows.append((f"  …and {more} more departments", ["" for _ in labels]))
+    first = max(len(label) for label, _ in rows)
+    width = max(len(cell) for _, cells in rows for cell in [*cells, *labels]) + 2
+    lines = [" " * first + "".join(label.rjust(width) for label in labels)]
+    lines += [
+        (label.ljust(first) + "".join(c.rjust(width) for c in cells)).rstrip()
+        for label, cells in rows
+    ]
+    note = (
+        "Sourced: deals that came from a department's referral. Influenced: deals with "
+        "someone from the department among their confirmed helpers, each counted whole for "
+        "every such department, not split."
+    )
+    return lines + textwrap.wrap(note, NOTE_WIDTH)
+
+
+def _money(quarter: QuarterRevenue, department: str, currency: str, field: str) -> str:
+    values = [
+        getattr(r, field)
+        for r in quarter.rows
+        if r.department == department and r.currency == currency
+    ]
+    return money(sum(values, Decimal(0)))
 
 
 def report_comment(report: CultureReport) -> str:

@@ -16,6 +16,7 @@ from sqlalchemy import ColumnElement, and_, func, select
 from sqlalchemy.orm import Session
 
 from models.assists import Credit, Stage
+from models.deals import DepartmentRevenue, department_revenue
 from models.people import Person
 
 MONTHS = 6
@@ -67,9 +68,26 @@ class MonthFigures:
 
 
 @dataclass(frozen=True)
+class QuarterRevenue:
+    """Deals won in the CRM in one calendar quarter, as far as the report's months cover it:
+    sourced and influenced revenue per department and currency (see `department_revenue`)."""
+
+    label: str  # "Q2 2026", or "Q2 2026 (May–Jun)" for the part of it the report covers
+    start: datetime
+    end: datetime
+    rows: tuple[DepartmentRevenue, ...]
+
+
+@dataclass(frozen=True)
 class CultureReport:
     months: tuple[MonthFigures, ...]
     headcount: dict[str, int]  # the current org chart: department -> active people
+    revenue: tuple[QuarterRevenue, ...] = ()  # the quarters the months fall in, oldest first
+
+    @property
+    def has_revenue(self) -> bool:
+        """Whether any deal from the CRM was won in the report's months."""
+        return any(q.rows for q in self.revenue)
 
     @property
     def departments(self) -> tuple[str, ...]:
@@ -141,7 +159,28 @@ def culture_report(
                 departments_total=len(headcount),
             )
         )
-    return CultureReport(months=tuple(figures), headcount=headcount)
+    revenue = tuple(
+        QuarterRevenue(label, start, end, tuple(department_revenue(session, team_id, start, end)))
+        for label, start, end in report_quarters(tuple(f.month for f in figures))
+    )
+    return CultureReport(months=tuple(figures), headcount=headcount, revenue=revenue)
+
+
+def report_quarters(months: tuple[Month, ...]) -> list[tuple[str, datetime, datetime]]:
+    """The calendar quarters the months fall in, each cut to the months the report covers:
+    (label, start, end). A quarter only partly covered names its months: "Q2 2026 (May–Jun)",
+    and the month to date is starred: "Q3 2026 (Jul*)"."""
+    quarters: dict[tuple[int, int], list[Month]] = {}
+    for month in months:
+        quarters.setdefault((month.start.year, (month.start.month - 1) // 3 + 1), []).append(month)
+    out = []
+    for (year, quarter), inside in quarters.items():
+        label = f"Q{quarter} {year}"
+        if len(inside) < 3 or inside[-1].to_date:
+            names = [f"{m.start:%b}" + ("*" if m.to_date else "") for m in (inside[0], inside[-1])]
+            label += f" ({names[0] if len(inside) == 1 else '–'.join(names)})"
+        out.append((label, inside[0].start, inside[-1].end))
+    return out
 
 
 def _in_month(team_id: str, month: Month) -> tuple[ColumnElement[bool], ...]:

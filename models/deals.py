@@ -398,15 +398,28 @@ def referrals_about(session: Session, team_id: str, key: str, since: datetime) -
 
 
 def matching_referral(
-    session: Session, team_id: str, customer: str, now: datetime
+    session: Session, team_id: str, customer: str, now: datetime, deal_id: int | None = None
 ) -> Referral | None:
     """The referral a deal for `customer` came from: the newest one still open, else the
-    newest won one; a lost or not-a-fit referral did not lead to this deal."""
+    newest one won by hand in Slack that no deal came from yet. A referral sources at most
+    one deal: one another deal already came from is never matched again (so a later deal
+    for the same customer does not take its "sourced" revenue), and a lost or not-a-fit
+    referral did not lead to this deal. `deal_id`: the deal asking, which may keep its own."""
     found = referrals_about(
         session, team_id, customer_key(customer), now - timedelta(days=30 * CHAIN_MONTHS)
     )
-    open_ = [r for r in found if State(r.state) not in CLOSED]
-    won = [r for r in found if r.state == State.WON.value]
+    taken = set(
+        session.scalars(
+            select(CrmDeal.referral_id).where(
+                CrmDeal.team_id == team_id,
+                CrmDeal.referral_id.in_([r.id for r in found]),
+                CrmDeal.id != (deal_id or 0),
+            )
+        )
+    )
+    free = [r for r in found if r.id not in taken]
+    open_ = [r for r in free if State(r.state) not in CLOSED]
+    won = [r for r in free if r.state == State.WON.value]
     return (open_ or won or [None])[0]
 
 
@@ -543,6 +556,27 @@ def department_revenue(
         for department, currency in sorted(set(sourced) | set(influenced))
     ]
     return sorted(rows, key=lambda r: (-(r.sourced + r.influenced), r.department))
+
+
+@dataclass(frozen=True)
+class WonTotal:
+    """All deals won in a window in one currency: how many, worth how much in all."""
+
+    currency: str
+    deals: int
+    value: Decimal
+
+
+def won_totals(session: Session, team_id: str, start: datetime, end: datetime) -> list[WonTotal]:
+    """Per currency, the deals won in [start, end), each counted once: the whole that the
+    departments' influenced figures add up to more than."""
+    totals: dict[str, list[Decimal]] = defaultdict(list)
+    for deal, _, _ in _deals_won(session, team_id, start, end):
+        totals[deal.currency].append(deal.amount or Decimal(0))
+    return [
+        WonTotal(currency, len(values), sum(values, Decimal(0)))
+        for currency, values in sorted(totals.items(), key=lambda t: -sum(t[1], Decimal(0)))
+    ]
 
 
 @dataclass(frozen=True)

@@ -95,3 +95,20 @@ def test_a_persons_deals_and_the_deals_with_no_owner():
     assert line == "You helped win 3 deals worth 120,000 EUR and 5,000 USD this quarter."
     unowned = unowned_deals_lines([DEAL] * 50)
     assert unowned.count("\n") == 10 and unowned.endswith("…and 40 more deals.")
+
+
+def test_short_lists_never_end_in_a_negative_or_zero_more():
+    """A chain of 3, 2 departments and 1 unowned deal: everything listed, no "…and -17 more"."""
+    _, blocks = deal_request(DEAL, chain(3))
+    shown = str(blocks)
+    assert "I found 3 people" in shown and shown.count("• <@U") == 3 and "…and" not in shown
+    exactly = str(deal_request(DEAL, chain(20))[1])
+    assert exactly.count("• <@U") == 20 and "…and" not in exactly
+    one_more = str(deal_request(DEAL, chain(21))[1])
+    assert "…and 1 more person, all included." in one_more
+    rows = [DepartmentRevenue(d, "EUR", Decimal(10), Decimal(20), 1, 1) for d in ("A", "B")]
+    revenue = str(revenue_blocks(rows, "Q4 2026"))
+    assert "*A*: sourced 10 EUR" in revenue and "…and" not in revenue
+    fifteen = [DepartmentRevenue(f"D{n}", "EUR", Decimal(n), Decimal(n), 1, 1) for n in range(15)]
+    assert "…and" not in str(revenue_blocks(fifteen, "Q4 2026"))
+    assert unowned_deals_lines([DEAL]).count("•") == 1 and "…and" not in unowned_deals_lines([DEAL])

@@ -420,3 +420,54 @@ def test_a_manual_win_preselects_who_helped_with_that_customer(slack, standin, s
     # Carl was found only by the CRM link, which a hand-typed win has not got.
     assert sorted(people["element"]["initial_users"]) == sorted([GINA, BEN])
     assert "Preselected: 2 people credited for work on *acme, inc*" in json.dumps(update["view"])
+
+
+def test_a_referral_sources_one_deal_a_later_one_for_the_customer_is_only_influenced(
+    routes, sessions, slack, standin
+):
+    org(sessions)
+    history(sessions)
+    post(routes, deal())  # 48,000.50 EUR: Gina's referral becomes won with it
+    slack.settle()
+    first = deals(sessions)[0]
+    slack.block_action("crm_deal_confirm", str(first.id), user=ANA)
+    slack.settle()
+    # Months later (within the year) the same customer buys more: no new referral.
+    post(routes, deal(deal_id="D-2", deal_name="Acme add-on", amount="9000", url=None))
+    slack.settle()
+    second = deals(sessions)[1]
+    slack.block_action("crm_deal_confirm", str(second.id), user=ANA)
+    slack.settle()
+    first, second = deals(sessions)
+    with sessions() as session:
+        referral = session.scalars(select(Referral)).one()
+        now = utcnow()
+        rows = department_revenue(
+            session, TEAM_ID, now - timedelta(days=1), now + timedelta(days=1)
+        )
+    assert first.referral_id == referral.id and second.referral_id is None
+    assert (referral.state, referral.deal_value) == ("won", Decimal("48000.50"))
+    support = next(r for r in rows if r.department == "Support")
+    # Sourced: the first deal only; Gina helped with both, so Support influenced both.
+    assert (support.sourced, support.deals_sourced) == (Decimal("48000.50"), 1)
+    assert (support.influenced, support.deals_influenced) == (Decimal("57000.50"), 2)
+    told = [c.args["text"] for c in standin.delivered(GINA) if "Your referral" in c.args["text"]]
+    assert len(told) == 1 and "48,000.50 EUR" in told[0]  # the referrer hears once
+
+
+def test_a_referral_won_by_hand_takes_the_deal_the_crm_reports_after(
+    routes, sessions, slack, standin
+):
+    from models.referrals import State, move
+
+    org(sessions)
+    history(sessions)
+    with sessions.begin() as session:
+        referral = session.scalars(select(Referral)).one()
+        assert move(session, TEAM_ID, referral.id, ANA, State.WON).refused is None
+    post(routes, deal())
+    slack.settle()
+    [stored] = deals(sessions)
+    with sessions() as session:
+        referral = session.scalars(select(Referral)).one()
+    assert stored.referral_id == referral.id and referral.deal_value == Decimal("48000.50")

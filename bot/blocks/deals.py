@@ -55,7 +55,7 @@ def chain_lines(deal: DealInfo, chain: Sequence[ChainLink]) -> str:
         f"• {mention(link.user_id)} {reason(link.evidence[0], deal.customer)}"
         for link in chain[:CHAIN_SHOWN]
     ]
-    if more := len(chain) - CHAIN_SHOWN:
+    if (more := len(chain) - CHAIN_SHOWN) > 0:
         lines.append(f"…and {plural(more, 'more person', 'more people')}, all included.")
     return "\n".join(lines)
 
@@ -150,7 +150,7 @@ def revenue_blocks(rows: Sequence[DepartmentRevenue], label: str, shown: int = 1
         f"({plural(r.deals_influenced, 'deal')})"
         for r in rows[:shown]
     ]
-    if more := len(rows) - shown:
+    if (more := len(rows) - shown) > 0:
         lines.append(f"…and {plural(more, 'more department')}.")
     return [
         header_block(f"Revenue, {label}"),
@@ -178,6 +178,6 @@ def unowned_deals_lines(deals: Sequence[DealInfo], shown: int = 10) -> str:
         f"`{safe_mrkdwn(d.owner_email)}`"
         for d in deals[:shown]
     ]
-    if more := len(deals) - shown:
+    if (more := len(deals) - shown) > 0:
         lines.append(f"…and {plural(more, 'more deal')}.")
     return "\n".join(lines)

@@ -17,15 +17,17 @@ import time
 from collections import Counter
 from collections.abc import Callable, Sequence
 from datetime import datetime
+from decimal import Decimal
 from pathlib import Path
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from bot.blocks.deals import deal_request
 from bot.blocks.kit import mrkdwn_section
 from bot.blocks.nudges import nudge_blocks, week_label
 from bot.blocks.sells import help_message, leaderboard_message, stats_message
-from bot.blocks.text import stage_label
+from bot.blocks.text import money, plural, stage_label
 from bot.commands.demo_participation import fair_boards, participation_text
 from bot.commands.sample_company import (
     DEMO_TEAM_ID,
@@ -38,12 +40,23 @@ from bot.commands.sample_company import (
     sample_size,
     tables_with_other_teams,
 )
+from bot.commands.sample_deals import build_sample_deals
 from bot.render import mentioned_user_ids, render_blocks, render_mrkdwn
 from bot.settings import Settings, normalise_database_url
 from jobs.recognition import digest_post, manager_nudges
 from models.assists import Stage
 from models.base import utcnow
 from models.database import make_engine, make_session_factory, upgrade
+from models.deals import (
+    CrmDeal,
+    DealStatus,
+    DepartmentRevenue,
+    WonTotal,
+    deal_info,
+    department_revenue,
+    help_chain,
+    won_totals,
+)
 from models.people import Person, people_by_id
 from models.periods import iso_week
 from models.stats import Window, leaderboard, period_window, personal_stats
@@ -62,8 +75,9 @@ def add_parser(commands: argparse._SubParsersAction) -> None:
         "demo",
         help="build a sample company in a local database and show what the bot would post",
         description="Build a sample company (no Slack workspace needed) and print what "
-        "/sells help, stats and the leaderboards would answer, and the weekly digest and a "
-        "manager's nudge the scheduler would post.",
+        "/sells help, stats and the leaderboards would answer, the weekly digest and a "
+        "manager's nudge the scheduler would post, a deal won in the CRM as its owner is asked "
+        "who helped, and the quarter's revenue per department.",
     )
     parser.add_argument(
         "--database-url",
@@ -133,6 +147,13 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
                 per_day_limit=settings.daily_credit_limit,
                 tz=settings.timezone,
                 progress=report.days,
+            )
+            build_sample_deals(
+                session,
+                weeks=args.weeks,
+                seed=args.seed,
+                currency=settings.currency,
+                tz=settings.timezone,
             )
             report.done()
             print(show(session, settings, args.weeks, where))
@@ -205,7 +226,7 @@ def show(session: Session, settings: Settings, weeks: int, where: str) -> str:
         ),
         *fair_boards(session, month),
     ]
-    posts = _posts(session, settings, now)
+    posts = _posts(session, settings, now) + _deal_awaiting(session, now)
     headings = [[mrkdwn_section(where_to)] for where_to, _, _ in posts]
     names = _names(session, [blocks for _, _, blocks in (*answers, *posts)] + headings)
     parts = [_intro(size, weeks, where)]
@@ -213,6 +234,13 @@ def show(session: Session, settings: Settings, weeks: int, where: str) -> str:
     parts += [_post(where_to, note, blocks, names) for where_to, note, blocks in posts]
     parts.append(participation_text(session, settings, now, weeks))
     parts.append(loop_table(credits_by_department(session, DEMO_TEAM_ID), weeks))
+    parts.append(
+        revenue_table(
+            department_revenue(session, DEMO_TEAM_ID, quarter.start, quarter.end),
+            won_totals(session, DEMO_TEAM_ID, quarter.start, quarter.end),
+            quarter.label,
+        )
+    )
     parts.append(_outro(where))
     return "\n\n\n".join(parts)
 
@@ -247,6 +275,27 @@ def _posts(session: Session, settings: Settings, now: datetime) -> list[tuple[st
         _, nudge_post = nudge_blocks(fullest, week, now)
         posts.append((f"a DM to <@{fullest.manager_id}>", "a manager's weekly nudge", nudge_post))
     return posts
+
+
+def _deal_awaiting(session: Session, now: datetime) -> list[tuple[str, str, list]]:
+    """The newest deal from the CRM still waiting for its owner, as the owner's DM shows it."""
+    deal = session.scalars(
+        select(CrmDeal)
+        .where(
+            CrmDeal.team_id == DEMO_TEAM_ID,
+            CrmDeal.status == DealStatus.PENDING.value,
+            CrmDeal.owner_id.is_not(None),
+        )
+        .order_by(CrmDeal.received_at.desc(), CrmDeal.id.desc())
+        .limit(1)
+    ).first()
+    if deal is None:
+        return []
+    owner = deal.owner_id or ""
+    chain = help_chain(session, DEMO_TEAM_ID, deal.customer, deal.url, now, exclude=[owner])
+    _, blocks = deal_request(deal_info(deal), chain)
+    note = "a deal won in the CRM, to confirm who helped"
+    return [(f"a DM to <@{owner}>", note, blocks)]
 
 
 def _post(where_to: str, note: str, blocks: list[dict], names: dict[str, str]) -> str:
@@ -322,12 +371,63 @@ def loop_table(rows: Sequence[DepartmentLoop], weeks: int) -> str:
     )
 
 
+REVENUE_ROWS = 15  # departments listed in the revenue table; the rest are counted
+
+
+def revenue_table(rows: Sequence[DepartmentRevenue], totals: Sequence[WonTotal], label: str) -> str:
+    """Sourced and influenced revenue per department this quarter, and the deals' total."""
+    title = (
+        f"Revenue from deals won in the CRM, {label}, per department. Sourced: deals that "
+        "came from a referral by someone in the department. Influenced: deals whose "
+        "confirmed helpers include someone from it, each deal counted whole for every such "
+        "department, not split, so the column adds up to more than the deals' total."
+    )
+    if not rows:
+        return textwrap.fill(title, WIDTH) + "\n\nNo deals from the CRM yet this quarter."
+    several = len({r.currency for r in rows}) > 1
+    header = ["Department", "Sourced", "Deals", "Influenced", "Deals"]
+    lines = [
+        [
+            (r.department or "(none)") + (f" ({r.currency})" if several else ""),
+            money(r.sourced, r.currency),
+            f"{r.deals_sourced:,}",
+            money(r.influenced, r.currency),
+            f"{r.deals_influenced:,}",
+        ]
+        for r in rows[:REVENUE_ROWS]
+    ]
+    if (more := len(rows) - REVENUE_ROWS) > 0:
+        lines.append([f"…and {plural(more, 'more department')}", "", "", "", ""])
+    for total in totals:
+        sourced = [r for r in rows if r.currency == total.currency]
+        lines.append(
+            [
+                "All deals won" + (f" ({total.currency})" if several else ""),
+                money(sum((r.sourced for r in sourced), Decimal(0)), total.currency),
+                f"{sum(r.deals_sourced for r in sourced):,}",
+                money(total.value, total.currency),
+                f"{total.deals:,}",
+            ]
+        )
+    footer = "All deals won: each deal counted once, in Sourced those that came from a referral."
+    return "\n".join(
+        [
+            textwrap.fill(title, WIDTH),
+            "",
+            _table(header, lines, totals=len(totals)),
+            "",
+            textwrap.fill(footer, WIDTH),
+        ]
+    )
+
+
 def _percent(part: int, whole: int) -> str:
     return f"{round(100 * part / whole)}%" if whole else "-"
 
 
-def _table(header: list[str], rows: list[list[str]]) -> str:
-    """First column left-aligned, the rest right-aligned, two spaces apart."""
+def _table(header: list[str], rows: list[list[str]], totals: int = 1) -> str:
+    """First column left-aligned, the rest right-aligned, two spaces apart; a rule under
+    the header and above the last `totals` rows."""
     widths = [max(len(r[i]) for r in [header, *rows]) for i in range(len(header))]
     out = []
     for number, row in enumerate([header, *rows]):
@@ -335,8 +435,8 @@ def _table(header: list[str], rows: list[list[str]]) -> str:
             c.rjust(w) for c, w in zip(row[1:], widths[1:], strict=True)
         ]
         out.append("  ".join(cells).rstrip())
-        if number == 0 or number == len(rows) - 1:
-            out.append("-" * len(out[-1]))
+        if number == 0 or (totals and number == len(rows) - totals):
+            out.append("-" * len(out[0]))
     return "\n".join(out)
 
 

@@ -142,7 +142,10 @@ def close_referral(
     """The referral this deal came from becomes won with its value; its referrer hears."""
     with services.sessions() as session:
         deal = get_deal(session, services.team_id, deal_id)
-        referral = matching_referral(session, services.team_id, deal.customer, now)
+        if deal.referral_id is not None:  # matched on an earlier try
+            referral = session.get(Referral, deal.referral_id)
+        else:
+            referral = matching_referral(session, services.team_id, deal.customer, now, deal.id)
         if referral is None:
             return
         referral_id, referrer_id = referral.id, referral.referrer_id
