@@ -14,6 +14,7 @@ from sqlalchemy import (
     Date,
     ForeignKey,
     Index,
+    Insert,
     Integer,
     Numeric,
     Select,
@@ -22,9 +23,11 @@ from sqlalchemy import (
     UniqueConstraint,
     Update,
     bindparam,
+    insert,
     select,
     update,
 )
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
 
@@ -281,12 +284,17 @@ def record_assist(
     people: Mapping[str, PersonInfo | None],
     limit: GivingLimit | None,
     now: datetime | None = None,
+    *,
+    plain: bool = False,
 ) -> RecordOutcome:
     """Apply the crediting rules to `draft` and store it; idempotent on `draft.dedupe_key`.
 
     `limit` is None for credits the bot gives on someone's behalf (a won referral).
+    `plain`: the caller only reads the outcome (its `info`, who was credited) and changes
+    nothing on `outcome.assist`; it is then stored with plain statements, and a new
+    assist comes back detached from the session.
     """
-    return _record_new(session, draft, people, limit, now or utcnow())
+    return _record_new(session, draft, people, limit, now or utcnow(), plain=plain)
 
 
 def _record_new(
@@ -296,6 +304,8 @@ def _record_new(
     limit: GivingLimit | None,
     now: datetime,
     gives: int | None = None,
+    *,
+    plain: bool = False,
 ) -> RecordOutcome:
     """Store `draft` unless its dedupe key is taken, which the insert itself finds out:
     a look-up first would cost every new assist a statement to spare the rare repeat.
@@ -338,6 +348,8 @@ def _record_new(
     ]
     reached: list[LimitReached] = []
     cost = len(eligible) if gives is None else gives
+    if plain:
+        return _insert_plain(session, draft, assist, eligible, refused, limit, cost, now)
 
     def within_limit() -> bool:
         # In the insert's savepoint: a lost dedupe race gives the credits back.
@@ -364,6 +376,58 @@ def _record_new(
     return RecordOutcome(assist=assist, credited=tuple(eligible), refused=tuple(refused))
 
 
+def _insert_plain(
+    session: Session,
+    draft: AssistDraft,
+    assist: Assist,
+    eligible: Sequence[str],
+    refused: Sequence[tuple[str, Refusal]],
+    limit: GivingLimit | None,
+    cost: int,
+    now: datetime,
+) -> RecordOutcome:
+    """`_record_new`'s insert in plain statements, for the hot paths (a reaction, an inline
+    /assist): the claim on the limit, INSERT … ON CONFLICT DO NOTHING for the assist (a
+    taken dedupe key gives the claim back), one INSERT for its credits. No savepoint and
+    no unit of work: half the statements' cost. `assist` comes back detached."""
+    if limit and (
+        over := reserve_credits(session, draft.team_id, draft.giver_id, cost, limit, now)
+    ):
+        if (existing := find_by_dedupe_key(session, draft.team_id, draft.dedupe_key)) is not None:
+            return _duplicate(existing)
+        return RecordOutcome(refused=tuple(refused), limit_reached=over)
+    values = {name: getattr(assist, name) for name in _ASSIST_COLUMNS}
+    assist_id = session.scalar(_INSERT_ASSIST[session.get_bind().dialect.name], values)
+    if assist_id is None:  # a concurrent delivery of the same thing was stored first
+        if limit:
+            day = limit.day(now)
+            giver = {"b_team_id": draft.team_id, "b_giver_id": draft.giver_id, "b_day": day}
+            session.execute(_GIVE_BACK, {**giver, "count": cost})
+        existing = find_by_dedupe_key(session, draft.team_id, draft.dedupe_key)
+        if existing is None:
+            raise RuntimeError(f"assist {draft.dedupe_key} conflicted, yet is not stored")
+        return _duplicate(existing)
+    if eligible:
+        session.execute(
+            _INSERT_CREDITS,
+            [
+                {
+                    "team_id": draft.team_id,
+                    "assist_id": assist_id,
+                    "recipient_id": user_id,
+                    "giver_id": draft.giver_id,
+                    "kind": assist.kind,
+                    "stage": assist.stage,
+                    "created_at": now,
+                    "revoked_at": None,
+                }
+                for user_id in eligible
+            ],
+        )
+    assist.id = assist_id
+    return RecordOutcome(assist=assist, credited=tuple(eligible), refused=tuple(refused))
+
+
 # Sources a person types: the same assist again a moment later is a retry, not a new one.
 TYPED = frozenset({Source.COMMAND, Source.MODAL})
 REPEAT_WINDOW = timedelta(minutes=10)
@@ -374,17 +438,21 @@ def find_repeat(
 ) -> Assist | None:
     """The same giver's identical assist (kind, story, customer, people) from the last few
     minutes: someone trying again after an error, which must not credit twice."""
-    candidates = session.scalars(
+    # Plain ids first: nearly always there are none, and loading nothing costs the least.
+    found = session.scalars(
         _REPEATS,
         {
-            "team_id": draft.team_id,
-            "giver_id": draft.giver_id,
-            "kind": draft.kind.value,
-            "description": draft.description,
+            "b_team_id": draft.team_id,
+            "b_giver_id": draft.giver_id,
+            "b_kind": draft.kind.value,
+            "b_description": draft.description,
             "since": now - REPEAT_WINDOW,
             "now": now,
         },
-    )
+    ).all()
+    if not found:
+        return None
+    candidates = session.scalars(select(Assist).where(Assist.id.in_(found)))
     for assist in candidates:
         if (assist.customer or None) == (draft.customer or None) and {
             c.recipient_id for c in assist.credits
@@ -394,14 +462,15 @@ def find_repeat(
 
 
 def _repeats() -> Select:
-    return select(Assist).where(
-        Assist.team_id == bindparam("team_id"),
-        Assist.giver_id == bindparam("giver_id"),
-        Assist.kind == bindparam("kind"),
-        Assist.description == bindparam("description"),
-        Assist.created_at.between(bindparam("since"), bindparam("now")),
-        Assist.revoked_at.is_(None),
-        Assist.source.in_([s.value for s in TYPED]),
+    assists = Assist.__table__.c
+    return select(assists.id).where(
+        assists.team_id == bindparam("b_team_id"),
+        assists.giver_id == bindparam("b_giver_id"),
+        assists.kind == bindparam("b_kind"),
+        assists.description == bindparam("b_description"),
+        assists.created_at.between(bindparam("since"), bindparam("now")),
+        assists.revoked_at.is_(None),
+        assists.source.in_([s.value for s in TYPED]),
     )
 
 
@@ -428,12 +497,13 @@ def credit_reaction(
     now: datetime | None = None,
     *,
     gives: int | None = None,
+    plain: bool = False,
 ) -> RecordOutcome:
     """Record a reaction's credits (the message's author, or the people a recognition post
     names), or bring back those revoked when the reaction was removed. `gives`: what it
     counts against the daily limit, by default one per person credited."""
     now = now or utcnow()
-    outcome = _record_new(session, draft, people, limit, now, gives)
+    outcome = _record_new(session, draft, people, limit, now, gives, plain=plain)
     existing = outcome.assist if outcome.duplicate else None
     if existing is None or existing.revoked_at is None:
         return outcome
@@ -478,25 +548,24 @@ def revoke_by_key(
 
 
 def _revoke_statements() -> tuple[Update, Update]:
+    assists, credits = Assist.__table__.c, Credit.__table__.c
     assist = (
-        update(Assist)
+        update(Assist.__table__)
         .where(
-            Assist.team_id == bindparam("b_team_id"),
-            Assist.dedupe_key == bindparam("key"),
-            Assist.revoked_at.is_(None),
+            assists.team_id == bindparam("b_team_id"),
+            assists.dedupe_key == bindparam("key"),
+            assists.revoked_at.is_(None),
         )
         .values(revoked_at=bindparam("now"))
-        .returning(Assist.id)
-        .execution_options(synchronize_session=False)
+        .returning(assists.id)
     )
-    credits = (
-        update(Credit)
-        .where(Credit.assist_id == bindparam("assist"), Credit.revoked_at.is_(None))
+    credit = (
+        update(Credit.__table__)
+        .where(credits.assist_id == bindparam("assist"), credits.revoked_at.is_(None))
         .values(revoked_at=bindparam("now"))
-        .returning(Credit.recipient_id)
-        .execution_options(synchronize_session=False)
+        .returning(credits.recipient_id)
     )
-    return assist, credits
+    return assist, credit
 
 
 def set_stage(assist: Assist, stage: Stage) -> None:
@@ -535,17 +604,16 @@ def _duplicate(existing: Assist) -> RecordOutcome:
 
 
 def _claim() -> Update:
-    count = bindparam("count")
+    days, count = GivingDay.__table__.c, bindparam("count")
     return (
-        update(GivingDay)
+        update(GivingDay.__table__)
         .where(
-            GivingDay.team_id == bindparam("b_team_id"),
-            GivingDay.giver_id == bindparam("b_giver_id"),
-            GivingDay.day == bindparam("b_day"),
-            GivingDay.given + count <= bindparam("per_day"),
+            days.team_id == bindparam("b_team_id"),
+            days.giver_id == bindparam("b_giver_id"),
+            days.day == bindparam("b_day"),
+            days.given + count <= bindparam("per_day"),
         )
-        .values(given=GivingDay.given + count)
-        .execution_options(synchronize_session=False)
+        .values(given=days.given + count)
     )
 
 
@@ -597,3 +665,26 @@ def remaining_today(
 _REPEATS = _repeats()
 _CLAIM = _claim()
 _REVOKE_ASSIST, _REVOKE_CREDITS = _revoke_statements()
+
+
+def _plain_statements() -> tuple[dict[str, Insert], Insert, Update]:
+    table = Assist.__table__
+    inserts = {
+        "sqlite": sqlite.insert(table).on_conflict_do_nothing().returning(table.c.id),
+        "postgresql": postgresql.insert(table).on_conflict_do_nothing().returning(table.c.id),
+    }
+    days = GivingDay.__table__.c
+    give_back = (
+        update(GivingDay.__table__)
+        .where(
+            days.team_id == bindparam("b_team_id"),
+            days.giver_id == bindparam("b_giver_id"),
+            days.day == bindparam("b_day"),
+        )
+        .values(given=days.given - bindparam("count"))
+    )
+    return inserts, insert(Credit.__table__), give_back
+
+
+_ASSIST_COLUMNS = tuple(c.key for c in Assist.__table__.c if c.key != "id")
+_INSERT_ASSIST, _INSERT_CREDITS, _GIVE_BACK = _plain_statements()

@@ -26,6 +26,7 @@ from sqlalchemy import (
     update,
 )
 from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from models.base import Base, TeamScoped, UtcDateTime
@@ -76,10 +77,13 @@ class InboxItem:
 
 def _accept_statement(dialect: str) -> Any:
     insert = _INSERT[dialect]
+    # On the table, not the mapped class: with parameters, an ORM insert takes the slower
+    # bulk-insert path.
+    table = InboxEvent.__table__
     return (
-        insert(InboxEvent)
+        insert(table)
         .on_conflict_do_nothing(index_elements=["team_id", "event_id"])
-        .returning(InboxEvent.id)
+        .returning(table.c.id)
     )
 
 
@@ -88,7 +92,9 @@ def _accept_statement(dialect: str) -> Any:
 _ACCEPT = {dialect: _accept_statement(dialect) for dialect in _INSERT}
 
 
-def accept(session: Session, item: InboxItem, *, held_by: str, hold: timedelta) -> InboxItem | None:
+def accept(
+    session: Session | Connection, item: InboxItem, *, held_by: str, hold: timedelta
+) -> InboxItem | None:
     """Store a delivery, held by `held_by` for `hold`; None if it was stored before.
 
     One INSERT … ON CONFLICT DO NOTHING: this runs before every event's ack."""
@@ -104,36 +110,37 @@ def accept(session: Session, item: InboxItem, *, held_by: str, hold: timedelta) 
         "attempts": 1,
         "subject": item.subject,
     }
-    new_id = session.scalar(_ACCEPT[session.get_bind().dialect.name], values)
+    new_id = session.scalar(_ACCEPT[_dialect(session)], values)
     if new_id is None:
         return None
     return replace(item, id=new_id, attempts=1)
 
 
+_EVENTS = InboxEvent.__table__.c
 _EARLIER = (
-    select(InboxEvent.id)
+    select(_EVENTS.id)
     .where(
-        InboxEvent.team_id == bindparam("team_id"),
-        InboxEvent.subject == bindparam("subject"),
-        InboxEvent.status == PENDING,
-        InboxEvent.id < bindparam("item_id"),
+        _EVENTS.team_id == bindparam("b_team_id"),
+        _EVENTS.subject == bindparam("b_subject"),
+        _EVENTS.status == PENDING,
+        _EVENTS.id < bindparam("item_id"),
     )
     .limit(1)
 )
 
 
-def earlier_pending(session: Session, item: InboxItem) -> bool:
+def earlier_pending(session: Session | Connection, item: InboxItem) -> bool:
     """Is an event about the same subject, received before this one, still to be worked?
     (A reaction removed must not be worked before the reaction added.)"""
     if item.subject is None or item.id is None:
         return False
     found = session.scalar(
-        _EARLIER, {"team_id": item.team_id, "subject": item.subject, "item_id": item.id}
+        _EARLIER, {"b_team_id": item.team_id, "b_subject": item.subject, "item_id": item.id}
     )
     return found is not None
 
 
-def wait_for_earlier(session: Session, item_id: int, due_at: datetime) -> None:
+def wait_for_earlier(session: Session | Connection, item_id: int, due_at: datetime) -> None:
     """Leave an item for the retrier, due at `due_at`, without counting it as a failure."""
     _set(session, item_id, due_at=due_at, held_by="", attempts=InboxEvent.attempts - 1)
 
@@ -168,14 +175,13 @@ def take_due(
 
 
 _FINISH = (
-    update(InboxEvent)
-    .where(InboxEvent.id == bindparam("item_id"))
+    update(InboxEvent.__table__)
+    .where(_EVENTS.id == bindparam("item_id"))
     .values(status=DONE, finished_at=bindparam("now"), last_error=None)
-    .execution_options(synchronize_session=False)
 )
 
 
-def finish(session: Session, item_id: int, now: datetime) -> None:
+def finish(session: Session | Connection, item_id: int, now: datetime) -> None:
     session.execute(_FINISH, {"item_id": item_id, "now": now})
 
 
@@ -223,7 +229,12 @@ def status_of(session: Session, team_id: str, event_id: str) -> str | None:
     )
 
 
-def _set(session: Session, item_id: int, **values: object) -> None:
+def _dialect(session: Session | Connection) -> str:
+    bind = session.get_bind() if isinstance(session, Session) else session
+    return bind.dialect.name
+
+
+def _set(session: Session | Connection, item_id: int, **values: object) -> None:
     session.execute(
         update(InboxEvent)
         .where(InboxEvent.id == item_id)

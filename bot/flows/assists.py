@@ -130,7 +130,7 @@ def record_and_report(
     people = services.directory.people(client, draft.team_id, draft.recipient_ids)
     limit = services.giving_limit if limited else None
     with services.sessions.begin() as session:
-        outcome = record_assist(session, draft, people, limit)
+        outcome = record_assist(session, draft, people, limit, plain=True)
         info = outcome.info
         openers = (
             home_openers(session, draft.team_id, [draft.giver_id, *outcome.credited])

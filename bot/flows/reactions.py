@@ -119,7 +119,7 @@ def credit_author(
     author_info = services.directory.person(client, team_id, author)
     people = {author: author_info} if author_info else {}
     with services.sessions.begin() as session:
-        outcome = credit_reaction_once(session, draft, people, services.giving_limit)
+        outcome = credit_reaction_once(session, draft, people, services.giving_limit, plain=True)
         info = outcome.info
         openers = home_openers(session, team_id, [giver, author]) if outcome.recorded else []
     logger.info(
@@ -169,7 +169,7 @@ def join_in(
     people = services.directory.people(client, team_id, recognised)
     with services.sessions.begin() as session:
         outcome = credit_reaction_once(
-            session, draft, people, services.giving_limit, gives=JOIN_IN_GIVES
+            session, draft, people, services.giving_limit, gives=JOIN_IN_GIVES, plain=True
         )
         openers = home_openers(session, team_id, [giver]) if outcome.recorded else []
     logger.info(
