@@ -633,16 +633,17 @@ def reserve_credits(
     # The giver's row for today usually exists: claim first, create it only if missing.
     if session.execute(_CLAIM, claim).rowcount == 1:
         return None
-    given = session.scalar(select(GivingDay.given).where(*where))
-    if given is None:
+    if session.scalar(select(GivingDay.id).where(*where)) is None:
         try:
             with session.begin_nested():
                 session.add(GivingDay(team_id=team_id, giver_id=giver_id, day=day, given=0))
         except IntegrityError:
             pass  # created by a concurrent request: the UPDATE below serialises on it
-        if session.execute(_CLAIM, claim).rowcount == 1:
-            return None
-        given = session.scalar(select(GivingDay.given).where(*where))
+    # Once more, whatever the look-up saw: a concurrent request may have created the row
+    # between the first claim and the look-up.
+    if session.execute(_CLAIM, claim).rowcount == 1:
+        return None
+    given = session.scalar(select(GivingDay.given).where(*where))
     return LimitReached(limit=limit.per_day, given_today=given or 0, requested=count)
 
 

@@ -4,10 +4,21 @@ from __future__ import annotations
 
 import json
 
-from sqlalchemy import select
+import pytest
+from sqlalchemy import event, select
 
-from models.assists import Assist, AssistDraft, Credit, GivingLimit, record_assist
+from models.assists import (
+    Assist,
+    AssistDraft,
+    Credit,
+    GivingLimit,
+    record_assist,
+    remaining_today,
+    reserve_credits,
+)
+from models.base import utcnow
 from models.people import PersonInfo
+from tests.conftest import POSTGRES_URL
 from tests.slack_standin import TEAM_ID
 from tests.workspace import ANA, BEN, BOT, GINA, GONE, SECRET
 
@@ -280,3 +291,29 @@ def test_an_over_long_quick_assist_names_the_limit_as_the_form_does(slack, stand
     text = answer(standin)
     assert "has 1,514 characters; please use at most 1,500" in text
     assert credits(sessions) == []
+
+
+@pytest.mark.skipif(not POSTGRES_URL, reason="two writers at once: SQLite serialises them")
+def test_a_first_credit_of_the_day_is_not_refused_when_a_concurrent_one_creates_the_days_row(
+    engine, sessions
+):
+    # Two workers credit for the same giver at once, on the giver's first credit of the day.
+    # This one's claim finds no row; the other creates it and commits just before this one
+    # looks the row up. That is a race, not the daily limit: the credit must go through.
+    limit = GivingLimit(per_day=10)
+    raced = []
+
+    def other_worker_commits_first(conn, cursor, statement, params, context, executemany):
+        if statement.lstrip().startswith("UPDATE giving_days") and not raced:
+            raced.append(True)
+            with sessions.begin() as other:
+                assert reserve_credits(other, TEAM_ID, GINA, 1, limit, utcnow()) is None
+
+    event.listen(engine, "after_cursor_execute", other_worker_commits_first)
+    try:
+        with sessions.begin() as session:
+            assert reserve_credits(session, TEAM_ID, GINA, 1, limit, utcnow()) is None
+    finally:
+        event.remove(engine, "after_cursor_execute", other_worker_commits_first)
+    with sessions() as session:
+        assert remaining_today(session, TEAM_ID, GINA, limit, utcnow()) == 8
