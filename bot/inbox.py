@@ -28,6 +28,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import Enum
+from functools import partial
 from typing import Any
 
 from sqlalchemy import Engine
@@ -173,10 +174,6 @@ class EventInbox:
         try:
             with self._engine.begin() as connection:
                 stored = accept(connection, item, held_by=holder, hold=hold)
-                if work_now and stored is not None and earlier_pending(connection, stored):
-                    # An earlier event about the same thing is not done yet: after it.
-                    wait_for_earlier(connection, stored.id, self._clock() + WAIT_FOR_EARLIER)
-                    work_now = False
         except Exception as error:
             if not is_database_fault(error):
                 raise
@@ -210,11 +207,11 @@ class EventInbox:
         return Accepted.HELD
 
     # -- the work ------------------------------------------------------------------------
-    def run(self, item: InboxItem, *, in_order: bool = False) -> bool:
+    def run(self, item: InboxItem) -> bool:
         """Do an item's work and mark it done; on failure, schedule a retry or give up.
-        `in_order`: the caller knows no earlier event about its subject is pending."""
+        An item with an earlier one about its subject still pending is put back instead."""
         route = self._routes[item.event_type]
-        if not in_order and self._after_earlier(item):
+        if self._after_earlier(item):
             return False
         try:
             route.work(item)
@@ -235,10 +232,11 @@ class EventInbox:
         if item.subject is None or item.id is None:
             return False
         try:
-            with self._sessions.begin() as session:
-                if not earlier_pending(session, item):
+            # After the ack, not before it: most items have nothing before them.
+            with self._engine.begin() as connection:
+                if not earlier_pending(connection, item):
                     return False
-                wait_for_earlier(session, item.id, self._clock() + WAIT_FOR_EARLIER)
+                wait_for_earlier(connection, item.id, self._clock() + WAIT_FOR_EARLIER)
         except Exception as error:
             if not is_database_fault(error):
                 raise
@@ -382,7 +380,7 @@ class EventInbox:
             if self._run_later is None:
                 self.run(item)
             else:
-                self._run_later(lambda item=item: self._run_quietly(item))
+                self._run_later(partial(self._run_quietly, item))
         return len(items)
 
     def _run_quietly(self, item: InboxItem) -> None:

@@ -16,7 +16,7 @@ from io import BytesIO
 from typing import TYPE_CHECKING
 
 from bot.blocks.text import truncate
-from bot.report import _RENDERING, DPI, _escaped
+from bot.report import _RENDERING, DPI, _escaped, _palette, month_labels
 from models.participation import MANAGERS, PEERS, ParticipationReport
 
 if TYPE_CHECKING:
@@ -88,12 +88,6 @@ def department_grid(
     labels = (*shown, OTHER) if others else tuple(shown)
     values = tuple(tuple(folded.get((r, c), 0) for c in labels) for r in labels)
     return Grid(rows=labels, columns=labels, values=values)
-
-
-def month_labels(report: ParticipationReport) -> tuple[str, ...]:
-    months = [m.month for m in report.months]
-    fmt = "%b" if len({m.start.year for m in months}) == 1 else "%b %y"
-    return tuple(f"{m.start:{fmt}}" + ("*" if m.to_date else "") for m in months)
 
 
 def participation_series(report: ParticipationReport) -> ParticipationSeries:
@@ -254,13 +248,6 @@ def _month_ticks(axes: Axes, months: tuple[str, ...]) -> None:
         axes.set_xticks(range(len(months)), months)
     else:
         axes.set_xticks(range(len(months)), months, rotation=45, ha="right")
-
-
-def _palette(count: int) -> list:
-    from matplotlib import colormaps
-
-    colours = colormaps["tab10" if count <= 10 else "tab20"].colors
-    return [colours[i % len(colours)] for i in range(count)]
 
 
 def render_participation(report: ParticipationReport) -> bytes:

@@ -19,8 +19,7 @@ from bot.services import Services
 
 def process_event(context: BoltContext) -> None:
     """Work the delivery the guard stored (a redelivery never gets this far)."""
-    # The guard checked, as it stored it, that nothing earlier about it is pending.
-    context["services"].inbox.run(context["inbox_item"], in_order=True)
+    context["services"].inbox.run(context["inbox_item"])
 
 
 def register(app: App, services: Services) -> None:

@@ -7,7 +7,7 @@ import logging
 from slack_bolt import Ack, App, BoltContext
 from slack_sdk import WebClient
 
-from bot.blocks.assists import WIN_MODAL, win_modal
+from bot.blocks.assists import CUSTOMER_ENTERED_ACTION, WIN_MODAL, win_modal
 from bot.flows.assists import celebrate_win, win_form_errors
 from bot.flows.deals import prefilled_win_form
 from bot.forms import view_values
@@ -55,4 +55,4 @@ def win_customer_entered(
 def register(app: App, services: Services) -> None:
     app.command("/win")(win_command)
     app.view(WIN_MODAL)(win_submission)
-    app.action({"block_id": "customer", "action_id": "value"})(win_customer_entered)
+    app.action({"block_id": "customer", "action_id": CUSTOMER_ENTERED_ACTION})(win_customer_entered)

@@ -14,9 +14,9 @@ from datetime import datetime, timedelta
 from bot.blocks.prompts import prompt_question
 from bot.blocks.text import plural
 from bot.slack.delivery import run_clock, send_once
-from jobs.recognition import Recognition, RunResult
+from jobs.recognition import Recognition, RunResult, claimed_run
 from models.base import utcnow
-from models.deliveries import claim, complete, is_done, release
+from models.deliveries import is_done
 from models.periods import iso_week
 from models.prompts import choose_people, record_asked
 
@@ -42,25 +42,14 @@ def run_prompt(
     if size <= 0:
         result.reason = "PROMPT_SIZE is 0: the weekly question is off"
         return result
-    run_key = f"prompt-run:{result.period}"
-    with job.sessions.begin() as session:
-        claimed = claim(
-            session, job.team_id, run_key, now, worker=job.worker, lease=job.settings.run_lease
-        )
-    if not claimed:
+
+    def ask() -> int:
+        _ask(job, now, result, size, cooldown_periods(job, now, cooldown_weeks))
+        return result.failed  # a rerun this week sends what failed
+
+    if not claimed_run(job, f"prompt-run:{result.period}", now, ask):
         result.reason = f"the question for {result.period} was already sent (or is being sent)"
         return result
-    try:
-        _ask(job, now, result, size, cooldown_periods(job, now, cooldown_weeks))
-    except BaseException:
-        with job.sessions.begin() as session:
-            release(session, job.team_id, run_key)
-        raise
-    with job.sessions.begin() as session:
-        if result.failed:
-            release(session, job.team_id, run_key)  # a rerun this week sends what failed
-        else:
-            complete(session, job.team_id, run_key, utcnow())
     result.posted = result.sent > 0
     logger.info(
         "weekly question for %s: asked %s, %s already asked, %s failed",

@@ -194,6 +194,29 @@ def manager_nudges(
     )
 
 
+def claimed_run(job: Recognition, key: str, now: datetime, work: Callable[[], int]) -> bool:
+    """Claim the run `key`, do `work` (it returns how many sends failed), then mark the run
+    done, or give it back when it raised or a send failed: each DM is claimed on its own,
+    so the next run sends only what this one did not. False: another run holds it."""
+    with job.sessions.begin() as session:
+        if not claim(
+            session, job.team_id, key, now, worker=job.worker, lease=job.settings.run_lease
+        ):
+            return False
+    try:
+        failed = work()
+    except BaseException:
+        with job.sessions.begin() as session:
+            release(session, job.team_id, key)
+        raise
+    with job.sessions.begin() as session:
+        if failed:
+            release(session, job.team_id, key)
+        else:
+            complete(session, job.team_id, key, utcnow())
+    return True
+
+
 def run_nudges(
     job: Recognition, now: datetime | None = None, *, period: str | None = None, workers: int = 4
 ) -> RunResult:
@@ -201,25 +224,14 @@ def run_nudges(
     now = now or utcnow()
     clock = run_clock(now)
     result = RunResult(period=period or job.period(now))
-    run_key = f"nudge-run:{result.period}"
-    lease = job.settings.run_lease
-    with job.sessions.begin() as session:
-        if not claim(session, job.team_id, run_key, now, worker=job.worker, lease=lease):
-            result.reason = f"the nudges for {result.period} were already sent (or are being sent)"
-            return result
-    try:
+
+    def send() -> int:
         _send_nudges(job, now, clock, result, workers)
-    except BaseException:
-        # Each manager's nudge is claimed on its own: give the run back, and the next
-        # sweep sends only what this run did not.
-        with job.sessions.begin() as session:
-            release(session, job.team_id, run_key)
-        raise
-    with job.sessions.begin() as session:
-        if result.failed:
-            release(session, job.team_id, run_key)
-        else:
-            complete(session, job.team_id, run_key, utcnow())
+        return result.failed
+
+    if not claimed_run(job, f"nudge-run:{result.period}", now, send):
+        result.reason = f"the nudges for {result.period} were already sent (or are being sent)"
+        return result
     result.posted = result.sent > 0
     logger.info(
         "nudges for %s: %s sent, %s skipped, %s failed",

@@ -12,9 +12,9 @@ import logging
 from datetime import datetime
 
 from bot.flows.second_push import send_push
-from jobs.recognition import Recognition, RunResult
+from jobs.recognition import Recognition, RunResult, claimed_run
 from models.base import utcnow
-from models.deliveries import claim, complete, first_claimed, release
+from models.deliveries import first_claimed
 from models.giving_drops import (
     PUSH_EVERY,
     GivingDrop,
@@ -70,14 +70,8 @@ def _push(job: Recognition, drop: GivingDrop, now: datetime, result: RunResult) 
     if pushed_lately(job, drop.department, now):
         result.skipped += 1
         return
-    with job.sessions.begin() as session:
-        claimed = claim(
-            session, job.team_id, key, now, worker=job.worker, lease=job.settings.run_lease
-        )
-    if not claimed:
-        result.skipped += 1
-        return
-    try:
+
+    def brief() -> int:
         with job.sessions() as session:
             managers = managers_of(session, job.team_id, drop.department)
             candidates = thank_candidates(session, job.team_id, drop.department, managers, now)
@@ -95,15 +89,10 @@ def _push(job: Recognition, drop: GivingDrop, now: datetime, result: RunResult) 
             lease=job.settings.claim_lease,
             worker=job.worker,
         )
-    except BaseException:
-        with job.sessions.begin() as session:
-            release(session, job.team_id, key)
-        raise
-    with job.sessions.begin() as session:
-        if outcome.failed:
-            release(session, job.team_id, key)
-        else:
-            complete(session, job.team_id, key, utcnow())
-    result.sent += len(outcome.sent)
-    result.failed += outcome.failed
-    result.recipients += outcome.sent
+        result.sent += len(outcome.sent)
+        result.failed += outcome.failed
+        result.recipients += outcome.sent
+        return outcome.failed
+
+    if not claimed_run(job, key, now, brief):
+        result.skipped += 1

@@ -366,14 +366,23 @@ def _record_new(
         first=within_limit,
     )
     if reached:
-        # Over the limit, unless this was recorded before (a redelivery): then say so.
-        if (existing := find_by_dedupe_key(session, draft.team_id, draft.dedupe_key)) is not None:
-            return _duplicate(existing)
-        return RecordOutcome(refused=tuple(refused), limit_reached=reached[0])
+        return _over_limit(session, draft, refused, reached[0])
     if not created:
         # A concurrent delivery of the same thing won the race: report it as a duplicate.
         return _duplicate(stored)
     return RecordOutcome(assist=assist, credited=tuple(eligible), refused=tuple(refused))
+
+
+def _over_limit(
+    session: Session,
+    draft: AssistDraft,
+    refused: Sequence[tuple[str, Refusal]],
+    reached: LimitReached,
+) -> RecordOutcome:
+    """Over the limit, unless this was recorded before (a redelivery): then say so."""
+    if (existing := find_by_dedupe_key(session, draft.team_id, draft.dedupe_key)) is not None:
+        return _duplicate(existing)
+    return RecordOutcome(refused=tuple(refused), limit_reached=reached)
 
 
 def _insert_plain(
@@ -393,11 +402,8 @@ def _insert_plain(
     if limit and (
         over := reserve_credits(session, draft.team_id, draft.giver_id, cost, limit, now)
     ):
-        if (existing := find_by_dedupe_key(session, draft.team_id, draft.dedupe_key)) is not None:
-            return _duplicate(existing)
-        return RecordOutcome(refused=tuple(refused), limit_reached=over)
-    values = {name: getattr(assist, name) for name in _ASSIST_COLUMNS}
-    assist_id = session.scalar(_INSERT_ASSIST[session.get_bind().dialect.name], values)
+        return _over_limit(session, draft, refused, over)
+    assist_id = session.scalar(_INSERT_ASSIST[session.get_bind().dialect.name], _row(assist))
     if assist_id is None:  # a concurrent delivery of the same thing was stored first
         if limit:
             day = limit.day(now)
@@ -407,23 +413,9 @@ def _insert_plain(
         if existing is None:
             raise RuntimeError(f"assist {draft.dedupe_key} conflicted, yet is not stored")
         return _duplicate(existing)
-    if eligible:
-        session.execute(
-            _INSERT_CREDITS,
-            [
-                {
-                    "team_id": draft.team_id,
-                    "assist_id": assist_id,
-                    "recipient_id": user_id,
-                    "giver_id": draft.giver_id,
-                    "kind": assist.kind,
-                    "stage": assist.stage,
-                    "created_at": now,
-                    "revoked_at": None,
-                }
-                for user_id in eligible
-            ],
-        )
+    if assist.credits:
+        rows = [{**_row(credit), "assist_id": assist_id} for credit in assist.credits]
+        session.execute(_INSERT_CREDITS, rows)
     assist.id = assist_id
     return RecordOutcome(assist=assist, credited=tuple(eligible), refused=tuple(refused))
 
@@ -687,5 +679,9 @@ def _plain_statements() -> tuple[dict[str, Insert], Insert, Update]:
     return inserts, insert(Credit.__table__), give_back
 
 
-_ASSIST_COLUMNS = tuple(c.key for c in Assist.__table__.c if c.key != "id")
+def _row(record: Assist | Credit) -> dict[str, object]:
+    """A new ORM object's column values, for a plain INSERT (its id is the database's)."""
+    return {c.key: getattr(record, c.key) for c in record.__table__.c if c.key != "id"}
+
+
 _INSERT_ASSIST, _INSERT_CREDITS, _GIVE_BACK = _plain_statements()

@@ -142,9 +142,11 @@ def culture_report(
     *,
     months: int = MONTHS,
     to_date: bool = False,
+    revenue: bool = True,
 ) -> CultureReport:
     """The figures for the last `months` months (see `last_months`): two grouped queries per
-    month, each an index range scan on credits (team_id, created_at)."""
+    month, each an index range scan on credits (team_id, created_at); with `revenue`, the
+    revenue of the quarters they fall in too."""
     headcount = _headcount(session, team_id)
     figures = []
     for month in last_months(now, months, tz, to_date=to_date):
@@ -159,11 +161,12 @@ def culture_report(
                 departments_total=len(headcount),
             )
         )
-    revenue = tuple(
+    quarters = report_quarters(tuple(f.month for f in figures)) if revenue else ()
+    by_quarter = tuple(
         QuarterRevenue(label, start, end, tuple(department_revenue(session, team_id, start, end)))
-        for label, start, end in report_quarters(tuple(f.month for f in figures))
+        for label, start, end in quarters
     )
-    return CultureReport(months=tuple(figures), headcount=headcount, revenue=revenue)
+    return CultureReport(months=tuple(figures), headcount=headcount, revenue=by_quarter)
 
 
 def report_quarters(months: tuple[Month, ...]) -> list[tuple[str, datetime, datetime]]:

@@ -38,8 +38,7 @@ def customer_key(name: str | None) -> str:
     forms at the end; "" when nothing is left."""
     if not name:
         return ""
-    plain = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode().lower()
-    words = re.findall(r"[a-z0-9]+", plain)
+    words = _words(name)
     while len(words) > 1 and words[-1] in SUFFIXES:
         words.pop()
     if len(words) > 1 and words[0] == "the":

@@ -344,15 +344,15 @@ def help_chain(
     }
     left_out = set(exclude)
     links = [
-        ChainLink(user, tuple(sorted(evidence, key=_strongest)))
+        ChainLink(user, tuple(sorted(evidence, key=strongest)))
         for user, evidence in found.items()
         if user not in left_out
         and not (user in people and (people[user].is_bot or people[user].is_deleted))
     ]
-    return sorted(links, key=lambda link: (_strongest(link.evidence[0]), link.user_id))
+    return sorted(links, key=lambda link: (strongest(link.evidence[0]), link.user_id))
 
 
-def _strongest(evidence: HelpEvidence) -> tuple[int, float]:
+def strongest(evidence: HelpEvidence) -> tuple[int, float]:
     """Referred first, then credited, then gave; the most recent first within each."""
     rank = {Help.REFERRED: 0, Help.CREDITED: 1, Help.GAVE: 2}[evidence.kind]
     return rank, -evidence.when.timestamp()

@@ -331,8 +331,10 @@ def participation_rows(
 ) -> Iterator[tuple[str, ...]]:
     """One row per month and department of the org chart, from the first credit's month (or
     `since`) to this month so far: the shares as fractions with four decimals."""
-    for month in _months(session, team_id, since, now, tz):
-        [figures] = participation(session, team_id, [month], sales_department)
+    months = list(_months(session, team_id, since, now, tz))
+    # One call for all months: the org chart and its managers are read once, not per month.
+    monthly = participation(session, team_id, months, sales_department)
+    for month, figures in zip(months, monthly, strict=True):
         for department in figures.departments.values():
             managers, peers = department.role(MANAGERS), department.role(PEERS)
             yield (

@@ -158,7 +158,8 @@ def workspace_health(
     present a session."""
     window = timedelta(days=cadence_days)
     rows = cadence(session, team_id, now, window, sales_department)
-    report = culture_report(session, team_id, now, tz, months=6, to_date=True)
+    # Only its index by month is used here: its revenue quarters would be wasted queries.
+    report = culture_report(session, team_id, now, tz, months=6, to_date=True, revenue=False)
     this_month = report.months[-1]
     since = installed_since(session, team_id) or now
     return WorkspaceHealth(

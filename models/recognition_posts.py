@@ -67,7 +67,6 @@ def remember_post(
     ts: str,
     kind: PostKind,
     user_ids: Sequence[str],
-    now: datetime | None = None,
     thanked_by: str | None = None,
 ) -> bool:
     """Remember a post the bot made and whom it recognises; False if it was known already."""
@@ -78,7 +77,6 @@ def remember_post(
         kind=kind.value,
         user_ids=" ".join(dict.fromkeys(user_ids)),
         thanked_by=thanked_by,
-        created_at=now or utcnow(),
     )
     _, created = insert_once(session, post, lambda: _find(session, team_id, channel, ts))
     return created

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from bot.blocks.kit import (
+    PICKER_LIMIT,
     actions_block,
     button,
     checkbox_input,
@@ -52,7 +53,6 @@ ASSIST_DETAILS_MODAL = "assist_details"
 WIN_MODAL = "win_modal"
 ADD_DETAILS_ACTION = "assist_add_details"
 CUSTOMER_ENTERED_ACTION = "value"  # the win form's customer field, on Enter
-PICKER_LIMIT = 100  # people preselected in a form's people picker
 # The stage picker on the confirmation of a quick `/assist @x …`: one click, no form.
 STAGE_ACTION = "assist_set_stage"
 OPEN_ASSIST_MODAL_ACTION = "assist_open_modal"

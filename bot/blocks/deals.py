@@ -7,6 +7,7 @@ from collections.abc import Sequence
 from datetime import datetime
 
 from bot.blocks.kit import (
+    PICKER_LIMIT,
     actions_block,
     button,
     context_block,
@@ -26,7 +27,6 @@ EDIT_ACTION = "crm_deal_edit"
 EDIT_MODAL = "crm_deal_edit"
 OPEN_ACTION = "crm_deal_open"
 CHAIN_SHOWN = 20  # people listed with their reasons; the rest are counted
-PICKER_LIMIT = 100  # people preselected in the edit form
 
 
 def deal_value(deal: DealInfo) -> str:

@@ -337,6 +337,7 @@ def plain_clip(text: str, limit: int) -> str:
 
 MESSAGE_BLOCKS = 50  # Slack's most blocks in a message (a view takes 100)
 OPTIONS_LIMIT = 100  # and options in a static select
+PICKER_LIMIT = 100  # people preselected in a form's people picker
 
 
 def summarised(

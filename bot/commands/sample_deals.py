@@ -28,15 +28,14 @@ from models.deals import (
     CrmDeal,
     DealReport,
     DealStatus,
-    Help,
-    HelpEvidence,
     confirm_deal,
     get_deal,
     help_chain,
     matching_referral,
     receive_deal,
+    strongest,
 )
-from models.people import Person, PersonInfo
+from models.people import Person, PersonInfo, as_info
 from models.referrals import Need, ReferralDraft, State, Urgency, create_referral, won_in_crm
 from models.stats import period_window
 
@@ -283,18 +282,9 @@ def chain_before(chain: Sequence[ChainLink], moment: datetime) -> list[ChainLink
         evidence = tuple(e for e in link.evidence if e.when <= moment)
         if evidence:
             kept.append(ChainLink(link.user_id, evidence))
-    return sorted(kept, key=lambda link: (_strength(link.evidence[0]), link.user_id))
-
-
-def _strength(evidence: HelpEvidence) -> tuple[int, float]:
-    """As the bot ranks a chain: referred, credited, gave; the most recent first in each."""
-    return [Help.REFERRED, Help.CREDITED, Help.GAVE].index(
-        evidence.kind
-    ), -evidence.when.timestamp()
+    return sorted(kept, key=lambda link: (strongest(link.evidence[0]), link.user_id))
 
 
 def _info(people: dict[str, Person], user_id: str) -> PersonInfo | None:
     person = people.get(user_id)
-    if person is None:
-        return None
-    return PersonInfo(user_id, person.name, person.email, person.is_bot, person.is_deleted)
+    return as_info(person) if person is not None else None

@@ -21,11 +21,11 @@ def upload_report(
     client: WebClient,
     channel: str,
     report: CultureReport,
-    participation: ParticipationReport | None = None,
+    participation: ParticipationReport,
 ) -> None:
     """Upload the chart to `channel` with the figures as its comment (files_upload_v2:
-    files.getUploadURLExternal, the bytes, files.completeUploadExternal); with
-    `participation`, its chart goes in the same message, so both are posted or neither."""
+    files.getUploadURLExternal, the bytes, files.completeUploadExternal), and the
+    participation chart in the same message, so both are posted or neither."""
     chart = {
         "file": render_chart(report),
         "filename": report_filename(report),
@@ -33,9 +33,6 @@ def upload_report(
         "alt_txt": f"{report_title(report)}: each department's participation and the "
         "everybody-sells index by month (lines), and credits per stage by month (stacked bars).",
     }
-    if participation is None:
-        client.files_upload_v2(channel=channel, initial_comment=report_comment(report), **chart)
-        return
     second = {
         "file": render_participation(participation),
         "filename": participation_filename(participation),
