@@ -10,7 +10,8 @@ from dataclasses import replace
 from datetime import timedelta
 from functools import partial
 
-from slack_bolt import Ack, App, BoltContext, BoltRequest, BoltResponse
+from slack_bolt import Ack, App, BoltRequest, BoltResponse
+from slack_bolt.middleware import Middleware
 from slack_sdk import WebClient
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -86,12 +87,18 @@ def _header(req: BoltRequest, name: str) -> str | None:
     return values[0] if values else None
 
 
-def guard(services: Services) -> Callable[..., BoltResponse | None]:
-    """The global middleware, on the thread that dispatches a verified request."""
+class Guard(Middleware):
+    """The global middleware, on the thread that dispatches a verified request. A class,
+    not a function: Bolt calls a function middleware through its argument injection,
+    which costs every request more than the checks here."""
 
-    def before_listeners(
-        context: BoltContext, body: dict, next: Callable[[], None]
+    def __init__(self, services: Services) -> None:
+        self.services = services
+
+    def process(
+        self, *, req: BoltRequest, resp: BoltResponse, next: Callable[[], BoltResponse]
     ) -> BoltResponse | None:
+        services, context, body = self.services, req.context, req.body
         context["ack"] = KeptAck()
         context["services"] = services
         if context.team_id and context.team_id != services.team_id:
@@ -119,8 +126,6 @@ def guard(services: Services) -> Callable[..., BoltResponse | None]:
         ListenerPool.mark_request(is_event=is_event)
         next()
         return None
-
-    return before_listeners
 
 
 def create_app(
@@ -161,7 +166,7 @@ def create_app(
             busy=partial(busy, pool),
         )
         services.inbox.feed(pool.defer_event, pool.wait_for_room)
-    app.use(guard(services))
+    app.use(Guard(services))
     register_all(app, services)
     app.services = services
     return app

@@ -42,6 +42,7 @@ from models.inbox import (
     earlier_pending,
     finish,
     give_up,
+    is_done,
     postpone,
     prune,
     release_held,
@@ -104,12 +105,14 @@ class EventInbox:
         # Storing and finishing an item are one statement each, on every event's path: a
         # plain connection costs a third of a session.
         self._engine: Engine = sessions.kw["bind"]
+        self._reader = self._engine.execution_options(sqlite_begin="DEFERRED")
         self._worker = worker
         self._settings = settings or InboxSettings()
         self._clock = clock
         self._routes: dict[str, Route] = {}
         self._unsaved: deque[InboxItem] = deque()
         self._lock = threading.Lock()
+        self._local = threading.local()  # `finished`: the item the work marked done itself
         self._wake = threading.Event()
         self._stopping = threading.Event()
         self._thread: threading.Thread | None = None
@@ -213,11 +216,18 @@ class EventInbox:
         route = self._routes[item.event_type]
         if self._after_earlier(item):
             return False
+        self._local.finished = None
         try:
             route.work(item)
         except Exception as error:
+            if self._local.finished == item.id and self._is_done(item):
+                # Recorded and marked done together; only a step after that failed.
+                logger.warning("event %s recorded; a later step failed: %s", item.event_id, error)
+                return True
             self._failed(item, route, error)
             return False
+        if self._local.finished == item.id:
+            return True  # the work's own transaction marked it done
         try:
             with self._engine.begin() as connection:
                 finish(connection, item.id, self._clock())
@@ -227,15 +237,36 @@ class EventInbox:
             logger.warning("event %s done but not marked done: %s", item.event_id, describe(error))
         return True
 
+    def finish_in(self, session: Session, item: InboxItem) -> None:
+        """Mark `item` done in the caller's transaction, the one that records its work:
+        both commit or neither, and `run` is spared a transaction (and, on SQLite, a disk
+        sync) of its own for the finish."""
+        if item.id is None:
+            return
+        finish(session.connection(), item.id, self._clock())
+        self._local.finished = item.id
+
+    def _is_done(self, item: InboxItem) -> bool:
+        try:
+            with self._reader.begin() as connection:
+                return is_done(connection, item.id)
+        except Exception as error:
+            logger.warning("event %s: could not read its state: %s", item.event_id, error)
+            return False
+
     def _after_earlier(self, item: InboxItem) -> bool:
         """Put `item` back for a moment if an earlier event about its subject is pending."""
         if item.subject is None or item.id is None:
             return False
         try:
-            # After the ack, not before it: most items have nothing before them.
-            with self._engine.begin() as connection:
+            # After the ack, not before it: most items have nothing before them. A read
+            # that takes no write lock, so it never queues behind SQLite's writers; the
+            # rare put-back is a write of its own (the check needs no atomicity: at
+            # worst the item waits a moment longer than it had to).
+            with self._reader.begin() as connection:
                 if not earlier_pending(connection, item):
                     return False
+            with self._engine.begin() as connection:
                 wait_for_earlier(connection, item.id, self._clock() + WAIT_FOR_EARLIER)
         except Exception as error:
             if not is_database_fault(error):

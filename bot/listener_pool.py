@@ -83,7 +83,11 @@ class ListenerPool(Executor):
         self._closed = False
         self._warned_full_at = -60.0
         self._last_ack_at = -1.0
-        self._changed = threading.Condition()
+        lock = threading.Lock()
+        # Two conditions on one lock, so that a new item or a finished one wakes one
+        # worker, or the callers waiting for room, and not all sixteen threads.
+        self._work_ready = threading.Condition(lock)
+        self._changed = threading.Condition(lock)
         self._threads = [
             threading.Thread(target=self._work, name=f"{thread_name_prefix}_{n}", daemon=True)
             for n in range(workers)
@@ -160,6 +164,7 @@ class ListenerPool(Executor):
                         future.cancel()
                     queue.clear()
             self._changed.notify_all()
+            self._work_ready.notify_all()
         if wait:
             for thread in self._threads:
                 thread.join()
@@ -175,7 +180,7 @@ class ListenerPool(Executor):
                 self._last_ack_at = time.monotonic()
             if not full:
                 self._queues[lane].append((future, fn, args, kwargs, time.monotonic()))
-                self._changed.notify()
+                self._work_ready.notify()
                 return future
         if time.monotonic() - self._warned_full_at > 60:  # at most once a minute
             self._warned_full_at = time.monotonic()
@@ -210,8 +215,10 @@ class ListenerPool(Executor):
                         return self._queues[lane].popleft(), lane
                 if self._closed and not any(self._queues.values()):
                     return None
-                # Work held back while acking may start once the acks pause.
-                self._changed.wait(ACKING_WINDOW if self._acking() else None)
+                # Work held back while acking may start once the acks pause. Otherwise a
+                # new item wakes us; a finished one frees its own thread, which looks again.
+                held_back = self._acking() and self._queued_work()
+                self._work_ready.wait(ACKING_WINDOW if held_back else None)
 
     def _work(self) -> None:
         while (picked := self._next()) is not None:
@@ -221,4 +228,4 @@ class ListenerPool(Executor):
             finally:
                 with self._changed:
                     self._running[lane] -= 1
-                    self._changed.notify_all()
+                    self._changed.notify_all()  # wait_idle, wait_for_room

@@ -209,7 +209,11 @@ def home_openers(session: Session, team_id: str, user_ids: list[str]) -> list[st
     """Of `user_ids`, those who have opened the Home tab (only theirs is worth refreshing)."""
     if not user_ids:
         return []
-    return list(session.scalars(_HOME_OPENERS, {"team_id": team_id, "user_ids": list(user_ids)}))
+    return list(
+        session.connection().scalars(
+            _HOME_OPENERS, {"team_id": team_id, "user_ids": list(user_ids)}
+        )
+    )
 
 
 def mark_home_opened(session: Session, team_id: str, user_id: str, now: datetime) -> None:

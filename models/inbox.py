@@ -185,6 +185,13 @@ def finish(session: Session | Connection, item_id: int, now: datetime) -> None:
     session.execute(_FINISH, {"item_id": item_id, "now": now})
 
 
+def is_done(connection: Connection, item_id: int | None) -> bool:
+    return connection.scalar(_STATUS, {"item_id": item_id}) == DONE
+
+
+_STATUS = select(_EVENTS.status).where(_EVENTS.id == bindparam("item_id"))
+
+
 def postpone(session: Session, item_id: int, due_at: datetime, error: str) -> None:
     """Try again at `due_at`; anyone may take it then."""
     _set(session, item_id, due_at=due_at, held_by="", last_error=error[:ERROR_LENGTH])

@@ -214,3 +214,64 @@ def test_a_retried_assist_command_credits_once_and_says_so(slack, standin, sessi
         assert session.scalar(select(func.count()).select_from(Assist)) == 1
     standin.quiet()
     assert len(dms_to(standin, ANA)) == 1
+
+
+def an_assist() -> Assist:
+    return Assist(team_id="T1", giver_id=GINA, kind="other", source="reaction", description="x")
+
+
+def _stored_item(sessions, event_id: str) -> InboxItem:
+    body = {"event_id": event_id, "event": {"type": "reaction_added"}}
+    with sessions.begin() as session:
+        return accept(
+            session,
+            InboxItem(None, "T1", event_id, "reaction_added", body, datetime.now(UTC)),
+            held_by="worker",
+            hold=timedelta(minutes=5),
+        )
+
+
+def _inbox_status(sessions) -> str:
+    with sessions() as session:
+        return session.scalars(select(InboxEvent.status)).one()
+
+
+def test_work_marked_done_with_its_record_is_not_redone_when_a_later_step_fails(sessions):
+    # The credit and the item's "done" commit together; a failure after that (a DM, a
+    # Home) must not retry the work, nor tell the giver their credit was lost.
+    inbox = EventInbox(sessions, "worker", InboxSettings(retry_seconds=0))
+    runs, given_up = [0], []
+
+    def record_then_fail(item: InboxItem) -> None:
+        runs[0] += 1
+        with sessions.begin() as session:
+            session.add(an_assist())
+            inbox.finish_in(session, item)
+        raise RuntimeError("the DM could not be sent")
+
+    inbox.register("reaction_added", record_then_fail, gave_up=lambda i, why: given_up.append(why))
+    assert inbox.run(_stored_item(sessions, "EvLATER")) is True
+    for _ in range(4):
+        inbox.retry_due()
+    assert runs == [1] and given_up == [] and _inbox_status(sessions) == DONE
+    with sessions() as session:
+        assert session.scalar(select(func.count()).select_from(Assist)) == 1
+
+
+def test_work_whose_transaction_rolls_back_stays_pending_though_it_marked_itself_done(sessions):
+    inbox = EventInbox(sessions, "worker", InboxSettings(retry_seconds=0))
+    runs = [0]
+
+    def fail_inside(item: InboxItem) -> None:
+        runs[0] += 1
+        with sessions.begin() as session:
+            inbox.finish_in(session, item)
+            if runs[0] == 1:
+                raise OperationalError("INSERT", {}, ConnectionRefusedError("refused"))
+            session.add(an_assist())
+
+    inbox.register("reaction_added", fail_inside)
+    assert inbox.run(_stored_item(sessions, "EvROLLBACK")) is False
+    assert _inbox_status(sessions) == "pending"
+    assert eventually(lambda: (inbox.retry_due(), runs[0] == 2)[1], timeout=5)
+    assert _inbox_status(sessions) == DONE

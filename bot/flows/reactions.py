@@ -120,6 +120,7 @@ def credit_author(
     people = {author: author_info} if author_info else {}
     with services.sessions.begin() as session:
         outcome = credit_reaction_once(session, draft, people, services.giving_limit, plain=True)
+        services.inbox.finish_in(session, item)
         info = outcome.info
         openers = home_openers(session, team_id, [giver, author]) if outcome.recorded else []
     logger.info(
@@ -171,6 +172,7 @@ def join_in(
         outcome = credit_reaction_once(
             session, draft, people, services.giving_limit, gives=JOIN_IN_GIVES, plain=True
         )
+        services.inbox.finish_in(session, item)
         openers = home_openers(session, team_id, [giver]) if outcome.recorded else []
     logger.info(
         "%s joined in on the %s post %s/%s: credited=%d duplicate=%s limit=%s",
@@ -208,6 +210,7 @@ def revoke_reaction(services: Services, client: WebClient, item: InboxItem) -> N
     key = reaction_key(event["user"], message["channel"], message["ts"], emoji)
     with services.sessions.begin() as session:
         credited = revoke_by_key(session, team_id, key)
+        services.inbox.finish_in(session, item)
         revoked = credited is not None
         openers = home_openers(session, team_id, [event["user"], *credited]) if revoked else []
     logger.info("reaction %s removed by %s: revoked=%s", emoji, event["user"], revoked)
