@@ -214,6 +214,7 @@ class ListenerPool(Executor):
                         self._running[lane] += 1
                         return self._queues[lane].popleft(), lane
                 if self._closed and not any(self._queues.values()):
+                    self._work_ready.notify_all()  # the others may stop too
                     return None
                 # Work held back while acking may start once the acks pause. Otherwise a
                 # new item wakes us; a finished one frees its own thread, which looks again.

@@ -127,3 +127,19 @@ def test_past_the_backlog_limit_work_runs_on_the_thread_that_queued_it():
     eventually_started.result(timeout=5)
     assert where[1].startswith("listener")
     pool.shutdown()
+
+
+def test_stopping_with_work_held_back_finishes_all_of_it_and_every_thread_ends():
+    # What a SIGTERM does with acked work still queued: each item runs, then `run` exits.
+    pool, work = ListenerPool(workers=8), SlowWork()
+    ListenerPool.mark_request(is_event=True)
+    for n in range(6):
+        pool.submit(work.job(f"event {n}"))  # two run, four wait for the event threads
+    assert len(work.wait_started(2)) == 2
+    stopped = threading.Thread(target=pool.shutdown)
+    stopped.start()
+    time.sleep(0.2)  # the idle threads have seen the stop, and gone back to waiting
+    work.release.set()
+    stopped.join(10)
+    assert not stopped.is_alive(), "shutdown still waiting for idle threads"
+    assert len(work.started) == 6
