@@ -179,7 +179,10 @@ class EventInbox:
                 stored = accept(connection, item, held_by=holder, hold=hold)
         except Exception as error:
             if not is_database_fault(error):
-                raise
+                # Not a known outage (a driver failing oddly as its server goes away, say):
+                # refused, so Slack sends it again, rather than acked and lost.
+                logger.exception("event %s refused: storing it failed", item.event_id)
+                return Accepted.REFUSED, None
             return self._hold_in_memory(item, error), None
         if stored is None:
             logger.info("event %s was delivered again; it is already in the inbox", item.event_id)

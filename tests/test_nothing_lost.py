@@ -9,7 +9,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 from sqlalchemy import Engine, event, func, select
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import OperationalError, ProgrammingError
 
 from bot.inbox import EventInbox, InboxSettings
 from models.assists import Assist, Credit
@@ -275,3 +275,29 @@ def test_work_whose_transaction_rolls_back_stays_pending_though_it_marked_itself
     assert _inbox_status(sessions) == "pending"
     assert eventually(lambda: (inbox.retry_due(), runs[0] == 2)[1], timeout=5)
     assert _inbox_status(sessions) == DONE
+
+
+def test_an_event_that_fails_to_be_stored_in_an_unknown_way_is_refused_so_slack_resends_it(
+    slack, standin, sessions, engine
+):
+    # A driver failing oddly as its server goes away (psycopg's "can't change 'autocommit'
+    # now" from a pool ping): not a known outage, yet acking would lose the event.
+    failed: list[str] = []
+
+    def fail_once(_conn, _cursor, statement: str, *_args: object) -> None:
+        if statement.startswith("INSERT INTO inbox_events") and not failed:
+            failed.append(statement)
+            raise ProgrammingError(statement, {}, Exception("can't change 'autocommit' now"))
+
+    event.listen(engine, "before_cursor_execute", fail_once)
+    try:
+        first = slack.reaction(True, user=GINA, author=ANA, event_id="EvODDFAULT")
+        assert first.status == 503 and failed  # Slack sends it again
+        assert credits_to(sessions, ANA) == 0
+        again = slack.reaction(True, user=GINA, author=ANA, event_id="EvODDFAULT")
+        assert again.status == 200
+        assert eventually(lambda: credits_to(sessions, ANA) == 1)
+    finally:
+        event.remove(engine, "before_cursor_execute", fail_once)
+    slack.settle()
+    assert len(dms_to(standin, ANA)) == 1
