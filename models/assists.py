@@ -223,14 +223,19 @@ class RecordOutcome:
     duplicate: bool = False
     limit_reached: LimitReached | None = None
     reactivated: bool = False
+    # A new assist stored with plain statements has no ORM object: only this.
+    stored: AssistInfo | None = None
 
     @property
     def recorded(self) -> bool:
-        return self.assist is not None and bool(self.credited) and not self.duplicate
+        stored = self.assist is not None or self.stored is not None
+        return stored and bool(self.credited) and not self.duplicate
 
     @property
     def info(self) -> AssistInfo | None:
         """The assist as plain data for the builders; read it before its transaction ends."""
+        if self.stored is not None:
+            return self.stored
         return assist_info(self.assist) if self.assist is not None else None
 
 
@@ -318,6 +323,9 @@ def _record_new(
         return RecordOutcome(refused=tuple(refused))
     if draft.source in TYPED and (repeat := find_repeat(session, draft, eligible, now)):
         return _duplicate(repeat)
+    cost = len(eligible) if gives is None else gives
+    if plain:
+        return _insert_plain(session, draft, eligible, refused, limit, cost, now)
     assist = Assist(
         team_id=draft.team_id,
         giver_id=draft.giver_id,
@@ -347,9 +355,6 @@ def _record_new(
         for user_id in eligible
     ]
     reached: list[LimitReached] = []
-    cost = len(eligible) if gives is None else gives
-    if plain:
-        return _insert_plain(session, draft, assist, eligible, refused, limit, cost, now)
 
     def within_limit() -> bool:
         # In the insert's savepoint: a lost dedupe race gives the credits back.
@@ -388,7 +393,6 @@ def _over_limit(
 def _insert_plain(
     session: Session,
     draft: AssistDraft,
-    assist: Assist,
     eligible: Sequence[str],
     refused: Sequence[tuple[str, Refusal]],
     limit: GivingLimit | None,
@@ -397,15 +401,17 @@ def _insert_plain(
 ) -> RecordOutcome:
     """`_record_new`'s insert in plain statements, for the hot paths (a reaction, an inline
     /assist): the claim on the limit, INSERT … ON CONFLICT DO NOTHING for the assist (a
-    taken dedupe key gives the claim back), one INSERT for its credits. No savepoint and
-    no unit of work: half the statements' cost. `assist` comes back detached."""
+    taken dedupe key gives the claim back), one INSERT for its credits. No ORM objects, no
+    savepoint and no unit of work: half the statements' cost. The outcome carries the
+    assist as plain data only (`stored`)."""
     if limit and (
         over := reserve_credits(session, draft.team_id, draft.giver_id, cost, limit, now)
     ):
         return _over_limit(session, draft, refused, over)
     # On the session's connection: the ORM's execute path costs more than the statement.
     connection = session.connection()
-    assist_id = connection.scalar(_INSERT_ASSIST[connection.dialect.name], _row(assist))
+    row = _assist_row(draft, now)
+    assist_id = connection.scalar(_INSERT_ASSIST[connection.dialect.name], row)
     if assist_id is None:  # a concurrent delivery of the same thing was stored first
         if limit:
             day = limit.day(now)
@@ -415,11 +421,56 @@ def _insert_plain(
         if existing is None:
             raise RuntimeError(f"assist {draft.dedupe_key} conflicted, yet is not stored")
         return _duplicate(existing)
-    if assist.credits:
-        rows = [{**_row(credit), "assist_id": assist_id} for credit in assist.credits]
-        connection.execute(_INSERT_CREDITS, rows)
-    assist.id = assist_id
-    return RecordOutcome(assist=assist, credited=tuple(eligible), refused=tuple(refused))
+    if eligible:
+        credit = {
+            "team_id": draft.team_id,
+            "giver_id": draft.giver_id,
+            "kind": row["kind"],
+            "stage": row["stage"],
+            "created_at": now,
+            "revoked_at": None,
+            "assist_id": assist_id,
+        }
+        connection.execute(_INSERT_CREDITS, [{**credit, "recipient_id": r} for r in eligible])
+    info = AssistInfo(
+        id=assist_id,
+        giver_id=draft.giver_id,
+        kind=row["kind"],
+        stage=row["stage"],
+        customer=row["customer"],
+        description=draft.description,
+        crm_url=row["crm_url"],
+        deal_value=draft.deal_value,
+        source=row["source"],
+        channel_id=draft.channel_id,
+        permalink=draft.permalink,
+        is_private=draft.is_private,
+        credited=tuple(eligible),
+        created_at=now,
+    )
+    return RecordOutcome(credited=tuple(eligible), refused=tuple(refused), stored=info)
+
+
+def _assist_row(draft: AssistDraft, now: datetime) -> dict[str, object]:
+    """A new assist's columns (all but its id), as the ORM object's would be."""
+    return {
+        "team_id": draft.team_id,
+        "giver_id": draft.giver_id,
+        "kind": draft.kind.value,
+        "stage": draft.stage.value if draft.stage else None,
+        "customer": draft.customer or None,
+        "description": draft.description,
+        "crm_url": draft.crm_url or None,
+        "deal_value": draft.deal_value,
+        "source": draft.source.value,
+        "channel_id": draft.channel_id,
+        "message_ts": draft.message_ts,
+        "permalink": draft.permalink,
+        "is_private": draft.is_private,
+        "dedupe_key": draft.dedupe_key,
+        "created_at": now,
+        "revoked_at": None,
+    }
 
 
 # Sources a person types: the same assist again a moment later is a retry, not a new one.
@@ -684,11 +735,6 @@ def _plain_statements() -> tuple[dict[str, Insert], Insert, Update]:
         .values(given=days.given - bindparam("count"))
     )
     return inserts, insert(Credit.__table__), give_back
-
-
-def _row(record: Assist | Credit) -> dict[str, object]:
-    """A new ORM object's column values, for a plain INSERT (its id is the database's)."""
-    return {c.key: getattr(record, c.key) for c in record.__table__.c if c.key != "id"}
 
 
 _INSERT_ASSIST, _INSERT_CREDITS, _GIVE_BACK = _plain_statements()
