@@ -34,11 +34,15 @@ def choose_people(
     session: Session, team_id: str, period: str, now: datetime, count: int, cooldown: timedelta
 ) -> list[str]:
     """`count` active people not asked within `cooldown`, drawn at random (seeded by period,
-    so every instance draws the same people for the same week)."""
+    so every instance draws the same people for the same week), with anyone already asked
+    this period. This period's own asks don't count as recent: an instance that starts
+    while another is still sending must draw the same people, not `count` more."""
     recently = set(
         session.scalars(
             select(PulseAnswer.user_id).where(
-                PulseAnswer.team_id == team_id, PulseAnswer.asked_at > now - cooldown
+                PulseAnswer.team_id == team_id,
+                PulseAnswer.asked_at > now - cooldown,
+                PulseAnswer.period != period,
             )
         )
     )

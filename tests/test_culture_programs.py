@@ -14,7 +14,7 @@ from jobs.recognition import Recognition, run_digest
 from models.assists import Assist, Credit
 from models.departments import DESCRIPTION_LENGTH, describe
 from models.people import PersonInfo, find_person, save_person
-from models.pulse import PulseAnswer
+from models.pulse import PulseAnswer, choose_people, record_asked
 from tests.slack_standin import TEAM_ID
 from tests.workspace import ANA, BEN, BOT, GENERAL, GINA, SECRET
 
@@ -256,3 +256,21 @@ def test_a_big_directory_is_listed_whole_by_sells_dept_and_summed_up_in_the_welc
     directory = welcome.args["blocks"][2]["text"]["text"].split("\n")
     shown = len(directory) - 2  # the heading, the teams, and how many more
     assert directory[-1] == f"…and {122 - shown} more: `/sells dept` lists them all."
+
+
+def test_a_second_instance_running_the_same_week_asks_the_same_few_people(job, standin, sessions):
+    # Instance A has drawn and recorded this week's three and is still sending them when
+    # instance B's run starts: B must draw the same three, not three more.
+    with sessions.begin() as session:
+        for n in range(40):
+            save_person(session, TEAM_ID, PersonInfo(f"UPULSE{n:04d}", f"Person {n}"))
+    period = job.period(NOW)
+    with sessions.begin() as session:
+        drawn_by_a = choose_people(session, TEAM_ID, period, NOW, 3, timedelta(weeks=8))
+        for user_id in drawn_by_a:
+            record_asked(session, TEAM_ID, user_id, period, NOW)
+    run_by_b = run_pulse(job, NOW + timedelta(minutes=1), size=3, cooldown_weeks=8)
+    assert run_by_b.recipients == drawn_by_a
+    with sessions() as session:
+        assert len(session.scalars(select(PulseAnswer)).all()) == 3
+    assert sum(len(standin.delivered(user_id)) for user_id in drawn_by_a) == 3
