@@ -6,6 +6,7 @@ import json
 
 from sqlalchemy import select
 
+from bot.slack.directory import Memory
 from models.assists import Assist, Credit
 from tests.workspace import ANA, BEN, BOT, GINA, SECRET
 
@@ -174,3 +175,16 @@ def test_people_reacting_to_one_message_cost_one_permalink_lookup(slack, standin
     assert links[GINA + "1700000000.000300"].endswith("/p1700000000000300")
     assert links[GINA + "1700000000.000400"].endswith("/p1700000000000400")
     assert standin.count("chat.getPermalink") == 2  # one per message, not per reaction
+
+
+def test_what_the_directory_remembers_stays_bounded_and_fresh():
+    # At 10,000 people a process keeps the most recent 20,000 names for 5 minutes, never more.
+    clock = [1_000.0]
+    memory: Memory[str, str] = Memory(size=2, max_age=300, clock=lambda: clock[0])
+    memory.put("ana", "Ana")
+    memory.put("ben", "Ben")
+    assert memory.get("ana") == "Ana"  # now the most recently used
+    memory.put("gina", "Gina")
+    assert (memory.get("ben"), memory.get("ana"), memory.get("gina")) == (None, "Ana", "Gina")
+    clock[0] += 301
+    assert memory.get("ana") is None  # a name changed in Slack is asked for again

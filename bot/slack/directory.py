@@ -6,9 +6,10 @@ import logging
 import threading
 import time
 from collections import OrderedDict
-from collections.abc import Iterable
+from collections.abc import Callable, Hashable, Iterable
 from concurrent.futures import Future
 from datetime import datetime, timedelta
+from typing import Generic, TypeVar
 
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
@@ -19,6 +20,9 @@ from models.base import utcnow
 from models.people import PersonInfo, as_info, people_by_id, save_person
 
 logger = logging.getLogger(__name__)
+
+K = TypeVar("K", bound=Hashable)
+V = TypeVar("V")
 
 PRIVATE_PREFIXES = ("D", "G")
 # Permalinks remembered per process: a message's link never changes, and the people
@@ -52,6 +56,37 @@ def person_from_user(user: dict) -> PersonInfo:
     )
 
 
+class Memory(Generic[K, V]):
+    """What a process remembers: at most `size` entries, the least recently used forgotten
+    first, and (with `max_age`) none older than that many seconds. Thread-safe."""
+
+    def __init__(
+        self, size: int, max_age: float | None = None, clock: Callable[[], float] = time.monotonic
+    ) -> None:
+        self._size, self._max_age, self._clock = size, max_age, clock
+        self._entries: OrderedDict[K, tuple[V, float]] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, key: K) -> V | None:
+        with self._lock:
+            entry = self._entries.get(key)
+            if entry is None:
+                return None
+            if self._max_age is not None and self._clock() - entry[1] > self._max_age:
+                del self._entries[key]
+                return None
+            self._entries.move_to_end(key)
+            return entry[0]
+
+    def put(self, key: K, value: V) -> V:
+        with self._lock:
+            self._entries[key] = (value, self._clock())
+            self._entries.move_to_end(key)
+            if len(self._entries) > self._size:
+                self._entries.popitem(last=False)
+        return value
+
+
 class Directory:
     """Looks people up in Slack, keeping what it learns in the `people` table for `ttl`."""
 
@@ -60,12 +95,13 @@ class Directory:
         self._ttl = ttl
         # Channel privacy, with when Slack said so: a public channel can be made private.
         self._private: dict[str, tuple[bool, datetime]] = {}
-        self._permalinks: OrderedDict[tuple[str, str], str] = OrderedDict()
-        self._permalinks_lock = threading.Lock()
+        self._permalinks: Memory[tuple[str, str], str] = Memory(PERMALINKS_KEPT)
         self._asking: dict[tuple[str, str], Future[str | None]] = {}
-        # (team, user) -> (what the table or Slack said, when we learnt it, monotonic)
-        self._known: OrderedDict[tuple[str, str], tuple[PersonInfo, float]] = OrderedDict()
-        self._known_lock = threading.Lock()
+        self._asking_lock = threading.Lock()
+        # (team, user) -> what the table or Slack said
+        self._known: Memory[tuple[str, str], PersonInfo] = Memory(
+            PEOPLE_KEPT, max_age=PEOPLE_MEMORY_SECONDS
+        )
 
     def people(
         self, client: WebClient, team_id: str, user_ids: Iterable[str]
@@ -87,22 +123,14 @@ class Directory:
         return {uid: found[uid] for uid in wanted}
 
     def _recalled(self, team_id: str, user_ids: list[str]) -> dict[str, PersonInfo | None]:
-        fresh_after = time.monotonic() - PEOPLE_MEMORY_SECONDS
         recalled: dict[str, PersonInfo | None] = {}
-        with self._known_lock:
-            for user_id in user_ids:
-                kept = self._known.get((team_id, user_id))
-                if kept is not None and kept[1] >= fresh_after:
-                    recalled[user_id] = kept[0]
+        for user_id in user_ids:
+            if (kept := self._known.get((team_id, user_id))) is not None:
+                recalled[user_id] = kept
         return recalled
 
     def _keep(self, team_id: str, info: PersonInfo) -> PersonInfo:
-        with self._known_lock:
-            self._known[(team_id, info.user_id)] = (info, time.monotonic())
-            self._known.move_to_end((team_id, info.user_id))
-            if len(self._known) > PEOPLE_KEPT:
-                self._known.popitem(last=False)
-        return info
+        return self._known.put((team_id, info.user_id), info)
 
     def person(self, client: WebClient, team_id: str, user_id: str) -> PersonInfo | None:
         return self.people(client, team_id, [user_id])[user_id]
@@ -121,10 +149,9 @@ class Directory:
     def permalink(self, client: WebClient, channel_id: str, ts: str) -> str | None:
         """A link to a message, or None when Slack gives none (deleted, no access)."""
         key = (channel_id, ts)
-        with self._permalinks_lock:
-            if key in self._permalinks:
-                self._permalinks.move_to_end(key)
-                return self._permalinks[key]
+        if (known := self._permalinks.get(key)) is not None:
+            return known
+        with self._asking_lock:
             # A burst of reactions to one message arrives at once: one asks, the rest wait.
             asked = self._asking.get(key)
             asking = self._asking[key] = asked or Future()
@@ -136,11 +163,9 @@ class Directory:
         except SlackApiError as error:
             logger.info("no permalink for %s/%s: %s", channel_id, ts, error.response.get("error"))
         finally:
-            with self._permalinks_lock:
-                if link:
-                    self._permalinks[key] = link
-                    if len(self._permalinks) > PERMALINKS_KEPT:
-                        self._permalinks.popitem(last=False)
+            if link:
+                self._permalinks.put(key, link)
+            with self._asking_lock:
                 del self._asking[key]
             asking.set_result(link)  # also after an unexpected error: nobody waits forever
         return link
