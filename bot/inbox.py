@@ -37,15 +37,16 @@ from sqlalchemy.orm import Session, sessionmaker
 from bot.faults import describe, is_database_fault, is_transient
 from models.base import utcnow
 from models.inbox import (
+    DONE,
     InboxItem,
     accept,
     earlier_pending,
     finish,
     give_up,
-    is_done,
     postpone,
     prune,
     release_held,
+    status_of,
     take_due,
     wait_for_earlier,
 )
@@ -252,7 +253,7 @@ class EventInbox:
     def _is_done(self, item: InboxItem) -> bool:
         try:
             with self._reader.begin() as connection:
-                return is_done(connection, item.id)
+                return status_of(connection, item.team_id, item.event_id) == DONE
         except Exception as error:
             logger.warning("event %s: could not read its state: %s", item.event_id, error)
             return False

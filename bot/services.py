@@ -85,9 +85,18 @@ class Services:
     def is_admin(self, user_id: str) -> bool:
         return user_id in self.settings.admin_user_ids
 
-    def after_ack(self, respond: Callable[..., object] | None, work: Callable[[], None]) -> None:
+    def after_ack(
+        self,
+        respond: Callable[..., object] | None,
+        work: Callable[[], None],
+        *,
+        ack: Callable[..., object] | None = None,
+    ) -> None:
         """Run `work` behind requests still waiting for their ack. Only for work that needs
-        no trigger_id (those expire in 3 s). A failure is logged and the person told."""
+        no trigger_id (those expire in 3 s). A failure is logged and the person told.
+
+        `ack`: a slash command's, not yet called. It is called here, and carries the busy
+        answer itself: no call to Slack when calls are slowest."""
 
         def run() -> None:
             try:
@@ -97,12 +106,17 @@ class Services:
                 if respond is not None:
                     apologise(respond, error)
 
-        if self.busy() and respond is not None:
+        if self.busy() and (respond is not None or ack is not None):
             # Saying so now beats an answer minutes late, or an ack Slack never sees.
             logger.warning("too busy to answer a request after its ack; told the person")
+            if ack is not None:
+                ack(response_type="ephemeral", text=TOO_BUSY)
+                return
             try:
                 respond(response_type="ephemeral", replace_original=False, text=TOO_BUSY)
             except Exception:
                 logger.exception("could not tell the user the bot is busy")
             return
+        if ack is not None:
+            ack()
         self.defer(run)

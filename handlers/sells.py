@@ -9,7 +9,7 @@ from slack_sdk import WebClient
 
 from bot.blocks.sells import help_message, unknown_subcommand_message
 from bot.flows.sells import OPENS_A_FORM, SUBCOMMANDS, nearest
-from bot.services import TOO_BUSY, Services
+from bot.services import Services
 
 logger = logging.getLogger(__name__)
 
@@ -21,32 +21,25 @@ def sells_command(
     services: Services = context["services"]
     words = (command.get("text") or "").split()
     sub = words[0].lower() if words else "help"
-    if sub in SUBCOMMANDS and sub not in OPENS_A_FORM and services.busy():
-        # Said in the ack itself: no call to Slack when calls are slowest, and no answer
-        # minutes late.
-        logger.warning("too busy for /sells %s from %s; told them", sub, command["user_id"])
-        ack(response_type="ephemeral", text=TOO_BUSY)
-        return
-    ack()
-    if sub == "help":
-        text, blocks = help_message(reaction=services.settings.assist_emoji)
-        respond(response_type="ephemeral", text=text, blocks=blocks)
-        return
-    if sub not in SUBCOMMANDS:
-        logger.info("unknown /sells subcommand %r from %s", sub, command["user_id"])
-        text, blocks = unknown_subcommand_message(sub, next(iter(nearest(sub, SUBCOMMANDS)), None))
-        respond(response_type="ephemeral", text=text, blocks=blocks)
-        return
 
     def answer() -> None:
         text, blocks = SUBCOMMANDS[sub](services, words, command, client, context["team_id"])
         if text:  # a subcommand that opened a form has nothing to say
             respond(response_type="ephemeral", text=text, blocks=blocks)
 
-    if sub in OPENS_A_FORM:
-        answer()
+    if sub in SUBCOMMANDS and sub not in OPENS_A_FORM:
+        services.after_ack(respond, answer, ack=ack)  # acks, or says the bot is swamped
+        return
+    ack()
+    if sub == "help":
+        text, blocks = help_message(reaction=services.settings.assist_emoji)
+        respond(response_type="ephemeral", text=text, blocks=blocks)
+    elif sub not in SUBCOMMANDS:
+        logger.info("unknown /sells subcommand %r from %s", sub, command["user_id"])
+        text, blocks = unknown_subcommand_message(sub, next(iter(nearest(sub, SUBCOMMANDS)), None))
+        respond(response_type="ephemeral", text=text, blocks=blocks)
     else:
-        services.after_ack(respond, answer)
+        answer()  # it opens a form, whose trigger expires in 3 s
 
 
 def register(app: App, services: Services) -> None:

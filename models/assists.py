@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 from enum import StrEnum
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import (
@@ -326,34 +328,9 @@ def _record_new(
     cost = len(eligible) if gives is None else gives
     if plain:
         return _insert_plain(session, draft, eligible, refused, limit, cost, now)
-    assist = Assist(
-        team_id=draft.team_id,
-        giver_id=draft.giver_id,
-        kind=draft.kind.value,
-        stage=draft.stage.value if draft.stage else None,
-        customer=draft.customer or None,
-        description=draft.description,
-        crm_url=draft.crm_url or None,
-        deal_value=draft.deal_value,
-        source=draft.source.value,
-        channel_id=draft.channel_id,
-        message_ts=draft.message_ts,
-        permalink=draft.permalink,
-        is_private=draft.is_private,
-        dedupe_key=draft.dedupe_key,
-        created_at=now,
-    )
-    assist.credits = [
-        Credit(
-            team_id=draft.team_id,
-            recipient_id=user_id,
-            giver_id=draft.giver_id,
-            kind=draft.kind.value,
-            stage=assist.stage,
-            created_at=now,
-        )
-        for user_id in eligible
-    ]
+    row = _assist_row(draft, now)
+    assist = Assist(**row)
+    assist.credits = [Credit(**credit) for credit in _credit_rows(row, eligible)]
     reached: list[LimitReached] = []
 
     def within_limit() -> bool:
@@ -422,37 +399,15 @@ def _insert_plain(
             raise RuntimeError(f"assist {draft.dedupe_key} conflicted, yet is not stored")
         return _duplicate(existing)
     if eligible:
-        credit = {
-            "team_id": draft.team_id,
-            "giver_id": draft.giver_id,
-            "kind": row["kind"],
-            "stage": row["stage"],
-            "created_at": now,
-            "revoked_at": None,
-            "assist_id": assist_id,
-        }
-        connection.execute(_INSERT_CREDITS, [{**credit, "recipient_id": r} for r in eligible])
-    info = AssistInfo(
-        id=assist_id,
-        giver_id=draft.giver_id,
-        kind=row["kind"],
-        stage=row["stage"],
-        customer=row["customer"],
-        description=draft.description,
-        crm_url=row["crm_url"],
-        deal_value=draft.deal_value,
-        source=row["source"],
-        channel_id=draft.channel_id,
-        permalink=draft.permalink,
-        is_private=draft.is_private,
-        credited=tuple(eligible),
-        created_at=now,
-    )
+        credits = [{**credit, "assist_id": assist_id} for credit in _credit_rows(row, eligible)]
+        connection.execute(_INSERT_CREDITS, credits)
+    shown = {name: row[name] for name in _SHOWN_COLUMNS}
+    info = AssistInfo(id=assist_id, credited=tuple(eligible), **shown)
     return RecordOutcome(credited=tuple(eligible), refused=tuple(refused), stored=info)
 
 
-def _assist_row(draft: AssistDraft, now: datetime) -> dict[str, object]:
-    """A new assist's columns (all but its id), as the ORM object's would be."""
+def _assist_row(draft: AssistDraft, now: datetime) -> dict[str, Any]:
+    """A new assist's columns, all but its id: for the ORM object or a plain INSERT."""
     return {
         "team_id": draft.team_id,
         "giver_id": draft.giver_id,
@@ -471,6 +426,21 @@ def _assist_row(draft: AssistDraft, now: datetime) -> dict[str, object]:
         "created_at": now,
         "revoked_at": None,
     }
+
+
+def _credit_rows(assist: Mapping[str, Any], recipients: Sequence[str]) -> list[dict[str, Any]]:
+    """A new assist's credits, one per recipient, without the assist's id."""
+    shared = {name: assist[name] for name in ("team_id", "giver_id", "kind", "stage")}
+    return [
+        {**shared, "recipient_id": user_id, "created_at": assist["created_at"], "revoked_at": None}
+        for user_id in recipients
+    ]
+
+
+# What the builders show of a new assist (AssistInfo's fields but its id and the credited).
+_SHOWN_COLUMNS = tuple(
+    f.name for f in dataclasses.fields(AssistInfo) if f.name not in ("id", "credited")
+)
 
 
 # Sources a person types: the same assist again a moment later is a retry, not a new one.
@@ -677,8 +647,13 @@ def reserve_credits(
     back, so adding and removing a reaction cannot be used to get around the limit.
     """
     day = limit.day(now)
-    claim = {"b_team_id": team_id, "b_giver_id": giver_id, "b_day": day, "count": count}
-    claim["per_day"] = limit.per_day
+    claim = {
+        "b_team_id": team_id,
+        "b_giver_id": giver_id,
+        "b_day": day,
+        "count": count,
+        "per_day": limit.per_day,
+    }
     # The giver's row for today usually exists: claim first, create it only if missing.
     if session.connection().execute(_CLAIM, claim).rowcount == 1:
         return None
@@ -691,7 +666,7 @@ def reserve_credits(
             pass  # created by a concurrent request: the UPDATE below serialises on it
     # Once more, whatever the look-up saw: a concurrent request may have created the row
     # between the first claim and the look-up.
-    if session.execute(_CLAIM, claim).rowcount == 1:
+    if session.connection().execute(_CLAIM, claim).rowcount == 1:
         return None
     given = session.scalar(select(GivingDay.given).where(*where))
     return LimitReached(limit=limit.per_day, given_today=given or 0, requested=count)

@@ -185,13 +185,6 @@ def finish(session: Session | Connection, item_id: int, now: datetime) -> None:
     session.execute(_FINISH, {"item_id": item_id, "now": now})
 
 
-def is_done(connection: Connection, item_id: int | None) -> bool:
-    return connection.scalar(_STATUS, {"item_id": item_id}) == DONE
-
-
-_STATUS = select(_EVENTS.status).where(_EVENTS.id == bindparam("item_id"))
-
-
 def postpone(session: Session, item_id: int, due_at: datetime, error: str) -> None:
     """Try again at `due_at`; anyone may take it then."""
     _set(session, item_id, due_at=due_at, held_by="", last_error=error[:ERROR_LENGTH])
@@ -228,7 +221,7 @@ def pending_count(session: Session) -> int:
     )
 
 
-def status_of(session: Session, team_id: str, event_id: str) -> str | None:
+def status_of(session: Session | Connection, team_id: str, event_id: str) -> str | None:
     return session.scalar(
         select(InboxEvent.status).where(
             InboxEvent.team_id == team_id, InboxEvent.event_id == event_id
