@@ -175,16 +175,23 @@ class EventInbox:
 
     def _store(self, item: InboxItem, *, work_now: bool) -> tuple[Accepted, InboxItem | None]:
         holder, hold = (self._worker, self._settings.hold) if work_now else ("", timedelta(0))
-        try:
-            with self._engine.begin() as connection:
-                stored = accept(connection, item, held_by=holder, hold=hold)
-        except Exception as error:
-            if not is_database_fault(error):
-                # Not a known outage (a driver failing oddly as its server goes away, say):
-                # refused, so Slack sends it again, rather than acked and lost.
-                logger.exception("event %s refused: storing it failed", item.event_id)
-                return Accepted.REFUSED, None
-            return self._hold_in_memory(item, error), None
+        for attempt in (1, 2):
+            try:
+                with self._engine.begin() as connection:
+                    stored = accept(connection, item, held_by=holder, hold=hold)
+                break
+            except Exception as error:
+                if is_database_fault(error):
+                    return self._hold_in_memory(item, error), None
+                if attempt == 2:
+                    # Not a known outage, twice: refused, so Slack sends it again, rather
+                    # than acked and lost.
+                    logger.exception("event %s refused: storing it failed", item.event_id)
+                    return Accepted.REFUSED, None
+                # A driver failing oddly as its server goes away (psycopg's pool ping, cut
+                # mid-query): the pool has dropped that connection; the next shows the
+                # outage for what it is.
+                logger.warning("event %s: storing it failed (%s); once more", item.event_id, error)
         if stored is None:
             logger.info("event %s was delivered again; it is already in the inbox", item.event_id)
             return Accepted.DUPLICATE, None
